@@ -1,0 +1,66 @@
+"""The moderation service: comment intake, decision policy, review queue and published feed.
+
+`create_app()` is the only entry point (gunicorn: `'service:create_app()'`); nothing happens at
+import time, so tests build as many apps as they like.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from service import cli, config, errors, feed, health, intake, scoring
+from service.db import make_engine, sqlite_url_for
+from service.privacy import persisted_secret
+from service.store import Store
+
+MAX_BODY_BYTES = 64 * 1024
+
+# Settings whose empty value means "generate once and keep in instance/<file>".
+_PERSISTED_KEYS = {"MODERATION_SECRET_KEY": "secret_key",
+                   "MODERATION_IP_HASH_KEY": "ip_hash_key",
+                   "MODERATION_EMAIL_HASH_KEY": "email_hash_key"}
+
+
+def create_app(test_config: Mapping[str, Any] | None = None,
+               instance_path: str | None = None) -> Flask:
+    """Build the app. Settings come from the environment (see `service.config`), overridden by
+    `test_config` (same names, raw strings or parsed values). `test_config["SCORER"]` may hold an
+    already loaded `model.Scorer`, so a test session loads the artifact once."""
+    app = Flask(__name__, instance_path=instance_path)
+    app.config.update(config.from_env())
+    app.config.update(config.normalise(test_config or {}))
+    _resolve_keys(app)
+    app.config["SECRET_KEY"] = app.config["MODERATION_SECRET_KEY"]
+    # Werkzeug answers 413 for larger bodies before any view reads them.
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.config["MAX_FORM_MEMORY_SIZE"] = MAX_BODY_BYTES
+
+    if app.config["MODERATION_PROXY_HOPS"]:
+        hops = app.config["MODERATION_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    url = app.config["MODERATION_DATABASE_URL"]
+    if url is None:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        url = sqlite_url_for(app.instance_path)
+    app.extensions["store"] = Store(make_engine(url))
+
+    preloaded = app.config.get("SCORER")
+    scoring.init_app(app, scoring.ScorerHolder(preloaded) if preloaded is not None else None)
+
+    app.register_blueprint(intake.bp)
+    app.register_blueprint(feed.bp)
+    app.register_blueprint(health.bp)
+    errors.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _resolve_keys(app: Flask) -> None:
+    for name, filename in _PERSISTED_KEYS.items():
+        if not app.config[name]:
+            app.config[name] = persisted_secret(app.instance_path, filename)

@@ -1,0 +1,60 @@
+"""Bot traps that need no CAPTCHA: a honeypot field and a signed "form rendered at" timestamp.
+
+Both only apply to forms that carry them (the demo form does); the news site's existing form
+sends neither and is still accepted. A person caught by a trap gets the form back with their text
+and an explanation, so a false positive costs one more click, never the comment.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Mapping
+
+from itsdangerous import BadSignature, TimestampSigner
+
+HONEYPOT_FIELD = "email_confirm"  # hidden from people by CSS; bots fill every field they see
+TIMESTAMP_FIELD = "rendered_at"
+
+MESSAGES = {
+    "honeypot": "Your comment could not be accepted because the field marked "
+                "\u201cleave this empty\u201d was filled in. Please empty it and send again.",
+    "too_quick": "That was quick! Please read your comment over once more, then send it again.",
+    "bad_timestamp": "This form has expired or was changed; please send your comment again.",
+}
+
+
+@dataclass(frozen=True)
+class Trap:
+    code: str
+
+    @property
+    def message(self) -> str:
+        return MESSAGES[self.code]
+
+
+def _signer(secret_key: str) -> TimestampSigner:
+    return TimestampSigner(secret_key, salt="comment-form-rendered-at")
+
+
+def form_timestamp(secret_key: str, post_id: str) -> str:
+    """The value for the demo form's hidden TIMESTAMP_FIELD: the article, signed with the time."""
+    return _signer(secret_key).sign(post_id).decode()
+
+
+def check(fields: Mapping[str, str], secret_key: str, min_seconds: float,
+          now: float | None = None) -> Trap | None:
+    """The trap a submission falls into, if any."""
+    if fields.get(HONEYPOT_FIELD, "").strip():
+        return Trap("honeypot")
+    token = fields.get(TIMESTAMP_FIELD, "")
+    if not token:
+        return None
+    try:
+        post_id, signed_at = _signer(secret_key).unsign(token, return_timestamp=True)
+    except BadSignature:
+        return Trap("bad_timestamp")
+    if post_id.decode() != fields.get("comment_post_ID", "").strip():
+        return Trap("bad_timestamp")
+    elapsed = (time.time() if now is None else now) - signed_at.timestamp()
+    return Trap("too_quick") if elapsed < min_seconds else None

@@ -1,0 +1,45 @@
+"""Operator commands, registered on the app: `flask --app service init-db [--first-moderator]`."""
+
+from __future__ import annotations
+
+import secrets
+
+import click
+from flask import Flask, current_app
+from werkzeug.security import generate_password_hash
+
+from service import db
+
+FIRST_MODERATOR = "admin"
+
+
+def first_moderator_password(store) -> str | None:
+    """Create the first moderator, `admin`, with a random one-time password, if there is no
+    moderator at all; return the password (None when moderators already exist)."""
+    if store.has_moderator():
+        return None
+    password = secrets.token_urlsafe(12)
+    store.add_moderator(FIRST_MODERATOR, generate_password_hash(password, method="scrypt"),
+                        must_change_password=True)
+    return password
+
+
+@click.command("init-db")
+@click.option("--first-moderator", is_flag=True,
+              help="Also create the moderator 'admin' with a one-time password if none exists.")
+def init_db_command(first_moderator: bool) -> None:
+    """Create or upgrade the database schema (Alembic migrations; SQLite in WAL mode)."""
+    store = current_app.extensions["store"]
+    db.upgrade(store.engine)
+    click.echo(f"Database ready at {store.engine.url.render_as_string(hide_password=True)} "
+               f"(schema {db.current_revision(store.engine)}).")
+    if first_moderator:
+        password = first_moderator_password(store)
+        if password is not None:
+            click.echo(f"Created moderator '{FIRST_MODERATOR}' with one-time password: {password}")
+            click.echo("It is shown only this once; you will be asked to change it at first "
+                       "login.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(init_db_command)

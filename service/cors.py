@@ -1,0 +1,26 @@
+"""CORS for the news site's origin(s): the published feed and the JSON intake are called from the
+article pages' own JavaScript, which runs on another origin than this service."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, request
+
+
+def allow_site_origin(response: Response) -> Response:
+    """after_request hook: echo a configured Origin back (or `*` when so configured) and answer
+    preflights. Other origins get no CORS headers, so browsers keep them out."""
+    allowed = current_app.config["MODERATION_CORS_ORIGINS"]
+    origin = (request.headers.get("Origin") or "").rstrip("/")
+    response.vary.add("Origin")
+    if origin and origin in allowed:
+        response.headers["Access-Control-Allow-Origin"] = origin
+    elif "*" in allowed:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    else:
+        return response
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = ", ".join(
+            sorted(set(response.allow) - {"HEAD"}) or ["GET"])
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
+        response.headers["Access-Control-Max-Age"] = "600"
+    return response

@@ -1,0 +1,36 @@
+"""HTTP errors as JSON for API clients and as a short page for readers."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
+         413: "too_large", 415: "unsupported_media_type"}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best_match(
+        ["text/html", "application/json"]) == "application/json"
+
+
+def handle_http_error(exc: HTTPException) -> Response:
+    code = CODES.get(exc.code or 500, "error")
+    if exc.code == 413:
+        message = "Your comment could not be sent: the form data is over 64 KiB."
+    else:
+        message = exc.description or exc.name
+    if _wants_json():
+        response = jsonify({"error": {"code": code, "message": message, "field": None}})
+    else:
+        response = Response(render_template("error.html", title=exc.name, message=message),
+                            mimetype="text/html")
+    response.status_code = exc.code or 500
+    for key, value in exc.get_headers():
+        if key.lower() not in {"content-type", "content-length"}:
+            response.headers[key] = value
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_error)

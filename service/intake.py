@@ -1,0 +1,233 @@
+"""Blueprint: comment intake. `POST /comments` (the site's form, or JSON on request) and
+`POST /api/comments` (JSON).
+
+The view is thin: decode the body, run the bot traps and validation, score, and let the store
+decide and insert under its lock. Form posts get Post/Redirect/Get; JSON clients get JSON.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from flask import (Blueprint, Response, current_app, jsonify, redirect, render_template, request,
+                   url_for)
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+
+from service import bots, cors, policy, privacy, scoring
+from service.policy import Rules, Thresholds
+from service.store import Candidate, Outcome, ParentError, Store
+from service.submission import FieldError, Submission, validate
+
+log = logging.getLogger(__name__)
+bp = Blueprint("intake", __name__)
+bp.after_request(cors.allow_site_origin)
+
+DUPLICATE_MESSAGE = "Duplicate comment detected; it looks as though you\u2019ve already said that!"
+FLOOD_MESSAGE = "You are posting comments too quickly. Slow down."
+
+# Defaults used only when the model card does not suggest thresholds.
+FALLBACK_THRESHOLDS = {"spam": {"hold": 0.5, "reject": 0.97},
+                       "abuse": {"hold": 0.5, "reject": 0.9}}
+
+
+class BadEncoding(BadRequest):
+    description = "The request body is not valid UTF-8 form data or JSON."
+
+
+def store() -> Store:
+    return current_app.extensions["store"]
+
+
+# -- reading the request --------------------------------------------------------------------------
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise BadEncoding("Fields must be strings or numbers.")
+
+
+def read_fields() -> dict[str, str]:
+    """The posted fields as text. Form bodies are decoded strictly: a byte sequence that is not
+    UTF-8 is a 400, not silently replaced (werkzeug's default), so nothing is stored garbled."""
+    mimetype = request.mimetype
+    if request.is_json:
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            raise BadEncoding("The body must be a JSON object of fields.")
+        fields = {str(key): _as_text(value) for key, value in data.items()}
+    elif mimetype == "application/x-www-form-urlencoded":
+        try:
+            body = request.get_data(cache=True).decode("ascii")
+            fields = dict(parse_qsl(body, keep_blank_values=True, encoding="utf-8",
+                                    errors="strict"))
+        except UnicodeDecodeError as exc:
+            raise BadEncoding() from exc
+    elif mimetype == "multipart/form-data":
+        fields = request.form.to_dict()
+    else:
+        raise UnsupportedMediaType("Send the comment form as form data or JSON.")
+    if any("\x00" in value for value in fields.values()):
+        raise BadEncoding("Fields must not contain NUL characters.")
+    return fields
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    # A browser's form post prefers HTML (and */* counts as HTML); fetch() with
+    # "Accept: application/json" gets JSON.
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) \
+        == "application/json"
+
+
+# -- deciding -------------------------------------------------------------------------------------
+
+def policy_rules(config: dict, card_thresholds: dict | None) -> Rules:
+    """The policy's rules from configuration, with thresholds the operator left empty taken from
+    the model card of the classifier in use."""
+    thresholds = {}
+    for label in policy.LABELS:
+        card = (card_thresholds or FALLBACK_THRESHOLDS).get(label, FALLBACK_THRESHOLDS[label])
+        hold = config[f"MODERATION_{label.upper()}_HOLD"]
+        reject = config[f"MODERATION_{label.upper()}_REJECT"]
+        thresholds[label] = Thresholds(card["hold"] if hold is None else hold,
+                                       card["reject"] if reject is None else reject)
+    return Rules(
+        thresholds=thresholds,
+        max_links=config["MODERATION_MAX_LINKS"],
+        blocked_terms=config["MODERATION_BLOCKED_TERMS"],
+        watched_terms=config["MODERATION_WATCHED_TERMS"],
+        trusted_after=config["MODERATION_TRUSTED_AFTER"],
+        trusted_hold_boost=config["MODERATION_TRUSTED_HOLD_BOOST"],
+        log_only=config["MODERATION_LOG_ONLY"],
+    )
+
+
+def _submit(sub: Submission, permalink: str) -> Outcome:
+    config = current_app.config
+    holder = scoring.current()
+    scored = holder.score(sub.text)
+    rules = policy_rules(config, getattr(holder.scorer, "thresholds", None))
+    candidate = Candidate(
+        post_id=sub.post_id, parent_id=sub.parent_id, author=sub.author, email=sub.email,
+        email_hash=privacy.email_hash(config["MODERATION_EMAIL_HASH_KEY"], sub.email),
+        url=sub.url, text=sub.text, permalink=permalink,
+        ip_hash=privacy.ip_hash(config["MODERATION_IP_HASH_KEY"], request.remote_addr or ""),
+        user_agent=request.user_agent.string[:500],
+        scores=scored.scores, model_version=scored.model_version,
+    )
+    return store().enqueue(
+        candidate, lambda history: policy.decide(scored.scores, sub.text, history, rules),
+        duplicate_window=config["MODERATION_DUPLICATE_WINDOW_SECONDS"],
+        rate=config["MODERATION_RATE_LIMIT"])
+
+
+# -- answering ------------------------------------------------------------------------------------
+
+def return_url(permalink: str) -> str:
+    """Where to send the reader back to: the form's permalink, else the Referer, else the demo
+    article; only our own host or a configured site origin, so the endpoint is no open redirect."""
+    allowed = set(current_app.config["MODERATION_CORS_ORIGINS"]) - {"*"}
+    own = f"{request.scheme}://{request.host}"
+    for candidate in (permalink, request.referrer or ""):
+        parts = urlsplit(candidate)
+        if not candidate:
+            continue
+        if not parts.scheme and not parts.netloc and candidate.startswith("/"):
+            return urlunsplit(("", "", parts.path, parts.query, ""))
+        if f"{parts.scheme}://{parts.netloc}" in allowed | {own}:
+            return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
+    return url_for("feed.article")
+
+
+def _with_query(url: str, **params: str) -> str:
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k not in params] + list(params.items())
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+
+
+def comment_url(base: str, comment) -> str:
+    """Published: the comment's anchor. Held or rejected: the "awaiting moderation" marker (a
+    rejected comment is not announced as such, which would teach a spammer what passes)."""
+    if comment.status == "published":
+        return f"{base}#comment-{comment.id}"
+    return _with_query(base, unapproved=str(comment.id), moderation="awaiting") + "#respond"
+
+
+def comment_json(comment) -> dict:
+    return {"id": comment.id, "status": comment.status, "scores": comment.scores,
+            "reasons": list(comment.reasons)}
+
+
+def error_json(http_status: int, errors: list[dict], headers: dict | None = None,
+               **extra: Any) -> Response:
+    response = jsonify({"error": errors[0], "errors": errors, **extra})
+    response.status_code = http_status
+    response.headers.update(headers or {})
+    return response
+
+
+def form_page(status: int, messages: list[str], fields: dict[str, str],
+              headers: dict | None = None) -> Response:
+    """The comment form again, with the messages and everything the reader typed."""
+    post_id = fields.get("comment_post_ID", "")
+    html = render_template(
+        "comment_form_page.html", messages=messages, values=fields,
+        post_id=post_id, permalink=fields.get("permalink", ""),
+        back_url=return_url(fields.get("permalink", "")),
+        rendered_at=bots.form_timestamp(current_app.config["SECRET_KEY"], post_id))
+    return Response(html, status=status, headers=headers or {})
+
+
+def _refuse(status: int, errors: list[FieldError] | list[dict], fields: dict[str, str],
+            headers: dict | None = None) -> Response:
+    as_dicts = [e.as_json() if isinstance(e, FieldError) else e for e in errors]
+    if wants_json():
+        return error_json(status, as_dicts, headers)
+    return form_page(status, [e["message"] for e in as_dicts], fields, headers)
+
+
+@bp.post("/comments")
+def create_comment() -> Response:
+    fields = read_fields()
+    config = current_app.config
+    trap = bots.check(fields, config["SECRET_KEY"], config["MODERATION_MIN_SUBMIT_SECONDS"])
+    if trap is not None:
+        log.info("bot trap %s on post %r", trap.code, fields.get("comment_post_ID"))
+        return _refuse(400, [{"field": None, "code": trap.code, "message": trap.message}], fields)
+    sub, errors = validate(fields)
+    if sub is None:
+        return _refuse(400, errors, fields)
+
+    permalink = return_url(sub.permalink)
+    try:
+        outcome = _submit(sub, permalink)
+    except ParentError:
+        return _refuse(400, [FieldError("comment_parent", "parent_invalid")], fields)
+
+    if outcome.kind == "flooded":
+        retry = {"Retry-After": str(outcome.retry_after)}
+        return _refuse(429, [{"field": None, "code": "flood", "message": FLOOD_MESSAGE}],
+                       fields, retry)
+    comment = outcome.comment
+    if outcome.kind == "duplicate":
+        if wants_json():
+            return error_json(409, [{"field": "comment", "code": "duplicate",
+                                     "message": DUPLICATE_MESSAGE}], **comment_json(comment))
+        # A double-click: send the reader where the first copy sent them.
+        return redirect(comment_url(comment.permalink or permalink, comment), 303)
+    if wants_json():
+        response = jsonify(comment_json(comment))
+        response.status_code = 201
+        response.headers["Location"] = comment_url(permalink, comment)
+        return response
+    return redirect(comment_url(permalink, comment), 303)
+
+
+# The same view answers JSON clients at their own URL; `url_for("intake.create_comment")` stays
+# the form's action.
+bp.add_url_rule("/api/comments", "create_comment_api", create_comment, methods=["POST"])

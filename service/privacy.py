@@ -1,0 +1,56 @@
+"""Keyed hashes of personal data, and the instance-local keys behind them.
+
+Raw client IPs are hashed the moment they arrive and never stored. E-mails are stored (a
+moderator may need to write to the commenter) and also hashed, so trust and flood control match
+commenters without comparing addresses in SQL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import time
+from pathlib import Path
+
+
+def keyed_hash(key: str, value: str) -> str:
+    """HMAC-SHA256 hex of `value` under `key`. Without the key the hash cannot be reversed by
+    hashing every IPv4 address, which an unkeyed SHA-256 of an IP can."""
+    return hmac.new(key.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def email_hash(key: str, email: str) -> str:
+    return keyed_hash(key, email.strip().lower())
+
+
+def ip_hash(key: str, ip: str) -> str:
+    return keyed_hash(key, ip.strip())
+
+
+def persisted_secret(instance_path: str, filename: str) -> str:
+    """The secret in `instance_path/filename`, created once (mode 0600) if missing.
+
+    Every gunicorn worker calls this at start; O_EXCL makes exactly one of them write the file and
+    the others read what it wrote, so all workers sign and hash with the same key.
+    """
+    path = Path(instance_path) / filename
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _read_when_written(path)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def _read_when_written(path: Path) -> str:
+    # The creating worker may not have written yet; a few short waits cover that window.
+    for _ in range(50):
+        value = path.read_text().strip()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise RuntimeError(f"{path} exists but is empty; delete it to generate a new key")

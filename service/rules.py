@@ -1,0 +1,50 @@
+"""Pure checks on a comment's text: link counting and whole-word term matching.
+
+No Flask, no database: `policy.decide` composes these, and tests call them directly.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# A link is anything a reader could click or paste: a scheme URL, a bare www. host, or an HTML
+# anchor. Counting `<a href` separately would count the same link twice when its text is a URL,
+# so an anchor's href is what is counted.
+_LINK = re.compile(r"""(?:https?://|ftp://|\bwww\.)[^\s<>"']+""", re.IGNORECASE)
+
+
+def count_links(text: str) -> int:
+    """Number of URLs in `text` (scheme or www. prefixed, inside or outside HTML anchors)."""
+    return len(_LINK.findall(text))
+
+
+@lru_cache(maxsize=64)
+def _term_pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One alternation for all terms. Whole words: a term must not be flanked by a letter or
+    digit, so "ass" does not match "class" (WordPress matches substrings and holds "WordPress"
+    for "press"). Phrases tolerate any run of whitespace or punctuation between their words."""
+    parts = []
+    for term in terms:
+        words = re.findall(r"\w+", term)
+        if words:
+            parts.append(r"[\W_]+".join(re.escape(word) for word in words))
+    if not parts:
+        return None
+    # Longest first, so a phrase wins over one of its own words.
+    parts.sort(key=len, reverse=True)
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(parts) + r")(?![^\W_])", re.IGNORECASE)
+
+
+def matched_terms(text: str, terms: tuple[str, ...]) -> list[str]:
+    """The terms from `terms` found in `text` as whole words, each once, in the terms' own spelling
+    (lower-cased), in order of first appearance."""
+    pattern = _term_pattern(tuple(terms))
+    if pattern is None:
+        return []
+    found: list[str] = []
+    for match in pattern.finditer(text):
+        canonical = " ".join(re.findall(r"\w+", match.group(0))).casefold()
+        if canonical not in found:
+            found.append(canonical)
+    return found

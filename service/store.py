@@ -1,0 +1,275 @@
+"""The comment store and review queue behind a small interface.
+
+Views never touch SQLAlchemy: they call `enqueue`, `published_for`, `pending`, `decide`, ...
+Each method is one unit of work with its own short session. SQLite and PostgreSQL differ only in
+how `enqueue` serialises concurrent intake (see `_lock_commenter`); the tests run every case
+against both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable, Literal
+
+from sqlalchemy import Engine, case, func, or_, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from service.config import RateLimit
+from service.db import IMMEDIATE
+from service.policy import Decision, History
+from service.tables import AuditEntry, Comment, Moderator, utcnow
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A validated comment, already scored, not yet decided or stored."""
+
+    post_id: str
+    author: str
+    email: str
+    email_hash: str
+    text: str
+    ip_hash: str
+    url: str = ""
+    permalink: str = ""
+    parent_id: int | None = None
+    user_agent: str = ""
+    scores: dict[str, float] | None = None
+    model_version: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: Literal["created", "duplicate", "flooded"]
+    comment: Comment | None = None  # the new comment, or the first copy for a duplicate
+    retry_after: int | None = None  # seconds, when flooded
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    roots: list[Comment]  # top-level published comments of this page, oldest first
+    replies: list[Comment]  # published replies within those threads, oldest first
+    total_roots: int
+    page: int
+    per_page: int
+    pages: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pages", max(1, math.ceil(self.total_roots / self.per_page)))
+
+
+class ParentError(LookupError):
+    """The reply's parent does not exist on this article or is not published."""
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._session = sessionmaker(engine, expire_on_commit=False)
+        self._write_session = sessionmaker(engine.execution_options(**IMMEDIATE),
+                                           expire_on_commit=False)
+
+    # -- intake ---------------------------------------------------------------------------------
+
+    def thread_root(self, post_id: str, parent_id: int | None) -> int | None:
+        """The root of the thread a reply joins (None for a top-level comment).
+
+        Raises ParentError when the parent is missing, on another article or not published:
+        readers can only answer what they can see (WordPress refuses the same with a 403)."""
+        if parent_id is None:
+            return None
+        with self._session() as session:
+            parent = session.get(Comment, parent_id)
+        if parent is None or parent.post_id != post_id or parent.status != "published":
+            raise ParentError(parent_id)
+        return parent.root_id or parent.id
+
+    def enqueue(self, candidate: Candidate, decide: Callable[[History], Decision], *,
+                duplicate_window: int, rate: RateLimit | None,
+                now: datetime | None = None) -> Outcome:
+        """Store `candidate` with the status `decide(history)` returns, unless it repeats a recent
+        comment (Outcome "duplicate", nothing stored) or the commenter is over `rate` ("flooded").
+
+        The checks and the insert happen under one lock per commenter, so two workers (or two
+        hosts on PostgreSQL) receiving a double-click cannot both store it."""
+        now = now or utcnow()
+        root_id = self.thread_root(candidate.post_id, candidate.parent_id)
+        with self._write_session.begin() as session:
+            self._lock_commenter(session, candidate)
+            first = self._first_copy(session, candidate, now - timedelta(seconds=duplicate_window))
+            if first is not None:
+                return Outcome("duplicate", first)
+            if rate is not None:
+                retry_after = self._flood_retry_after(session, candidate, rate, now)
+                if retry_after is not None:
+                    return Outcome("flooded", retry_after=retry_after)
+            decision = decide(History(approved_count=self._approved(session,
+                                                                    candidate.email_hash)))
+            comment = self._new_comment(candidate, decision, root_id, now)
+            session.add(comment)
+        return Outcome("created", comment)
+
+    def _lock_commenter(self, session: Session, candidate: Candidate) -> None:
+        # SQLite: the IMMEDIATE transaction already holds the database's single write lock.
+        # PostgreSQL: transaction-scoped advisory locks on everything the checks match on, taken
+        # in a fixed order so two transactions cannot deadlock.
+        if session.get_bind().dialect.name != "postgresql":
+            return
+        names = {f"ip:{candidate.ip_hash}", f"email:{candidate.email_hash}",
+                 f"dup:{candidate.post_id}:{candidate.author}"}
+        for key in sorted(_lock_key(name) for name in names):
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+    @staticmethod
+    def _first_copy(session: Session, candidate: Candidate, since: datetime) -> Comment | None:
+        return session.scalars(
+            select(Comment)
+            .where(Comment.post_id == candidate.post_id, Comment.author == candidate.author,
+                   Comment.text == candidate.text, Comment.created_at >= since)
+            .order_by(Comment.created_at, Comment.id).limit(1)
+        ).first()
+
+    @staticmethod
+    def _flood_retry_after(session: Session, candidate: Candidate, rate: RateLimit,
+                           now: datetime) -> int | None:
+        """Seconds until the commenter may post again, or None if under the limit. Counts stored
+        comments, so the limit holds across workers and hosts without a shared cache."""
+        recent = session.scalars(
+            select(Comment.created_at)
+            .where(or_(Comment.ip_hash == candidate.ip_hash,
+                       Comment.email_hash == candidate.email_hash),
+                   Comment.created_at > now - timedelta(seconds=rate.seconds))
+            .order_by(Comment.created_at.desc()).limit(rate.count)
+        ).all()
+        if len(recent) < rate.count:
+            return None
+        # A slot frees when the oldest of the newest `count` comments leaves the window.
+        frees_at = recent[-1] + timedelta(seconds=rate.seconds)
+        return max(1, math.ceil((frees_at - now).total_seconds()))
+
+    @staticmethod
+    def _approved(session: Session, email_hash: str) -> int:
+        # Published by a human, or by the policy itself; comments published only because log-only
+        # mode was on do not earn trust (their policy_status says what the policy thought).
+        return session.scalar(
+            select(func.count()).select_from(Comment)
+            .where(Comment.email_hash == email_hash, Comment.status == "published",
+                   or_(Comment.decided_by.is_not(None), Comment.policy_status == "published"))
+        ) or 0
+
+    @staticmethod
+    def _new_comment(candidate: Candidate, decision: Decision, root_id: int | None,
+                     now: datetime) -> Comment:
+        scores = candidate.scores or {}
+        return Comment(
+            post_id=candidate.post_id, parent_id=candidate.parent_id, root_id=root_id,
+            author=candidate.author, email=candidate.email, email_hash=candidate.email_hash,
+            url=candidate.url, text=candidate.text, permalink=candidate.permalink,
+            status=decision.status, policy_status=decision.policy_status,
+            reasons=list(decision.reasons), spam_score=scores.get("spam"),
+            abuse_score=scores.get("abuse"), model_version=candidate.model_version,
+            ip_hash=candidate.ip_hash, user_agent=candidate.user_agent,
+            created_at=now, updated_at=now,
+        )
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def get(self, comment_id: int) -> Comment | None:
+        with self._session() as session:
+            return session.get(Comment, comment_id)
+
+    def published_for(self, post_id: str, page: int = 1, per_page: int = 50) -> FeedPage:
+        """One page of an article's published threads: `per_page` top-level comments, oldest
+        first, with all their published replies."""
+        published_here = (Comment.post_id == post_id, Comment.status == "published")
+        with self._session() as session:
+            total = session.scalar(select(func.count()).select_from(Comment).where(
+                *published_here, Comment.parent_id.is_(None))) or 0
+            roots = list(session.scalars(
+                select(Comment).where(*published_here, Comment.parent_id.is_(None))
+                .order_by(Comment.created_at, Comment.id)
+                .offset((page - 1) * per_page).limit(per_page)))
+            replies = list(session.scalars(
+                select(Comment).where(*published_here,
+                                      Comment.root_id.in_([root.id for root in roots]))
+                .order_by(Comment.created_at, Comment.id))) if roots else []
+        return FeedPage(roots, replies, total, page, per_page)
+
+    def pending(self, order: Literal["oldest", "risk"] = "oldest",
+                limit: int = 50) -> list[Comment]:
+        """The review queue: the comments table seen through the `pending` status."""
+        if order == "oldest":
+            ordering = (Comment.created_at, Comment.id)
+        elif order == "risk":
+            # Unscored comments (classifier was down) count as riskiest: nothing vetted them.
+            spam = func.coalesce(Comment.spam_score, 1.0)
+            abuse = func.coalesce(Comment.abuse_score, 1.0)
+            risk = case((spam >= abuse, spam), else_=abuse)
+            ordering = (risk.desc(), Comment.created_at, Comment.id)
+        else:
+            raise ValueError(f"unknown queue order {order!r}")
+        with self._session() as session:
+            return list(session.scalars(
+                select(Comment).where(Comment.status == "pending").order_by(*ordering)
+                .limit(limit)))
+
+    def approved_count(self, email_hash: str) -> int:
+        with self._session() as session:
+            return self._approved(session, email_hash)
+
+    # -- human decisions ------------------------------------------------------------------------
+
+    def decide(self, comment_id: int, moderator: str, new_status: str,
+               reason: str | None = None) -> Comment:
+        """Record a moderator's decision on a comment and append it to the audit log."""
+        with self._write_session.begin() as session:
+            comment = session.get(Comment, comment_id)
+            if comment is None:
+                raise LookupError(comment_id)
+            now = utcnow()
+            session.add(AuditEntry(
+                comment_id=comment.id, moderator=moderator, at=now, old_status=comment.status,
+                new_status=new_status, reason=reason, model_version=comment.model_version,
+                spam_score=comment.spam_score, abuse_score=comment.abuse_score))
+            comment.status, comment.decision_reason = new_status, reason
+            comment.decided_by, comment.decided_at = moderator, now
+            comment.lease_owner = comment.lease_until = None
+        return comment
+
+    def audit_for(self, comment_id: int) -> list[AuditEntry]:
+        with self._session() as session:
+            return list(session.scalars(select(AuditEntry).where(
+                AuditEntry.comment_id == comment_id).order_by(AuditEntry.at, AuditEntry.id)))
+
+    # -- moderators -----------------------------------------------------------------------------
+
+    def has_moderator(self) -> bool:
+        with self._session() as session:
+            return session.scalar(select(func.count()).select_from(Moderator)) > 0
+
+    def add_moderator(self, name: str, password_hash: str, *,
+                      must_change_password: bool = True) -> Moderator:
+        with self._write_session.begin() as session:
+            moderator = Moderator(name=name, password_hash=password_hash, active=True,
+                                  created_at=utcnow(), must_change_password=must_change_password)
+            session.add(moderator)
+        return moderator
+
+    def moderator(self, name: str) -> Moderator | None:
+        with self._session() as session:
+            return session.scalars(select(Moderator).where(Moderator.name == name)).first()
+
+    # -- health ---------------------------------------------------------------------------------
+
+    def ping(self) -> None:
+        """Raise if the database cannot answer a trivial query."""
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+
+def _lock_key(name: str) -> int:
+    """A signed 64-bit advisory-lock key for `name`, stable across hosts and Python runs."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)

@@ -1,0 +1,120 @@
+"""Reading and validating a posted comment, in the WordPress form's field names.
+
+Pure functions of the posted fields: the intake view decodes the request body, calls
+`validate`, and shows the errors it gets back. Each error carries the reader-facing message (the
+news site's own wording) and a machine code for JSON clients.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Mapping
+from urllib.parse import urlsplit
+
+MAX_COMMENT = 10_000
+MAX_AUTHOR = 245
+MAX_EMAIL = 100
+MAX_URL = 200
+
+# The messages the site's comment form already shows its readers.
+MESSAGES = {
+    "comment_required": "Please enter your comment!",
+    "author_required": "Please enter your name here",
+    "email_invalid": "You have entered an incorrect email address!",
+    "comment_too_long": f"Your comment is too long: please keep it under {MAX_COMMENT:,} characters.",
+    "author_too_long": f"Your name is too long: please keep it under {MAX_AUTHOR} characters.",
+    "email_too_long": f"Your email address is too long: please keep it under {MAX_EMAIL} characters.",
+    "url_too_long": f"Your website address is too long: please keep it under {MAX_URL} characters.",
+    "url_invalid": "Please enter a website address starting with http:// or https://, or leave it empty.",
+    "post_invalid": "This comment form is not attached to an article; please reload the article and try again.",
+    "parent_invalid": "The comment you are replying to is no longer available.",
+}
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+_POST_ID = re.compile(r"^[\w.-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    code: str
+
+    @property
+    def message(self) -> str:
+        return MESSAGES[self.code]
+
+    def as_json(self) -> dict[str, str]:
+        return {"field": self.field, "code": self.code, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Submission:
+    post_id: str
+    parent_id: int | None
+    author: str
+    email: str
+    url: str
+    text: str
+    permalink: str
+
+
+def clean_text(raw: str) -> str:
+    """Browsers send textarea line breaks as CRLF; count and store them as one character."""
+    return raw.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _clean_url(raw: str) -> tuple[str, str | None]:
+    if not raw:
+        return "", None
+    # Readers type "example.com"; WordPress's esc_url adds the scheme the same way.
+    url = raw if "://" in raw else f"http://{raw}"
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc or " " in url:
+        return raw, "url_invalid"
+    return url, None
+
+
+def _parent(raw: str) -> tuple[int | None, bool]:
+    if raw in {"", "0"}:
+        return None, True
+    if raw.isdigit() and len(raw) < 12:
+        return int(raw), True
+    return None, False
+
+
+def validate(fields: Mapping[str, str]) -> tuple[Submission | None, list[FieldError]]:
+    """Check the posted fields (extra ones are ignored). Returns the clean submission, or None and
+    every error found, in the order the form shows its fields."""
+    text = clean_text(fields.get("comment", ""))
+    author = fields.get("author", "").strip()
+    email = fields.get("email", "").strip()
+    url, url_error = _clean_url(fields.get("url", "").strip())
+    post_id = fields.get("comment_post_ID", "").strip()
+    parent_id, parent_ok = _parent(fields.get("comment_parent", "").strip())
+
+    errors: list[FieldError] = []
+    if not text:
+        errors.append(FieldError("comment", "comment_required"))
+    elif len(text) > MAX_COMMENT:
+        errors.append(FieldError("comment", "comment_too_long"))
+    if not author:
+        errors.append(FieldError("author", "author_required"))
+    elif len(author) > MAX_AUTHOR:
+        errors.append(FieldError("author", "author_too_long"))
+    if len(email) > MAX_EMAIL:
+        errors.append(FieldError("email", "email_too_long"))
+    elif not _EMAIL.match(email):
+        errors.append(FieldError("email", "email_invalid"))
+    if len(url) > MAX_URL:
+        errors.append(FieldError("url", "url_too_long"))
+    elif url_error:
+        errors.append(FieldError("url", url_error))
+    if not _POST_ID.match(post_id):
+        errors.append(FieldError("comment_post_ID", "post_invalid"))
+    if not parent_ok:
+        errors.append(FieldError("comment_parent", "parent_invalid"))
+    if errors:
+        return None, errors
+    return Submission(post_id, parent_id, author, email, url, text,
+                      fields.get("permalink", "").strip()), []

@@ -1,0 +1,138 @@
+"""The database tables as SQLAlchemy 2 mapped classes.
+
+Named `tables.py` because "model" means the classifier here. The schema itself is created and
+upgraded by the Alembic migrations in `service/migrations/`; a test compares these classes with
+the migrated database so the two cannot drift apart. Column names are a contract with the
+retraining script (see README, "Labels for retraining").
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (JSON, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index,
+                        Integer, String, Text, TypeDecorator)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+STATUSES = ("published", "pending", "rejected")
+DECISION_REASONS = ("spam", "abuse", "off-topic", "other")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes on every backend. SQLite has no time zones and hands back naive
+    values, so they are stored as naive UTC and re-tagged on the way out."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime; use aware UTC")
+        value = value.astimezone(timezone.utc)
+        return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None \
+            else value.astimezone(timezone.utc)
+
+    def load_dialect_impl(self, dialect):
+        return dialect.type_descriptor(DateTime(timezone=dialect.name == "postgresql"))
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Comment(Base):
+    __tablename__ = "comments"
+    __table_args__ = (
+        CheckConstraint(_in("status", STATUSES), name="ck_comments_status"),
+        CheckConstraint(_in("policy_status", STATUSES), name="ck_comments_policy_status"),
+        CheckConstraint("spam_score IS NULL OR (spam_score >= 0 AND spam_score <= 1)",
+                        name="ck_comments_spam_score"),
+        CheckConstraint("abuse_score IS NULL OR (abuse_score >= 0 AND abuse_score <= 1)",
+                        name="ck_comments_abuse_score"),
+        CheckConstraint("decision_reason IS NULL OR " + _in("decision_reason", DECISION_REASONS),
+                        name="ck_comments_decision_reason"),
+        # The feed: one article's published comments, oldest first.
+        Index("ix_comments_post_status_created", "post_id", "status", "created_at"),
+        # The review queue: pending, oldest first.
+        Index("ix_comments_status_created", "status", "created_at"),
+        # Flood control and trust look commenters up by their hashes.
+        Index("ix_comments_ip_hash_created", "ip_hash", "created_at"),
+        Index("ix_comments_email_hash_created", "email_hash", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[str] = mapped_column(String(64), comment="The article (WordPress comment_post_ID)")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"), nullable=True)
+    root_id: Mapped[int | None] = mapped_column(
+        Integer, nullable=True, comment="Top-level ancestor, so the feed pages over threads")
+    author: Mapped[str] = mapped_column(String(245))
+    email: Mapped[str] = mapped_column(String(100))
+    email_hash: Mapped[str] = mapped_column(
+        String(64), comment="HMAC-SHA256 hex of the lower-cased e-mail, keyed")
+    url: Mapped[str] = mapped_column(String(200), default="")
+    text: Mapped[str] = mapped_column(Text)
+    permalink: Mapped[str] = mapped_column(String(2000), default="")
+    status: Mapped[str] = mapped_column(String(16))
+    policy_status: Mapped[str] = mapped_column(
+        String(16), comment="What the policy chose; differs from status only in log-only mode")
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    spam_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    abuse_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    model_version: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    ip_hash: Mapped[str] = mapped_column(String(64), comment="Keyed HMAC of the client IP; never the raw IP")
+    user_agent: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(
+        String(100), nullable=True, comment="Moderator name; NULL means no human decided")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    decision_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    lease_owner: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    @property
+    def scores(self) -> dict[str, float | None]:
+        return {"spam": self.spam_score, "abuse": self.abuse_score}
+
+
+class Moderator(Base):
+    __tablename__ = "moderators"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class AuditEntry(Base):
+    """Append-only: one row per status change a human made. Never updated or deleted."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"), index=True)
+    moderator: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    old_status: Mapped[str] = mapped_column(String(16))
+    new_status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    model_version: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    spam_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    abuse_score: Mapped[float | None] = mapped_column(Float, nullable=True)

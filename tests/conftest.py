@@ -1,0 +1,133 @@
+"""Shared fixtures: the real classifier (loaded once), databases on SQLite and PostgreSQL, and
+apps/clients built by the application factory.
+
+PostgreSQL: MODERATION_TEST_POSTGRES_URL (default the local server's `test` database). Each test
+session works in a schema of its own (dropped at the end) and each test starts from empty tables.
+When the server is unreachable the PostgreSQL cases skip locally and FAIL under CI=true.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from service import create_app
+from service.db import make_engine, upgrade
+
+POSTGRES_URL = os.environ.get("MODERATION_TEST_POSTGRES_URL",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+TABLES = ("audit_log", "comments", "moderators")
+
+# Fixed keys so tests can compute the hashes the service stores.
+TEST_KEYS = {"MODERATION_SECRET_KEY": "test-secret", "MODERATION_IP_HASH_KEY": "test-ip-key",
+             "MODERATION_EMAIL_HASH_KEY": "test-email-key"}
+
+
+@pytest.fixture(scope="session")
+def scorer():
+    """The shipped classifier, loaded once for the session (integration tests use the real one)."""
+    from model import Scorer
+
+    return Scorer.load()
+
+
+# -- databases ------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A migrated SQLite file, copied per test: cheaper than migrating for every test."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_schema_url():
+    """A fresh, migrated schema in the PostgreSQL test database; its URL pins the search_path."""
+    schema = f"moderation_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:  # unreachable server, missing database, auth...
+        admin.dispose()
+        message = f"PostgreSQL at {POSTGRES_URL} is not usable: {exc}"
+        if IN_CI:
+            pytest.fail(message + " (CI=true: the PostgreSQL tests must run)")
+        pytest.skip(message)
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    url = f"{POSTGRES_URL}{separator}options={quote(f'-csearch_path={schema}')}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path) -> str:
+    """A migrated, empty database on each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "moderation.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_schema_url")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path, sqlite_template) -> str:
+    path = tmp_path / "moderation.sqlite3"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+# -- apps -----------------------------------------------------------------------------------------
+
+@pytest.fixture
+def make_app(tmp_path, scorer, sqlite_url):
+    """Build an app on a fresh SQLite database (or `MODERATION_DATABASE_URL` given), with the
+    real classifier, no flood limit and no minimum form time unless a test sets them."""
+    apps = []
+
+    def build(**overrides):
+        config = {"TESTING": True, "SCORER": scorer, "MODERATION_DATABASE_URL": sqlite_url,
+                  "MODERATION_RATE_LIMIT": "off", "MODERATION_MIN_SUBMIT_SECONDS": "0",
+                  **TEST_KEYS, **overrides}
+        app = create_app(config, instance_path=str(tmp_path / "instance"))
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        app.extensions["store"].engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
