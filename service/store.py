@@ -265,9 +265,9 @@ class Store:
     # -- health ---------------------------------------------------------------------------------
 
     def ping(self) -> None:
-        """Raise if the database cannot answer a trivial query."""
+        """Raise if the database cannot answer, or has no schema yet (init-db not run)."""
         with self.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+            connection.execute(select(Comment.id).limit(1))
 
 
 def _lock_key(name: str) -> int:
