@@ -1,0 +1,164 @@
+"""The classifier: one shared feature step, two calibrated linear heads (spam, abuse).
+
+``TwoHeadModel`` composes a :class:`model.features.CommentVectorizer` with one logistic regression
+per label and a Platt (sigmoid) calibration of each regression's score, fitted on out-of-fold
+scores so that a probability of 0.9 means about nine in ten such comments carry the label.
+
+Linear heads because they are fast (a dot product over the few hundred features a comment has),
+small, transfer across corpora better than deep trees on sparse n-grams, and can say which words
+pushed a score up, which moderators see.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+from sklearn.base import BaseEstimator, clone
+from sklearn.linear_model import LogisticRegression
+
+from model import text as textmod
+from model.features import SIGNAL_NAMES, CommentVectorizer
+
+LABELS = ("spam", "abuse")
+
+_READABLE = {
+    textmod.URL: "(link)", textmod.SHORT_URL: "(shortened link)", textmod.EMAIL: "(e-mail address)",
+    textmod.PHONE: "(phone number)", textmod.MENTION: "(@mention)", textmod.NUMBER: "(number)",
+}
+_READABLE_SIGNALS = {
+    "links": "(links)", "short_links": "(shortened links)", "emails": "(e-mail addresses)",
+    "phones": "(phone numbers)", "numbers": "(numbers)", "exclamations": "(exclamation marks)",
+    "capitals_share": "(capital letters)", "digits_share": "(digits)", "log_length": "(length)",
+}
+
+
+def build_vectorizer(**params) -> CommentVectorizer:
+    return CommentVectorizer(**params)
+
+
+class TwoHeadModel(BaseEstimator):
+    """Raw texts -> calibrated P(spam), P(abuse).
+
+    Parameters
+    ----------
+    vectorizer : CommentVectorizer or None
+        The feature step (cloned in ``fit``); None means the defaults.
+    C : dict label -> float
+        Inverse L2 regularisation strength of each head.
+
+    Attributes
+    ----------
+    vectorizer_ : fitted CommentVectorizer
+    coef_ : ndarray of shape (n_columns, 2), float32
+        Weights of each head over the vectorizer's columns (hashed n-grams, then signals).
+    intercept_ : ndarray of shape (2,)
+    calibration_ : ndarray of shape (2, 2)
+        Per head, (slope, offset) of the sigmoid that maps a raw score to a probability.
+    """
+
+    def __init__(self, vectorizer: CommentVectorizer | None = None, C: dict | None = None):
+        self.vectorizer = vectorizer
+        self.C = C
+
+    # -- training ---------------------------------------------------------------------------
+    def fit(self, texts, labels, weights=None, folds=None, progress=None):
+        """Fit both heads.
+
+        labels : array of shape (n, 2), 1/0 per head, -1 where a source has no opinion.
+        weights : array of shape (n, 2) of sample weights per head (default 1).
+        folds : array of shape (n,) of fold numbers for the out-of-fold calibration scores
+            (-1: never held out). Default: five folds by position.
+        progress : callable(str) or None, told about each step.
+        """
+        texts = list(texts)
+        labels = np.asarray(labels)
+        n = len(texts)
+        weights = np.ones((n, 2)) if weights is None else np.asarray(weights, dtype=float)
+        folds = np.arange(n) % 5 if folds is None else np.asarray(folds)
+        say = progress or (lambda _msg: None)
+        C = {"spam": 8.0, "abuse": 4.0, **(self.C or {})}
+
+        say("features")
+        self.vectorizer_ = clone(self.vectorizer or build_vectorizer()).fit(texts)
+        X = self.vectorizer_.transform(texts)
+        n_cols = X.shape[1]
+        self.coef_ = np.zeros((n_cols, 2), dtype=np.float32)
+        self.intercept_ = np.zeros(2)
+        self.calibration_ = np.zeros((2, 2))
+        self.oof_scores_ = {}
+        for k, label in enumerate(LABELS):
+            rows = np.flatnonzero(labels[:, k] >= 0)
+            Xk, yk, wk, fk = X[rows], labels[rows, k], weights[rows, k], folds[rows]
+            oof = np.full(rows.size, np.nan)
+            for f in sorted(set(fk[fk >= 0])):
+                say(f"{label}: fold {f}")
+                train = fk != f
+                head = _head(C[label]).fit(Xk[train], yk[train], sample_weight=wk[train])
+                oof[fk == f] = head.decision_function(Xk[fk == f])
+            say(f"{label}: final fit")
+            head = _head(C[label]).fit(Xk, yk, sample_weight=wk)
+            self.coef_[:, k] = head.coef_.ravel()
+            self.intercept_[k] = head.intercept_[0]
+            held = ~np.isnan(oof)
+            platt = LogisticRegression(C=1e4).fit(oof[held, None], yk[held],
+                                                  sample_weight=wk[held])
+            self.calibration_[k] = platt.coef_[0, 0], platt.intercept_[0]
+            self.oof_scores_[label] = (rows[held], self._calibrate(oof[held], k))
+        return self
+
+    # -- scoring ----------------------------------------------------------------------------
+    def decision_function(self, texts) -> np.ndarray:
+        """Raw linear scores, shape (n, 2)."""
+        texts = list(texts)
+        rows, cols, vals, signals = self.vectorizer_.weighted_entries(texts)
+        n = len(texts)
+        out = signals @ self.coef_[self.vectorizer_.n_features:] + self.intercept_
+        for k in range(2):
+            out[:, k] += np.bincount(rows, weights=vals * self.coef_[cols, k], minlength=n)
+        return out
+
+    def predict_proba(self, texts) -> np.ndarray:
+        """Calibrated probabilities, shape (n, 2): column 0 spam, column 1 abuse."""
+        d = self.decision_function(texts)
+        return np.column_stack([self._calibrate(d[:, k], k) for k in range(2)])
+
+    def _calibrate(self, d: np.ndarray, k: int) -> np.ndarray:
+        slope, offset = self.calibration_[k]
+        return 1.0 / (1.0 + np.exp(-(slope * d + offset)))
+
+    # -- explanation ------------------------------------------------------------------------
+    def explain(self, text: str, top: int = 5) -> dict[str, list[dict]]:
+        """Per label, the words and phrases of ``text`` that raised its score most.
+
+        Each n-gram's contribution (its TF-IDF value times the head's weight) is credited to the
+        word it lies in (character n-grams and the word itself) or to the two-word phrase (word
+        bigrams), so a moderator sees "ѕcam" as the word the comment contained, not "cam ".
+        """
+        vec = self.vectorizer_
+        normed = vec.normalize_many([text])
+        words = normed[0].split(" ") if normed[0] else []
+        hashed = vec.hash_normalized(normed)
+        _, cols, vals, signals = vec.weighted_entries([text])
+        value = dict(zip(cols.tolist(), vals.tolist()))
+        occurrences = np.bincount(hashed.col, minlength=vec.n_features)
+        out = {}
+        for k, label in enumerate(LABELS):
+            credit: dict[str, float] = defaultdict(float)
+            for col, term, is_bigram in zip(hashed.col.tolist(), hashed.term.tolist(),
+                                            hashed.bigram.tolist()):
+                share = value[col] * float(self.coef_[col, k]) / occurrences[col]
+                name = " ".join(words[term:term + 2]) if is_bigram else words[term]
+                credit[" ".join(_READABLE.get(w, w) for w in name.split(" "))] += share
+            for j, sname in enumerate(SIGNAL_NAMES):
+                w = signals[0, j] * float(self.coef_[vec.n_features + j, k])
+                if w:
+                    credit[_READABLE_SIGNALS[sname]] += w
+            ranked = sorted(((t, w) for t, w in credit.items() if w > 0), key=lambda tw: -tw[1])
+            out[label] = [{"term": t, "weight": round(w, 4)} for t, w in ranked[:top]]
+        return out
+
+
+def _head(C: float) -> LogisticRegression:
+    # liblinear: exact, fast on sparse text of this size, deterministic.
+    return LogisticRegression(C=C, solver="liblinear", max_iter=1000)

@@ -1,0 +1,214 @@
+"""Train the spam and abuse model: ``python -m model.train``.
+
+Reads the public corpora (``--data``, default ``../shared/data``) and, with ``--database-url``, the
+moderators' decisions stored by the service; fits a TwoHeadModel; writes the artifact and its card
+under ``--out``; with ``--promote``, makes it the current version.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import platform
+import shlex
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import joblib
+import numpy as np
+import scipy
+import sklearn
+from tqdm import tqdm
+
+from model import artifact, metrics
+from model.dataset import Example, default_data_dir, examples_of, load_corpora
+from model.pipeline import LABELS, TwoHeadModel
+
+# Share of each head's total training weight per source. The corpora differ in size by 15x;
+# without this, Davidson's tweets would decide what "abuse" means and YouTube's 1,586 rows would be
+# drowned by 38,000 tweets as spam negatives. Fox News comments are the closest to our readers.
+SOURCE_SHARE = {
+    "spam": {"youtube": 1.0, "fox": 0.4, "olid": 0.3, "davidson": 0.3, "moderators": 1.0},
+    "abuse": {"davidson": 0.3, "olid": 0.3, "fox": 0.35, "youtube": 0.05, "moderators": 1.0},
+}
+N_FOLDS = 4
+
+
+def source_kind(example: Example) -> str:
+    return example.source.split(":", 1)[0]
+
+
+def fold_of(example: Example) -> int:
+    """Calibration folds: a YouTube video, or a Fox article, never straddles two folds."""
+    if example.source.startswith("youtube:"):
+        return sorted(["youtube:Psy", "youtube:KatyPerry", "youtube:LMFAO",
+                       "youtube:Eminem"]).index(example.source) % N_FOLDS
+    digest = hashlib.sha256(example.group.encode()).digest()
+    return digest[0] % N_FOLDS
+
+
+def label_matrix(examples: list[Example]) -> np.ndarray:
+    return np.array([[-1 if e.spam is None else e.spam, -1 if e.abuse is None else e.abuse]
+                     for e in examples])
+
+
+def weight_matrix(examples: list[Example]) -> np.ndarray:
+    """Per head, weights such that each source gets its share and the mean weight is 1."""
+    labels = label_matrix(examples)
+    weights = np.zeros(labels.shape)
+    kinds = np.array([source_kind(e) for e in examples])
+    for k, label in enumerate(LABELS):
+        has = labels[:, k] >= 0
+        shares = SOURCE_SHARE[label]
+        present = {s for s in set(kinds[has]) if shares.get(s, 0) > 0}
+        total_share = sum(shares[s] for s in present)
+        for s in present:
+            rows = has & (kinds == s)
+            weights[rows, k] = shares[s] / total_share * has.sum() / rows.sum()
+    return weights
+
+
+def suggest_thresholds(model: TwoHeadModel, examples: list[Example]) -> dict:
+    """Hold at the F1-best threshold; reject only where out-of-fold precision is near certain."""
+    out = {}
+    for label, reject_precision in (("spam", 0.99), ("abuse", 0.97)):
+        rows, proba = model.oof_scores_[label]
+        y = np.array([getattr(examples[i], label) for i in rows])
+        # Spam's threshold is tuned where spam lives (YouTube); abuse's on all abuse sources.
+        if label == "spam":
+            keep = np.array([examples[i].source.startswith("youtube:") for i in rows])
+            y, proba = y[keep], proba[keep]
+        hold = metrics.best_f1_threshold(y, proba)
+        reject = max(metrics.threshold_for_precision(y, proba, reject_precision), hold)
+        out[label] = {"hold": round(float(hold), 4), "reject": round(float(reject), 4)}
+    return out
+
+
+def validation_metrics(model: TwoHeadModel, examples: list[Example], thresholds: dict,
+                       held_out: list[Example]) -> dict:
+    """Out-of-fold figures per label and source, and figures on the fixed held-out rows."""
+    out = {"out_of_fold": {}, "held_out": {}}
+    for label in LABELS:
+        rows, proba = model.oof_scores_[label]
+        by_source = {}
+        for kind in sorted({source_kind(examples[i]) for i in rows}):
+            sel = np.array([source_kind(examples[i]) == kind for i in rows])
+            y = np.array([getattr(examples[i], label) for i in rows[sel]])
+            if len(set(y)) == 2:
+                by_source[kind] = metrics.summary(y, proba[sel], thresholds[label]["hold"])
+        out["out_of_fold"][label] = by_source
+    if held_out:
+        proba = model.predict_proba([e.text for e in held_out])
+        for k, label in enumerate(LABELS):
+            by_source = {}
+            for kind in sorted({source_kind(e) for e in held_out}):
+                sel = np.array([source_kind(e) == kind and getattr(e, label) is not None
+                                for e in held_out])
+                y = np.array([getattr(e, label) for e, s in zip(held_out, sel) if s])
+                if len(set(y)) == 2:
+                    by_source[kind] = metrics.summary(y, proba[sel, k], thresholds[label]["hold"])
+            out["held_out"][label] = by_source
+    return out
+
+
+def fit(examples: list[Example], progress=None) -> TwoHeadModel:
+    """Fit a TwoHeadModel on ``examples`` with this module's weights and folds."""
+    return TwoHeadModel().fit(
+        [e.text for e in examples], label_matrix(examples), weight_matrix(examples),
+        np.array([fold_of(e) for e in examples]), progress=progress)
+
+
+def build_card(*, stem, command, corpora, decisions, train_rows, held_out, thresholds,
+               validation, seconds, parent) -> dict:
+    return {
+        "name": stem.rsplit("-", 2)[0],
+        "version": stem,
+        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "command": command,
+        "parent": parent,
+        "versions": {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
+                     "numpy": np.__version__, "scipy": scipy.__version__,
+                     "joblib": joblib.__version__},
+        "data": [
+            {"name": c.name, "path": str(c.path.name), "sha256": c.sha256,
+             "rows": len(c.examples),
+             "held_out_rows": sum(e.split == "test" for e in c.examples)}
+            for c in corpora
+        ] + ([{"name": "moderators", "rows": len(decisions)}] if decisions else []),
+        "label_balance": {
+            label: {"positive": sum(getattr(e, label) == 1 for e in train_rows),
+                    "negative": sum(getattr(e, label) == 0 for e in train_rows)}
+            for label in LABELS
+        },
+        "training_rows": len(train_rows),
+        "held_out_rows": len(held_out),
+        "training_seconds": round(seconds, 1),
+        "thresholds": thresholds,
+        "validation": validation,
+        "source_shares": SOURCE_SHARE,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m model.train", description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=None,
+                        help="folder of public corpora (default: ../shared/data)")
+    parser.add_argument("--database-url", default=None,
+                        help="SQLAlchemy URL of the service's store: train on moderators' decisions too")
+    parser.add_argument("--out", type=Path, default=artifact.DEFAULT_DIR,
+                        help="artifact folder (default: model/artifacts)")
+    parser.add_argument("--name", default="moderation", help="artifact name prefix")
+    parser.add_argument("--promote", action="store_true",
+                        help="make the new version current (write the CURRENT pointer)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    data_dir = args.data or default_data_dir()
+    corpora = load_corpora(data_dir)
+    examples = examples_of(corpora)
+    decisions: list[Example] = []
+    if args.database_url:
+        from model.decisions import load_decisions
+        decisions = load_decisions(args.database_url)
+        examples += decisions
+    train_rows = [e for e in examples if e.split == "train"]
+    held_out = [e for e in examples if e.split == "test"]
+    counts = Counter(source_kind(e) for e in train_rows)
+    print(f"training on {len(train_rows)} rows ({dict(counts)}), {len(held_out)} held out",
+          file=sys.stderr)
+
+    steps = 1 + 2 * (N_FOLDS + 1)
+    with tqdm(total=steps, desc="training", unit="step", disable=args.quiet,
+              file=sys.stderr) as bar:
+        def progress(msg):
+            bar.set_postfix_str(msg)
+            bar.update(1)
+        model = fit(train_rows, progress)
+    thresholds = suggest_thresholds(model, train_rows)
+    validation = validation_metrics(model, train_rows, thresholds, held_out)
+    seconds = time.perf_counter() - started
+
+    stem = f"{args.name}-{dt.datetime.now(dt.timezone.utc):%Y%m%d-%H%M%S}"
+    try:
+        parent = artifact.current_stem(args.out)
+    except artifact.ArtifactError:
+        parent = None
+    command = "python -m model.train " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
+    card = build_card(stem=stem, command=command.strip(), corpora=corpora, decisions=decisions,
+                      train_rows=train_rows, held_out=held_out, thresholds=thresholds,
+                      validation=validation, seconds=seconds, parent=parent)
+    path = artifact.save(model, card, args.out, stem)
+    if args.promote:
+        artifact.set_current(args.out, stem)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in {seconds:.1f} s"
+          + ("; now current" if args.promote else ""), file=sys.stderr)
+    print(metrics.format_validation(validation))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
