@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Mapping
 
-from itsdangerous import BadSignature, TimestampSigner
+from itsdangerous import BadSignature, URLSafeSerializer
 
 HONEYPOT_FIELD = "email_confirm"  # hidden from people by CSS; bots fill every field they see
 TIMESTAMP_FIELD = "rendered_at"
@@ -33,13 +33,16 @@ class Trap:
         return MESSAGES[self.code]
 
 
-def _signer(secret_key: str) -> TimestampSigner:
-    return TimestampSigner(secret_key, salt="comment-form-rendered-at")
+def _serializer(secret_key: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key, salt="comment-form-rendered-at")
 
 
-def form_timestamp(secret_key: str, post_id: str) -> str:
-    """The value for the demo form's hidden TIMESTAMP_FIELD: the article, signed with the time."""
-    return _signer(secret_key).sign(post_id).decode()
+def form_timestamp(secret_key: str, post_id: str, now: float | None = None) -> str:
+    """The value for the demo form's hidden TIMESTAMP_FIELD: the article and the time (in
+    milliseconds; itsdangerous's own timestamps are whole seconds, too coarse for a 1-3 s trap),
+    signed so a bot cannot simply send an old time."""
+    at = time.time() if now is None else now
+    return _serializer(secret_key).dumps({"post": post_id, "at": round(at, 3)})
 
 
 def check(fields: Mapping[str, str], secret_key: str, min_seconds: float,
@@ -51,10 +54,11 @@ def check(fields: Mapping[str, str], secret_key: str, min_seconds: float,
     if not token:
         return None
     try:
-        post_id, signed_at = _signer(secret_key).unsign(token, return_timestamp=True)
-    except BadSignature:
+        payload = _serializer(secret_key).loads(token)
+        post_id, rendered_at = payload["post"], float(payload["at"])
+    except (BadSignature, KeyError, TypeError, ValueError):
         return Trap("bad_timestamp")
-    if post_id.decode() != fields.get("comment_post_ID", "").strip():
+    if post_id != fields.get("comment_post_ID", "").strip():
         return Trap("bad_timestamp")
-    elapsed = (time.time() if now is None else now) - signed_at.timestamp()
+    elapsed = (time.time() if now is None else now) - rendered_at
     return Trap("too_quick") if elapsed < min_seconds else None

@@ -32,6 +32,7 @@ MESSAGES = {
 }
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+_HOST = re.compile(r"^[^\W_][\w.-]*\.[^\W\d_]{2,}\.?(:\d{1,5})?$|^localhost(:\d{1,5})?$")
 _POST_ID = re.compile(r"^[\w.-]{1,64}$")
 
 
@@ -65,12 +66,15 @@ def clean_text(raw: str) -> str:
 
 
 def _clean_url(raw: str) -> tuple[str, str | None]:
+    """A reader's website as an http(s) URL. Anything else (javascript:, data:, mailto:) is
+    refused: the URL is shown as a link under the comment."""
     if not raw:
         return "", None
     # Readers type "example.com"; WordPress's esc_url adds the scheme the same way.
     url = raw if "://" in raw else f"http://{raw}"
     parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.netloc or " " in url:
+    if parts.scheme.lower() not in {"http", "https"} or not _HOST.match(parts.netloc) \
+            or any(ch.isspace() for ch in url):
         return raw, "url_invalid"
     return url, None
 

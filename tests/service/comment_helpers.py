@@ -1,0 +1,34 @@
+"""Helpers shared by the service tests: a good form submission and reading the stored rows."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.tables import Comment
+
+# Thresholds that make the outcome independent of what the model thinks of a sentence.
+PUBLISH_ALL = {f"MODERATION_{label}_{kind}": "1" for label in ("SPAM", "ABUSE")
+               for kind in ("HOLD", "REJECT")}
+HOLD_ALL = {**PUBLISH_ALL, "MODERATION_SPAM_HOLD": "0"}
+REJECT_ALL = {**PUBLISH_ALL, "MODERATION_SPAM_HOLD": "0", "MODERATION_SPAM_REJECT": "0"}
+
+
+def good_form(**overrides) -> dict:
+    """What the site's "Leave a reply" form posts for a top-level comment on the demo article."""
+    fields = {"comment": "Glad the bridge is open again.", "author": "Ann Reader",
+              "email": "ann@example.org", "url": "", "comment_post_ID": "demo",
+              "comment_parent": "0"}
+    fields.update(overrides)
+    return fields
+
+
+def all_comments(app) -> list[Comment]:
+    with Session(app.extensions["store"].engine) as session:
+        return list(session.scalars(select(Comment).order_by(Comment.id)))
+
+
+def only_comment(app) -> Comment:
+    comments = all_comments(app)
+    assert len(comments) == 1, [c.text for c in comments]
+    return comments[0]
