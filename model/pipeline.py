@@ -89,6 +89,11 @@ class TwoHeadModel(BaseEstimator):
         self.oof_scores_ = {}
         for k, label in enumerate(LABELS):
             rows = np.flatnonzero(labels[:, k] >= 0)
+            if len(set(labels[rows, k])) < 2:
+                # No examples of this label (a spam-only evaluation fit): the head says "no".
+                self.calibration_[k] = 0.0, -30.0
+                self.oof_scores_[label] = (rows[:0], np.zeros(0))
+                continue
             Xk, yk, wk, fk = X[rows], labels[rows, k], weights[rows, k], folds[rows]
             oof = np.full(rows.size, np.nan)
             for f in sorted(set(fk[fk >= 0])):
@@ -101,6 +106,8 @@ class TwoHeadModel(BaseEstimator):
             self.coef_[:, k] = head.coef_.ravel()
             self.intercept_[k] = head.intercept_[0]
             held = ~np.isnan(oof)
+            if not held.any():
+                raise ValueError(f"{label}: no fold held out any example to calibrate on")
             platt = LogisticRegression(C=1e4).fit(oof[held, None], yk[held],
                                                   sample_weight=wk[held])
             self.calibration_[k] = platt.coef_[0, 0], platt.intercept_[0]
@@ -155,7 +162,7 @@ class TwoHeadModel(BaseEstimator):
                 if w:
                     credit[_READABLE_SIGNALS[sname]] += w
             ranked = sorted(((t, w) for t, w in credit.items() if w > 0), key=lambda tw: -tw[1])
-            out[label] = [{"term": t, "weight": round(w, 4)} for t, w in ranked[:top]]
+            out[label] = [{"term": t, "weight": round(float(w), 4)} for t, w in ranked[:top]]
         return out
 
 

@@ -1,0 +1,55 @@
+"""Moderators' decisions, read from the service's store as training examples.
+
+The mapping (also in the README, "Labels for retraining"), for comments a human decided
+(``decided_by`` is set):
+
+| status      | decision_reason        | spam | abuse |
+|-------------|------------------------|------|-------|
+| published   | -                      | 0    | 0     |
+| rejected    | spam                   | 1    | 0     |
+| rejected    | abuse                  | 0    | 1     |
+| rejected    | off-topic, other       | not used: neither label applies with certainty |
+
+Only SQLAlchemy Core is used, so the model package stays independent of the service's code.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import create_engine, text
+
+from model.dataset import Example
+
+_QUERY = text(
+    "SELECT id, text, status, decision_reason, email_hash FROM comments "
+    "WHERE decided_by IS NOT NULL AND status IN ('published', 'rejected') ORDER BY decided_at, id"
+)
+_LABELS = {("published", None): (0, 0), ("rejected", "spam"): (1, 0), ("rejected", "abuse"): (0, 1)}
+
+
+def engine_url(url: str) -> str:
+    """Let operators write ``postgresql://``; we ship the psycopg 3 driver, not psycopg2."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def labels_for(status: str, reason: str | None) -> tuple[int, int] | None:
+    """(spam, abuse) for a decided comment, or None when the decision is no label."""
+    return _LABELS.get((status, None if status == "published" else reason))
+
+
+def load_decisions(url: str) -> list[Example]:
+    engine = create_engine(engine_url(url))
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(_QUERY).all()
+    finally:
+        engine.dispose()
+    out = []
+    for row in rows:
+        labels = labels_for(row.status, row.decision_reason)
+        if labels is None or not (row.text or "").strip():
+            continue
+        out.append(Example(text=row.text, spam=labels[0], abuse=labels[1], source="moderators",
+                           group=f"commenter:{row.email_hash}"))
+    return out

@@ -1,0 +1,46 @@
+"""The vectorizer gives the same features for a comment alone or inside a batch."""
+
+import numpy as np
+import pytest
+
+from model.features import SIGNAL_NAMES, CommentVectorizer
+
+TEXTS = ["Check out my channel http://bit.ly/x !!!", "you are an idiot", "", "a b",
+         "I think the article misses the point about the budget.", "ОК мир", "x" * 5000]
+
+
+@pytest.fixture(scope="module")
+def vec():
+    return CommentVectorizer(n_features=2 ** 16).fit(TEXTS)
+
+
+def test_batch_and_single_rows_are_identical(vec):
+    batch = vec.transform(TEXTS).toarray()
+    for i, text in enumerate(TEXTS):
+        assert np.array_equal(vec.transform([text]).toarray()[0], batch[i])
+
+
+def test_large_batches_split_into_chunks_give_the_same_rows(vec):
+    many = TEXTS * 400
+    big = vec.transform(many)
+    assert big.shape == (len(many), 2 ** 16 + len(SIGNAL_NAMES))
+    assert np.allclose(big[-len(TEXTS):].toarray(), vec.transform(TEXTS).toarray())
+
+
+def test_rows_are_l2_normalised_per_block(vec):
+    x = vec.transform(["I think the article misses the point"]).toarray()[0]
+    words, chars = x[: 2 ** 15], x[2 ** 15: 2 ** 16]
+    assert np.linalg.norm(words) == pytest.approx(1.0)
+    assert np.linalg.norm(chars) == pytest.approx(1.0)
+
+
+def test_links_and_phones_are_counted_as_signals(vec):
+    x = vec.transform(["call +1 (888) 555-0199 or visit a.com and b.com"]).toarray()[0]
+    signals = dict(zip(SIGNAL_NAMES, x[-len(SIGNAL_NAMES):]))
+    assert signals["links"] == pytest.approx(np.log1p(2))
+    assert signals["phones"] == pytest.approx(np.log1p(1))
+
+
+def test_obfuscated_and_plain_spellings_share_features(vec):
+    plain, tricked = vec.transform(["idiot", "id10t"]).toarray()
+    assert np.array_equal(plain[:-len(SIGNAL_NAMES)], tricked[:-len(SIGNAL_NAMES)])

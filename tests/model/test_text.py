@@ -1,0 +1,59 @@
+"""The normaliser undoes the tricks used to dodge word filters, and keeps ordinary text readable."""
+
+import pytest
+
+from model.text import normalize, surface_signals
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("You are an IDIOT", "you are an idiot"),
+    ("sh1t", "shit"),                                   # leetspeak
+    ("id10t", "idiot"),
+    ("f u c k off", "fuck off"),                        # spaced letters
+    ("f.u.c.k off", "fuck off"),
+    ("stuuuuupid", "stuupid"),                          # repeated letters cut to two
+    ("f\u200buck", "fuck"),                             # zero-width space
+    ("s\u00adcam", "scam"),                             # soft hyphen
+    ("\u0440\u0430ypal", "paypal"),                     # Cyrillic р and а inside a Latin word
+    ("\uff26\uff52\uff45\uff45", "free"),               # full-width letters (NFKC)
+    ("\U0001d41f\U0001d42b\U0001d41e\U0001d41e", "free"),  # mathematical bold letters
+    ("&quot;Great&quot; piece", "great piece"),       # HTML entities
+    ("<b>bold</b> claim", "bold claim"),               # HTML tags
+])
+def test_deobfuscation(raw, expected):
+    assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("see http://example.com/x?y=1 now", "see _url_ now"),
+    ("see www.example.org", "see _url_"),
+    ("cheap-pills.xyz today", "_url_ today"),
+    ("go to bit.ly/abc", "go to _shorturl_"),
+    ("mail john.doe@example.com", "mail _email_"),
+    ("call +1 (888) 555-0199 now", "call _phone_ now"),
+    ("call 1-800-555-0199", "call _phone_"),
+    ("@editor thanks", "_mention_ thanks"),
+    ("in 2016 they spent 3.5 million", "in _num_ they spent _num_ million"),
+])
+def test_placeholders_replace_what_identifies_a_person_or_site(raw, expected):
+    assert normalize(raw) == expected
+
+
+def test_ordinary_text_is_left_readable():
+    assert normalize("The mp3 player, the 2nd vote: fair!") == "the mp3 player the 2nd vote fair !"
+
+
+def test_a_word_written_wholly_in_another_script_is_not_folded():
+    assert normalize("\u043c\u0438\u0440") == "\u043c\u0438\u0440"  # "мир" stays Cyrillic
+
+
+def test_normalize_survives_any_control_characters_and_empty_input():
+    assert normalize("") == ""
+    assert normalize("\x00\x01\x1f\x7f") == ""
+    assert normalize("ok\x00ok") == "ok ok"
+
+
+def test_surface_signals_measure_shouting_and_digits():
+    caps, digits = surface_signals("FREE MONEY 100")
+    assert caps == 1.0 and digits == pytest.approx(3 / 14)
+    assert surface_signals("") == (0.0, 0.0)
