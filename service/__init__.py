@@ -6,6 +6,7 @@ import time, so tests build as many apps as they like.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -30,9 +31,10 @@ def create_app(test_config: Mapping[str, Any] | None = None,
     """Build the app. Settings come from the environment (see `service.config`), overridden by
     `test_config` (same names, raw strings or parsed values). `test_config["SCORER"]` may hold an
     already loaded `model.Scorer`, so a test session loads the artifact once."""
-    app = Flask(__name__, instance_path=instance_path)
-    app.config.update(config.from_env())
-    app.config.update(config.normalise(test_config or {}))
+    settings = {**config.from_env(), **config.normalise(test_config or {})}
+    instance_path = instance_path or settings["MODERATION_INSTANCE_PATH"]
+    app = Flask(__name__, instance_path=os.path.abspath(instance_path) if instance_path else None)
+    app.config.update(settings)
     _resolve_keys(app)
     app.config["SECRET_KEY"] = app.config["MODERATION_SECRET_KEY"]
     # Werkzeug answers 413 for larger bodies before any view reads them.

@@ -6,6 +6,7 @@ import secrets
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from werkzeug.security import generate_password_hash
 
 from service import db
@@ -25,6 +26,7 @@ def first_moderator_password(store) -> str | None:
 
 
 @click.command("init-db")
+@with_appcontext
 @click.option("--first-moderator", is_flag=True,
               help="Also create the moderator 'admin' with a one-time password if none exists.")
 def init_db_command(first_moderator: bool) -> None:

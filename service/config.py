@@ -2,15 +2,14 @@
 
 This is the only module that reads the environment. `create_app` calls `from_env()` and lays
 `test_config` over it; everything else reads `app.config[...]` under the same names. The README's
-configuration table is generated from `SETTINGS` (`python -m service.config`), and a test checks
-the two agree.
+configuration table is generated from `SETTINGS` (`markdown_table()`), and a test checks the
+two agree.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
@@ -81,6 +80,9 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
+    Setting("MODERATION_INSTANCE_PATH", "", parse_optional_str,
+            "Directory for the SQLite file and generated keys; empty means `instance/` in the "
+            "checkout. Put it on a persistent volume in containers."),
     Setting("MODERATION_DATABASE_URL", "", parse_optional_str,
             "SQLAlchemy URL of the store; empty means SQLite at `instance/moderation.sqlite3`. "
             "PostgreSQL: `postgresql+psycopg://user@host/db`."),
@@ -169,7 +171,3 @@ def markdown_table() -> str:
         default = f"`{setting.default}`" if setting.default else "(empty)"
         lines.append(f"| `{setting.name}` | {default} | {setting.doc} |")
     return "\n".join(lines)
-
-
-if __name__ == "__main__":
-    sys.stdout.write(markdown_table() + "\n")
