@@ -138,6 +138,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MODERATION_PROXY_HOPS", "0", int,
             "Reverse proxies in front of the service whose X-Forwarded-For is trusted for the "
             "client IP."),
+    Setting("MODERATION_SECURE_COOKIES", "false", parse_bool,
+            "Send the moderators' session cookie only over HTTPS (`Secure`); turn on in "
+            "production behind TLS."),
+    Setting("MODERATION_LEASE_SECONDS", "300", int,
+            "How long a comment shown to one moderator is reserved for them in the review queue."),
+    Setting("MODERATION_LOGIN_FREE_FAILURES", "5", int,
+            "Failed logins (per name, and per client) allowed in 15 minutes before each further "
+            "attempt must wait, doubling from 2 s up to 15 minutes."),
+    Setting("MODERATION_QUEUE_PAGE_SIZE", "25", int,
+            "Comments per page of the review queue."),
 )
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}

@@ -136,3 +136,25 @@ class AuditEntry(Base):
     model_version: Mapped[str | None] = mapped_column(String(100), nullable=True)
     spam_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     abuse_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # Added by migration 0002 (review queue): undo and bulk bookkeeping.
+    action: Mapped[str] = mapped_column(
+        String(16), default="decide", server_default="decide",
+        comment="'decide', or 'undo' for a row reversing `undoes`")
+    undoes: Mapped[int | None] = mapped_column(Integer, nullable=True,
+                                               comment="The audit row an undo reversed")
+    batch: Mapped[str | None] = mapped_column(String(32), nullable=True,
+                                              comment="Shared by the rows of one bulk action")
+
+    __table_args__ = (Index("ix_audit_log_moderator_id", "moderator", "id"),)
+
+
+class LoginFailure(Base):
+    """One failed login, counted per moderator name and per client (IP hash) for the slow-down."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(
+        String(80), comment="'name:<lower-cased name>' or 'ip:<keyed hash>'; never a raw IP")
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
