@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable, Literal
 
-from sqlalchemy import Engine, case, func, or_, select, text
+from sqlalchemy import Connection, Engine, bindparam, case, func, insert, or_, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.config import RateLimit
@@ -69,8 +69,8 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._session = sessionmaker(engine, expire_on_commit=False)
-        self._write_session = sessionmaker(engine.execution_options(**IMMEDIATE),
-                                           expire_on_commit=False)
+        self._write_engine = engine.execution_options(**IMMEDIATE)
+        self._write_session = sessionmaker(self._write_engine, expire_on_commit=False)
 
     # -- intake ---------------------------------------------------------------------------------
 
@@ -94,86 +94,41 @@ class Store:
         comment (Outcome "duplicate", nothing stored) or the commenter is over `rate` ("flooded").
 
         The checks and the insert happen under one lock per commenter, so two workers (or two
-        hosts on PostgreSQL) receiving a double-click cannot both store it."""
+        hosts on PostgreSQL) receiving a double-click cannot both store it. This is the hot path
+        of intake, so it runs prepared Core statements on one connection, not an ORM session."""
         now = now or utcnow()
         root_id = self.thread_root(candidate.post_id, candidate.parent_id)
-        with self._write_session.begin() as session:
-            self._lock_commenter(session, candidate)
-            first = self._first_copy(session, candidate, now - timedelta(seconds=duplicate_window))
-            if first is not None:
-                return Outcome("duplicate", first)
+        with self._write_engine.begin() as connection:
+            self._lock_commenter(connection, candidate)
+            first_id = connection.scalar(_FIRST_COPY, {
+                "fingerprint": fingerprint(candidate),
+                "since": now - timedelta(seconds=duplicate_window)})
+            if first_id is not None:
+                return Outcome("duplicate", self._load(connection, first_id))
             if rate is not None:
-                retry_after = self._flood_retry_after(session, candidate, rate, now)
+                retry_after = _flood_retry_after(connection, candidate, rate, now)
                 if retry_after is not None:
                     return Outcome("flooded", retry_after=retry_after)
-            decision = decide(History(approved_count=self._approved(session,
-                                                                    candidate.email_hash)))
-            comment = self._new_comment(candidate, decision, root_id, now)
-            session.add(comment)
-        return Outcome("created", comment)
+            approved = connection.scalar(_APPROVED, {"email_hash": candidate.email_hash})
+            values = _row(candidate, decide(History(approved_count=approved or 0)), root_id, now)
+            values["id"] = connection.execute(_INSERT, values).inserted_primary_key[0]
+        return Outcome("created", Comment(**values))
 
-    def _lock_commenter(self, session: Session, candidate: Candidate) -> None:
+    def _lock_commenter(self, connection: Connection, candidate: Candidate) -> None:
         # SQLite: the IMMEDIATE transaction already holds the database's single write lock.
         # PostgreSQL: transaction-scoped advisory locks on everything the checks match on, taken
         # in a fixed order so two transactions cannot deadlock.
-        if session.get_bind().dialect.name != "postgresql":
+        if connection.dialect.name != "postgresql":
             return
         names = {f"ip:{candidate.ip_hash}", f"email:{candidate.email_hash}",
-                 f"dup:{candidate.post_id}:{candidate.author}"}
+                 f"dup:{fingerprint(candidate)}"}
         for key in sorted(_lock_key(name) for name in names):
-            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+            connection.execute(_ADVISORY_LOCK, {"key": key})
 
     @staticmethod
-    def _first_copy(session: Session, candidate: Candidate, since: datetime) -> Comment | None:
-        return session.scalars(
-            select(Comment)
-            .where(Comment.post_id == candidate.post_id, Comment.author == candidate.author,
-                   Comment.text == candidate.text, Comment.created_at >= since)
-            .order_by(Comment.created_at, Comment.id).limit(1)
-        ).first()
-
-    @staticmethod
-    def _flood_retry_after(session: Session, candidate: Candidate, rate: RateLimit,
-                           now: datetime) -> int | None:
-        """Seconds until the commenter may post again, or None if under the limit. Counts stored
-        comments, so the limit holds across workers and hosts without a shared cache."""
-        recent = session.scalars(
-            select(Comment.created_at)
-            .where(or_(Comment.ip_hash == candidate.ip_hash,
-                       Comment.email_hash == candidate.email_hash),
-                   Comment.created_at > now - timedelta(seconds=rate.seconds))
-            .order_by(Comment.created_at.desc()).limit(rate.count)
-        ).all()
-        if len(recent) < rate.count:
-            return None
-        # A slot frees when the oldest of the newest `count` comments leaves the window.
-        frees_at = recent[-1] + timedelta(seconds=rate.seconds)
-        return max(1, math.ceil((frees_at - now).total_seconds()))
-
-    @staticmethod
-    def _approved(session: Session, email_hash: str) -> int:
-        # Published by a human, or by the policy itself; comments published only because log-only
-        # mode was on do not earn trust (their policy_status says what the policy thought).
-        return session.scalar(
-            select(func.count()).select_from(Comment)
-            .where(Comment.email_hash == email_hash, Comment.status == "published",
-                   or_(Comment.decided_by.is_not(None), Comment.policy_status == "published"))
-        ) or 0
-
-    @staticmethod
-    def _new_comment(candidate: Candidate, decision: Decision, root_id: int | None,
-                     now: datetime) -> Comment:
-        scores = candidate.scores or {}
-        return Comment(
-            post_id=candidate.post_id, parent_id=candidate.parent_id, root_id=root_id,
-            author=candidate.author, email=candidate.email, email_hash=candidate.email_hash,
-            url=candidate.url, text=candidate.text, permalink=candidate.permalink,
-            status=decision.status, policy_status=decision.policy_status,
-            reasons=list(decision.reasons), spam_score=scores.get("spam"),
-            abuse_score=scores.get("abuse"), model_version=candidate.model_version,
-            ip_hash=candidate.ip_hash, user_agent=candidate.user_agent,
-            created_at=now, updated_at=now,
-        )
+    def _load(connection: Connection, comment_id: int) -> Comment:
+        with Session(bind=connection) as session:
+            return session.get(Comment, comment_id)
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -217,8 +172,8 @@ class Store:
                 .limit(limit)))
 
     def approved_count(self, email_hash: str) -> int:
-        with self._session() as session:
-            return self._approved(session, email_hash)
+        with self.engine.connect() as connection:
+            return connection.scalar(_APPROVED, {"email_hash": email_hash}) or 0
 
     # -- human decisions ------------------------------------------------------------------------
 
@@ -268,6 +223,64 @@ class Store:
         """Raise if the database cannot answer, or has no schema yet (init-db not run)."""
         with self.engine.connect() as connection:
             connection.execute(select(Comment.id).limit(1))
+
+
+# Built once: intake runs these for every comment, and building a statement costs more than
+# running it on SQLite.
+_FIRST_COPY = (select(Comment.id)
+               .where(Comment.fingerprint == bindparam("fingerprint"),
+                      Comment.created_at >= bindparam("since"))
+               .order_by(Comment.created_at, Comment.id).limit(1))
+# Published by a human, or by the policy itself; comments published only because log-only mode
+# was on do not earn trust (their policy_status says what the policy thought).
+_APPROVED = (select(func.count()).select_from(Comment)
+             .where(Comment.email_hash == bindparam("email_hash"), Comment.status == "published",
+                    or_(Comment.decided_by.is_not(None), Comment.policy_status == "published")))
+_RECENT_BY_COMMENTER = (select(Comment.created_at)
+                        .where(or_(Comment.ip_hash == bindparam("ip_hash"),
+                                   Comment.email_hash == bindparam("email_hash")),
+                               Comment.created_at > bindparam("since"))
+                        .order_by(Comment.created_at.desc()).limit(bindparam("count")))
+_INSERT = insert(Comment.__table__)
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+def _flood_retry_after(connection: Connection, candidate: Candidate, rate: RateLimit,
+                       now: datetime) -> int | None:
+    """Seconds until the commenter may post again, or None if under the limit. Counts stored
+    comments (same IP hash or same e-mail hash), so the limit holds across workers and hosts
+    without a shared cache."""
+    recent = connection.scalars(_RECENT_BY_COMMENTER, {
+        "ip_hash": candidate.ip_hash, "email_hash": candidate.email_hash,
+        "since": now - timedelta(seconds=rate.seconds), "count": rate.count}).all()
+    if len(recent) < rate.count:
+        return None
+    # A slot frees when the oldest of the newest `count` comments leaves the window.
+    frees_at = recent[-1] + timedelta(seconds=rate.seconds)
+    return max(1, math.ceil((frees_at - now).total_seconds()))
+
+
+def _row(candidate: Candidate, decision: Decision, root_id: int | None, now: datetime) -> dict:
+    scores = candidate.scores or {}
+    return dict(
+        post_id=candidate.post_id, parent_id=candidate.parent_id, root_id=root_id,
+        author=candidate.author, email=candidate.email, email_hash=candidate.email_hash,
+        url=candidate.url, text=candidate.text, fingerprint=fingerprint(candidate),
+        permalink=candidate.permalink, status=decision.status,
+        policy_status=decision.policy_status, reasons=list(decision.reasons),
+        spam_score=scores.get("spam"), abuse_score=scores.get("abuse"),
+        model_version=candidate.model_version, ip_hash=candidate.ip_hash,
+        user_agent=candidate.user_agent, created_at=now, updated_at=now,
+        decided_by=None, decided_at=None, decision_reason=None, lease_owner=None,
+        lease_until=None,
+    )
+
+
+def fingerprint(candidate: Candidate) -> str:
+    """Same article, same author, same text: the same comment (WordPress's duplicate rule, minus
+    the e-mail, so a second address does not make a copy new)."""
+    key = "\x1f".join((candidate.post_id, candidate.author, candidate.text))
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def _lock_key(name: str) -> int:

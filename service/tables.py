@@ -73,6 +73,8 @@ class Comment(Base):
         # Flood control and trust look commenters up by their hashes.
         Index("ix_comments_ip_hash_created", "ip_hash", "created_at"),
         Index("ix_comments_email_hash_created", "email_hash", "created_at"),
+        # Duplicate detection: one probe instead of comparing the text of every comment.
+        Index("ix_comments_fingerprint_created", "fingerprint", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -86,6 +88,8 @@ class Comment(Base):
         String(64), comment="HMAC-SHA256 hex of the lower-cased e-mail, keyed")
     url: Mapped[str] = mapped_column(String(200), default="")
     text: Mapped[str] = mapped_column(Text)
+    fingerprint: Mapped[str] = mapped_column(
+        String(64), comment="SHA-256 of article, author and text: finds repeated comments")
     permalink: Mapped[str] = mapped_column(String(2000), default="")
     status: Mapped[str] = mapped_column(String(16))
     policy_status: Mapped[str] = mapped_column(

@@ -73,7 +73,7 @@ def test_reasons_round_trip_as_a_list(store):
 
 
 def test_check_constraints_guard_status_and_scores(store):
-    row = dict(post_id="p", author="a", email="e", email_hash="h", url="", text="t",
+    row = dict(post_id="p", author="a", email="e", email_hash="h", url="", text="t", fingerprint="f",
                permalink="", policy_status="pending", reasons=[], ip_hash="i", user_agent="",
                created_at=utcnow(), updated_at=utcnow())
     for bad in ({"status": "deleted"}, {"status": "pending", "spam_score": 1.5},

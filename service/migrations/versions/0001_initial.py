@@ -31,6 +31,8 @@ def upgrade() -> None:
                   comment="HMAC-SHA256 hex of the lower-cased e-mail, keyed"),
         sa.Column("url", sa.String(200), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("fingerprint", sa.String(64), nullable=False,
+                  comment="SHA-256 of article, author and text: finds repeated comments"),
         sa.Column("permalink", sa.String(2000), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("policy_status", sa.String(16), nullable=False,
@@ -65,6 +67,7 @@ def upgrade() -> None:
     op.create_index("ix_comments_status_created", "comments", ["status", "created_at"])
     op.create_index("ix_comments_ip_hash_created", "comments", ["ip_hash", "created_at"])
     op.create_index("ix_comments_email_hash_created", "comments", ["email_hash", "created_at"])
+    op.create_index("ix_comments_fingerprint_created", "comments", ["fingerprint", "created_at"])
 
     op.create_table(
         "moderators",

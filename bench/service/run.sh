@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Intake benchmark: POST realistic comment forms to /comments on the service (gunicorn, 2 workers,
+# SQLite store, flood limit off) and, in the same run, the same load against a bare Flask
+# endpoint under the same gunicorn settings. Then check every accepted comment is in the database.
+#
+#   bash bench/service/run.sh            # DURATION=10s CONNECTIONS=16 THREADS=2 by default
+#
+# Writes bench/out/service-<UTC time>.json and prints the figures and the pass/fail of the targets
+# (>= 50% of the bare endpoint's requests/s, p99 <= 25 ms, no errors, every 303 stored).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-16}
+THREADS=${THREADS:-2}
+SERVICE_PORT=${SERVICE_PORT:-8101}
+BARE_PORT=${BARE_PORT:-8102}
+PY=.venv/bin/python
+WORK=$(mktemp -d)
+mkdir -p bench/out
+
+export MODERATION_INSTANCE_PATH="$WORK/instance"
+export MODERATION_RATE_LIMIT=off     # one client address: flood control would refuse the load
+export GUNICORN_WORKERS=2 GUNICORN_ACCESSLOG= GUNICORN_LOGLEVEL=warning
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+$PY -m flask --app service init-db >/dev/null
+.venv/bin/gunicorn --config service/gunicorn_conf.py --bind "127.0.0.1:$SERVICE_PORT" \
+  'service:create_app()' & pids+=($!)
+.venv/bin/gunicorn --config service/gunicorn_conf.py --bind "127.0.0.1:$BARE_PORT" \
+  'bench.service.bare_app:create_app()' & pids+=($!)
+
+wait_ready() {
+  for _ in $(seq 1 300); do
+    curl -fs -o /dev/null "$1" && return 0
+    sleep 0.1
+  done
+  echo "not ready: $1" >&2; exit 1
+}
+wait_ready "http://127.0.0.1:$SERVICE_PORT/readyz"
+wait_ready "http://127.0.0.1:$BARE_PORT/healthz"
+
+count_rows() {
+  $PY - "$WORK/instance/moderation.sqlite3" <<'PY'
+import sqlite3, sys
+print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM comments").fetchone()[0])
+PY
+}
+
+run_wrk() {  # url -> the RESULT json line
+  wrk --threads "$THREADS" --connections "$CONNECTIONS" --duration "$DURATION" --latency \
+    --script bench/service/post_comments.lua "$1" | sed -n 's/^RESULT //p'
+}
+
+# Warm up both (imports, first connections, page cache), then measure.
+wrk -t1 -c2 -d2s -s bench/service/post_comments.lua "http://127.0.0.1:$BARE_PORT" >/dev/null
+wrk -t1 -c2 -d2s -s bench/service/post_comments.lua "http://127.0.0.1:$SERVICE_PORT" >/dev/null
+before=$(count_rows)
+bare=$(run_wrk "http://127.0.0.1:$BARE_PORT")
+service=$(run_wrk "http://127.0.0.1:$SERVICE_PORT")
+after=$(count_rows)
+model=$(curl -fsS "http://127.0.0.1:$SERVICE_PORT/readyz")
+
+OUT="bench/out/service-$(date -u +%Y%m%dT%H%M%SZ).json"
+$PY - "$bare" "$service" "$((after - before))" "$model" "$OUT" <<'PY'
+import json, os, platform, sys
+bare, service, stored, ready, out = (json.loads(sys.argv[1]), json.loads(sys.argv[2]),
+                                     int(sys.argv[3]), json.loads(sys.argv[4]), sys.argv[5])
+ratio = service["rps"] / bare["rps"]
+checks = {
+    "rps_ratio>=0.5": ratio >= 0.5,
+    "p99<=25ms": service["p99_ms"] <= 25,
+    "no_errors": service["status_other"] == 0 and service["socket_errors"] == 0,
+    "all_303_stored": stored == service["status_303"],
+}
+report = {"command": "bash bench/service/run.sh", "load": {
+              "tool": "wrk", "duration": os.environ.get("DURATION", "10s"),
+              "connections": int(os.environ.get("CONNECTIONS", "16")),
+              "threads": int(os.environ.get("THREADS", "2"))},
+          "host": {"cpus": os.cpu_count(), "python": platform.python_version()},
+          "model_version": ready.get("model_version"), "bare": bare, "service": service,
+          "stored_during_run": stored, "rps_ratio": round(ratio, 3), "checks": checks}
+with open(out, "w") as handle:
+    json.dump(report, handle, indent=2)
+print(json.dumps(report, indent=2))
+print(f"written to {out}")
+sys.exit(0 if all(checks.values()) else 1)
+PY
