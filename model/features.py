@@ -15,6 +15,8 @@ array arithmetic is an order of magnitude faster than a Python analyzer called p
 
 from __future__ import annotations
 
+from math import log1p
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -22,7 +24,6 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from model import text as textmod
 
 _U64 = np.uint64
-_MASK64 = (1 << 64) - 1
 _PRIME = 0x100000001B3                      # odd, so it has an inverse modulo 2**64
 _PRIME_INV = pow(_PRIME, -1, 1 << 64)
 _BIGRAM_MULT = _U64(0x9E3779B97F4A7C15)
@@ -71,81 +72,89 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     return _POW[:n], _INV[:n]
 
 
-def _string_hash(s: str) -> np.uint64:
-    """The same polynomial hash ``_Hashed`` gives a whole word, for one Python string."""
-    h = 0
-    for k, ch in enumerate(s):
-        h = (h + ord(ch) * pow(_PRIME, k, 1 << 64)) & _MASK64
-    return _U64(h)
-
-
 class _Hashed:
     """Every hashed feature occurrence of a batch of normalised texts.
 
-    Attributes (one entry per occurrence): ``doc`` (row), ``col`` (column), ``term`` (index of the
-    word it belongs to, counted over the batch; for a bigram, its first word), ``bigram`` (bool).
-    ``word_hash`` and ``word_doc`` hold each word's raw hash and document.
+    Attributes (one entry per occurrence): ``doc`` (row) and ``col`` (column). With
+    ``with_terms`` also ``term`` (index of the word it belongs to, counted over the batch; for a
+    bigram, its first word) and ``bigram`` (bool), which only explanations need.
     """
 
+    # Below this many characters the n-gram lengths are handled as one (start, length) grid:
+    # a few array operations instead of a loop of them, which is what one comment costs most.
+    GRID_MAX = 4096
+
     def __init__(self, normed: list[str], half: int, char_range: tuple[int, int],
-                 word_bigrams: bool):
+                 word_bigrams: bool, with_terms: bool = False):
+        single = len(normed) == 1
         joined = " " + " \x00 ".join(normed) + " "
         codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
         length = codes.size
-        is_sep = codes == 0
-        boundary = is_sep | (codes == 32)
-        doc_at = np.cumsum(is_sep)
+        # Normalised text holds only word characters, "!?$€£" and single spaces; documents are
+        # joined by " \x00 ". So the code points <= 32 are exactly the word boundaries.
+        boundary = codes <= 32
+        doc_at = None if single else np.cumsum(codes == 0)
         # prefix[k] = sum_{j<k} codes[j] * P**j, so the hash of codes[a:b] is
         # (prefix[b] - prefix[a]) * P**-a: one subtraction and one product per substring.
         pw, inv = _powers(length)
         prefix = np.zeros(length + 1, dtype=np.uint64)
         np.cumsum(codes * pw, out=prefix[1:])
-
-        starts = np.flatnonzero(boundary[:-1] & ~boundary[1:]) + 1
-        ends = np.flatnonzero(~boundary[:-1] & boundary[1:]) + 1
-        self.word_hash = (prefix[ends] - prefix[starts]) * inv[starts]
-        self.word_doc = doc_at[starts]
-        n_words = starts.size
-
-        hashes = [self.word_hash ^ _SALT_WORD]
-        docs, terms, kinds = [self.word_doc], [np.arange(n_words)], [np.zeros(n_words, np.int8)]
-        if word_bigrams and n_words > 1:
-            first = np.flatnonzero(self.word_doc[:-1] == self.word_doc[1:])
-            hashes.append((self.word_hash[first] * _BIGRAM_MULT + self.word_hash[first + 1])
-                          ^ _SALT_BIGRAM)
-            docs.append(self.word_doc[first])
-            terms.append(first)
-            kinds.append(np.ones(first.size, np.int8))
-
-        is_start = np.zeros(length, dtype=bool)
-        is_start[starts] = True
-        # The word a character n-gram belongs to: one starting on a padding space belongs to
-        # the word after it.
-        term_at = np.cumsum(is_start) - 1 + boundary
         bcount = np.zeros(length + 1, dtype=np.int32)
         np.cumsum(boundary, out=bcount[1:])
-        scount = np.zeros(length + 1, dtype=np.int32)
-        np.cumsum(is_sep, out=scount[1:])
+
+        edges = np.flatnonzero(boundary[:-1] != boundary[1:]) + 1
+        starts, ends = edges[0::2], edges[1::2]          # words alternate with boundary runs
+        word_hash = (prefix[ends] - prefix[starts]) * inv[starts]
+        n_words = starts.size
+        word_doc = None if single else doc_at[starts]
+        hashes = [word_hash ^ _SALT_WORD]
+        bigram_first = np.zeros(0, dtype=np.int64)
+        if word_bigrams and n_words > 1:
+            bigram_first = (np.arange(n_words - 1) if single
+                            else np.flatnonzero(word_doc[:-1] == word_doc[1:]))
+            hashes.append((word_hash[bigram_first] * _BIGRAM_MULT
+                           + word_hash[bigram_first + 1]) ^ _SALT_BIGRAM)
+
+        # Character n-grams inside one space-padded word: no boundary strictly inside, and not
+        # made of boundaries alone (the padding around a document separator).
         lo, hi = char_range
-        for n in range(lo, min(hi, length) + 1):
-            m = length - n + 1
-            # Inside one space-padded word: no boundary strictly inside, no document separator.
-            # Slices rather than index arrays: views, no gathers.
-            ok = (bcount[n - 1:length] == bcount[1:m + 1]) & (scount[n:] == scount[:m])
-            h = ((prefix[n:] - prefix[:m]) * inv[:m])[ok]
-            hashes.append(h ^ (_SALT_CHAR + _U64(n)))
-            docs.append(doc_at[:m][ok])
-            terms.append(term_at[:m][ok])
-            kinds.append(np.full(h.size, 2, np.int8))
+        if length <= self.GRID_MAX:
+            ns = np.arange(lo, hi + 1)
+            first = np.arange(max(length - lo + 1, 0))[:, None]
+            end = np.minimum(first + ns, length)
+            ok = ((first + ns <= length) & (bcount[end - 1] == bcount[first + 1])
+                  & (bcount[end] - bcount[first] < ns))
+            at, which = np.nonzero(ok)
+            n_of = ns[which]
+            hashes.append(((prefix[at + n_of] - prefix[at]) * inv[at])
+                          ^ (_SALT_CHAR + n_of.astype(np.uint64)))
+            char_at = at
+        else:
+            char_at = []
+            for n in range(lo, min(hi, length) + 1):
+                m = length - n + 1
+                # Slices rather than index arrays: views, no gathers, on long batches.
+                ok = (bcount[n - 1:length] == bcount[1:m + 1]) & (bcount[n:] - bcount[:m] < n)
+                at = np.flatnonzero(ok)
+                hashes.append(((prefix[n:] - prefix[:m]) * inv[:m])[ok] ^ (_SALT_CHAR + _U64(n)))
+                char_at.append(at)
+            char_at = np.concatenate(char_at) if char_at else np.zeros(0, dtype=np.int64)
 
         mixed = _mix(np.concatenate(hashes)) & _U64(half - 1)
-        self.kind = np.concatenate(kinds)          # 0 word, 1 bigram, 2 character n-gram
-        mixed[self.kind == 2] += _U64(half)
-        # Views, not copies: every value is far below 2**63.
-        self.col = mixed.view(np.int64)
-        self.doc = np.concatenate(docs).view(np.int64)
-        self.term = np.concatenate(terms)
-        self.bigram = self.kind == 1
+        n_wordish = n_words + bigram_first.size
+        mixed[n_wordish:] |= _U64(half)                  # character n-grams: the upper half
+        self.col = mixed.view(np.int64)                  # a view: every value is < 2**63
+        if single:
+            self.doc = np.zeros(mixed.size, dtype=np.int64)
+        else:
+            self.doc = np.concatenate([word_doc, word_doc[bigram_first], doc_at[char_at]])
+        if with_terms:
+            # The word a character n-gram belongs to; one starting on the padding space belongs
+            # to the word after it.
+            word_of = np.cumsum(np.isin(np.arange(length), starts)) - 1 + boundary
+            self.term = np.concatenate([np.arange(n_words), bigram_first, word_of[char_at]])
+            self.bigram = np.zeros(mixed.size, dtype=bool)
+            self.bigram[n_words:n_wordish] = True
 
 
 def _chunks(texts: list[str], chars: int = 32768):
@@ -164,7 +173,6 @@ def _chunks(texts: list[str], chars: int = 32768):
         yield a, len(texts)
 
 
-_PLACEHOLDER_HASHES = {name: _string_hash(name) for name in textmod.PLACEHOLDERS}
 
 
 class CommentVectorizer(TransformerMixin, BaseEstimator):
@@ -217,17 +225,21 @@ class CommentVectorizer(TransformerMixin, BaseEstimator):
     def normalize_many(self, texts: list[str]) -> list[str]:
         return [textmod.normalize(t) for t in texts]
 
-    def hash_normalized(self, normed: list[str]) -> _Hashed:
+    def hash_normalized(self, normed: list[str], with_terms: bool = False) -> _Hashed:
         if self.n_features & (self.n_features - 1) or self.n_features < 4:
             raise ValueError("n_features must be a power of two >= 4")
-        return _Hashed(normed, self.n_features // 2, tuple(self.char_ngrams), self.word_bigrams)
+        return _Hashed(normed, self.n_features // 2, tuple(self.char_ngrams), self.word_bigrams,
+                       with_terms)
 
     def _counts(self, texts: list[str]):
         """Distinct (row, column) pairs with their term counts, plus what produced them."""
         normed = self.normalize_many(texts)
         hashed = self.hash_normalized(normed)
+        if len(texts) == 1:
+            cols, counts = np.unique(hashed.col, return_counts=True)
+            return np.zeros(cols.size, dtype=np.int64), cols, counts, hashed, normed
         keys, counts = np.unique(hashed.doc * self.n_features + hashed.col, return_counts=True)
-        return keys // self.n_features, keys % self.n_features, counts, hashed
+        return keys // self.n_features, keys % self.n_features, counts, hashed, normed
 
     def weighted_entries(self, texts: list[str]):
         """The TF-IDF entries of ``texts`` as COO arrays, and the dense signal columns.
@@ -245,28 +257,28 @@ class CommentVectorizer(TransformerMixin, BaseEstimator):
                 np.vstack([p[3] for p in parts]))
 
     def _weighted_chunk(self, texts: list[str]):
-        rows, cols, counts, hashed = self._counts(texts)
+        rows, cols, counts, hashed, normed = self._counts(texts)
         # Sublinear TF: a word said ten times is not ten times the evidence.
         vals = (1.0 + np.log(counts)) * self.idf_[cols]
         key = rows * 2 + (cols >= self.n_features // 2)
         norms = np.sqrt(np.bincount(key, weights=vals * vals, minlength=2 * len(texts)))
         vals /= norms[key]
-        return rows, cols, vals, self._signals(texts, hashed)
+        return rows, cols, vals, self._signals(texts, normed)
 
-    def _signals(self, texts: list[str], hashed: _Hashed) -> np.ndarray:
-        n = len(texts)
-        out = np.zeros((n, len(SIGNAL_NAMES)))
-        wh, wd = hashed.word_hash, hashed.word_doc
-        for j, name in enumerate((textmod.URL, textmod.SHORT_URL, textmod.EMAIL, textmod.PHONE,
-                                  textmod.NUMBER)):
-            out[:, j] = np.bincount(wd[wh == _PLACEHOLDER_HASHES[name]], minlength=n)
-        out[:, 4] = np.minimum(out[:, 4], 5)       # numbers: a few are normal, many are a listing
-        out[:, :4] = np.log1p(out[:, :4])
-        out[:, 4] = np.log1p(out[:, 4])
-        out[:, 5] = np.log1p(np.bincount(wd[wh == _EXCLAMATION_HASH], minlength=n))
-        out[:, 6:8] = [textmod.surface_signals(raw) for raw in texts]
-        out[:, 8] = np.log1p(np.bincount(wd, minlength=n)) / 5.0
-        return out
+    def _signals(self, texts: list[str], normed: list[str]) -> np.ndarray:
+        return np.array([_signal_row(raw, norm) for raw, norm in zip(texts, normed)],
+                        dtype=np.float64).reshape(len(texts), len(SIGNAL_NAMES))
 
 
-_EXCLAMATION_HASH = _string_hash("!")
+def _signal_row(raw: str, normed: str) -> tuple[float, ...]:
+    """SIGNAL_NAMES for one comment. Placeholders are whole tokens, so ``str.count`` finds them."""
+    caps, digits = textmod.surface_signals(raw)
+    return (
+        log1p(normed.count(textmod.URL)), log1p(normed.count(textmod.SHORT_URL)),
+        log1p(normed.count(textmod.EMAIL)), log1p(normed.count(textmod.PHONE)),
+        # A few numbers are normal in news comments; many are a price list.
+        log1p(min(normed.count(textmod.NUMBER), 5)), log1p(normed.count("!")),
+        caps, digits, log1p(normed.count(" ") + 1 if normed else 0) / 5.0,
+    )
+
+

@@ -145,7 +145,7 @@ class TwoHeadModel(BaseEstimator):
         vec = self.vectorizer_
         normed = vec.normalize_many([text])
         words = normed[0].split(" ") if normed[0] else []
-        hashed = vec.hash_normalized(normed)
+        hashed = vec.hash_normalized(normed, with_terms=True)
         _, cols, vals, signals = vec.weighted_entries([text])
         value = dict(zip(cols.tolist(), vals.tolist()))
         occurrences = np.bincount(hashed.col, minlength=vec.n_features)

@@ -73,9 +73,22 @@ _URL_HINT_RE = re.compile(
 )
 _DIGIT_RE = re.compile(r"\d")
 _LEET_HINT_RE = re.compile(r"[@$|€]|[a-z]![a-z]")
+# Links written to dodge link filters: "cheap-pills . com", "site dot com", "site(dot)net". A
+# space before the dot is required ("the end. Com..." is prose), and only top-level domains that
+# are not also English words.
+_SPLIT_DOMAIN_RE = re.compile(
+    r"\b([a-z0-9-]{2,63})(?:\s+\.\s*|\s*[(\[]dot[)\]]\s*|\s+dot\s+)"
+    r"(com|net|org|info|biz|xyz|online|site|club|shop|store|ru)(?=[\s/]|$)",
+    re.IGNORECASE,
+)
 _EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
-# Phone numbers as scam comments write them: +1 (888) 555-0199, 1-800-555-0199, 888.555.0199.
-_PHONE_RE = re.compile(r"(?<![\w+])\+?\d{1,3}?[\s.(-]{0,2}\(?\d{3}\)?[\s.-]{0,2}\d{3}[\s.-]?\d{4}\b")
+# Phone numbers as scam comments write them: +1 (888) 555-0199, 1-800-555-0199, 888.555.0199,
+# +44 7700 900123, 0800 123 4567. A match counts only with 7 to 15 digits (see _replace_phone).
+_PHONE_RE = re.compile(
+    r"(?<![\w+])(?:\+\d[\d\s().-]{5,20}\d"
+    r"|(?:\b1[\s.-]?)?\(?\b\d{3}\)?[\s.-]{0,2}\d{3}[\s.-]?\d{4}\b"
+    r"|\b0\d{2,4}[\s.-]?\d{3,4}[\s.-]?\d{3,4}\b)"
+)
 _MENTION_RE = re.compile(r"(?<![\w@])@\w{1,30}")
 _TAG_RE = re.compile(r"</?[a-zA-Z][^<>]{0,300}>")
 # Letters split by spaces or dots: "f u c k", "f.u.c.k" (at least three letters in a row).
@@ -93,6 +106,11 @@ def _replace_url(match: re.Match) -> str:
     url = match.group(0).lower()
     host = re.sub(r"^(?:[a-z]+://)?(?:www\.)?", "", url).split("/", 1)[0]
     return f" {SHORT_URL} " if host in SHORTENER_DOMAINS else f" {URL} "
+
+
+def _replace_phone(match: re.Match) -> str:
+    digits = sum(c.isdigit() for c in match.group(0))
+    return f" {PHONE} " if 7 <= digits <= 15 else match.group(0)
 
 
 def _undo_leet(match: re.Match) -> str:
@@ -136,12 +154,13 @@ def normalize(text: str) -> str:
         text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
         text = _fold_homoglyphs(text)
     has_digit = _DIGIT_RE.search(text) is not None
+    text = _SPLIT_DOMAIN_RE.sub(r"\1.\2", text)
     if "@" in text:
         text = _EMAIL_RE.sub(f" {EMAIL} ", text)
     if _URL_HINT_RE.search(text):
         text = _URL_RE.sub(_replace_url, text)
     if has_digit:
-        text = _PHONE_RE.sub(f" {PHONE} ", text)
+        text = _PHONE_RE.sub(_replace_phone, text)
     if "@" in text:
         text = _MENTION_RE.sub(f" {MENTION} ", text)
     if "<" in text:

@@ -57,3 +57,14 @@ def test_surface_signals_measure_shouting_and_digits():
     caps, digits = surface_signals("FREE MONEY 100")
     assert caps == 1.0 and digits == pytest.approx(3 / 14)
     assert surface_signals("") == (0.0, 0.0)
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("marketglory . com/game earn", "_url_ earn"),
+    ("visit cheapstuff dot com now", "visit _url_ now"),
+    ("site(dot)net", "_url_"),
+    ("I love it. Com is fine", "i love it com is fine"),
+    ("well. net income rose", "well net income rose"),
+])
+def test_links_split_to_dodge_filters_are_still_links(raw, expected):
+    assert normalize(raw) == expected
