@@ -1,0 +1,89 @@
+"""Moderator accounts from the command line: `flask --app service moderators add NAME`
+(asks for the password twice), `moderators list`, `moderators disable NAME`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from service.auth import hash_password
+from service.tables import Moderator, utcnow
+
+MIN_PASSWORD = 10
+
+moderators = AppGroup("moderators", help="Create, list and disable moderator accounts.")
+
+
+def add_moderator(engine: Engine, name: str, password: str) -> Moderator:
+    """Create an active moderator. Raises ValueError for a bad name or password, or a taken
+    name."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ValueError("A name needs 1 to 100 characters.")
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"A password needs at least {MIN_PASSWORD} characters.")
+    try:
+        with Session(engine, expire_on_commit=False) as db, db.begin():
+            moderator = Moderator(name=name, password_hash=hash_password(password), active=True,
+                                  created_at=utcnow(), must_change_password=False)
+            db.add(moderator)
+    except IntegrityError:
+        raise ValueError(f"A moderator named {name!r} already exists.") from None
+    return moderator
+
+
+def list_moderators(engine: Engine) -> list[Moderator]:
+    with Session(engine) as db:
+        return list(db.scalars(select(Moderator).order_by(Moderator.name)))
+
+
+def set_active(engine: Engine, name: str, active: bool) -> bool:
+    """Enable or disable a moderator; False when there is no such name. A disabled moderator's
+    open sessions stop working on their next request (auth checks the table every time)."""
+    with Session(engine) as db, db.begin():
+        moderator = db.scalars(select(Moderator).where(Moderator.name == name)).first()
+        if moderator is None:
+            return False
+        moderator.active = active
+    return True
+
+
+def _engine() -> Engine:
+    return current_app.extensions["store"].engine
+
+
+@moderators.command("add")
+@click.argument("name")
+@click.password_option(help="Asked twice, never echoed.")
+def add_command(name: str, password: str) -> None:
+    """Create the moderator NAME."""
+    try:
+        add_moderator(_engine(), name, password)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Moderator {name!r} created.")
+
+
+@moderators.command("list")
+def list_command() -> None:
+    """Every moderator, with whether they can log in."""
+    for moderator in list_moderators(_engine()):
+        state = "active" if moderator.active else "disabled"
+        click.echo(f"{moderator.name}\t{state}\tsince {moderator.created_at:%Y-%m-%d}")
+
+
+@moderators.command("disable")
+@click.argument("name")
+def disable_command(name: str) -> None:
+    """Stop NAME from logging in (their decisions stay in the audit log)."""
+    if not set_active(_engine(), name, False):
+        raise click.ClickException(f"No moderator named {name!r}.")
+    click.echo(f"Moderator {name!r} disabled.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(moderators)

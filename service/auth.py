@@ -1,0 +1,209 @@
+"""Moderator login and logout, `login_required`, and the slow-down after failed logins.
+
+Passwords are scrypt hashes (werkzeug; memory-hard). The session holds the moderator's name and
+is checked against the table on every request, so `moderators disable NAME` takes effect at once.
+Failed logins are counted in the database (per lower-cased name and per keyed client-IP hash), so
+the slow-down holds across gunicorn workers; see `wait_seconds` for the schedule.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from datetime import datetime, timedelta
+
+from flask import (Blueprint, Flask, current_app, flash, g, jsonify, redirect, render_template,
+                   request, session, url_for)
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from service import privacy
+from service.tables import LoginFailure, Moderator, utcnow
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+WINDOW = timedelta(minutes=15)
+FIRST_WAIT_SECONDS = 2
+MAX_WAIT_SECONDS = 15 * 60
+# Checked when the name is unknown, so a wrong name costs as long as a wrong password and
+# response times do not reveal which names exist.
+_DUMMY_HASH = generate_password_hash("not a password", method="scrypt")
+
+
+# No inline script or style anywhere in the moderators' pages: an injected <script> or event
+# handler attribute is dead even if escaping ever failed.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+def security_headers(response):
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    # Comments and moderator names must not linger in shared caches or the back button.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+bp.after_request(security_headers)
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method="scrypt")
+
+
+def wait_seconds(failures: int, last_failure: datetime | None, now: datetime,
+                 free: int) -> int:
+    """Seconds before the next login attempt is heard, given `failures` in the last 15 minutes.
+
+    The first `free` failures cost nothing (typos); then each further one doubles the wait,
+    2 s, 4 s, 8 s, ... up to 15 minutes, counted from the last failure."""
+    if failures < free or last_failure is None:
+        return 0
+    wait = min(FIRST_WAIT_SECONDS * 2 ** (failures - free), MAX_WAIT_SECONDS)
+    return max(0, math.ceil((last_failure + timedelta(seconds=wait) - now).total_seconds()))
+
+
+def _failure_keys(name: str) -> list[str]:
+    ip = privacy.ip_hash(current_app.config["MODERATION_IP_HASH_KEY"], request.remote_addr or "")
+    return [f"name:{name.strip().lower()[:70]}", f"ip:{ip}"]
+
+
+def _engine():
+    return current_app.extensions["store"].engine
+
+
+def login_wait(keys: list[str], now: datetime) -> int:
+    free = current_app.config["MODERATION_LOGIN_FREE_FAILURES"]
+    with Session(_engine()) as db:
+        rows = db.execute(select(LoginFailure.key, func.count(), func.max(LoginFailure.at))
+                          .where(LoginFailure.key.in_(keys), LoginFailure.at > now - WINDOW)
+                          .group_by(LoginFailure.key)).all()
+    return max([wait_seconds(n, last, now, free) for _, n, last in rows] or [0])
+
+
+def _record_failure(keys: list[str], now: datetime) -> None:
+    with Session(_engine()) as db, db.begin():
+        db.add_all(LoginFailure(key=key, at=now) for key in keys)
+        # Old rows say nothing any more; dropping them keeps the table small.
+        db.execute(delete(LoginFailure).where(LoginFailure.at < now - WINDOW))
+
+
+def _forget_failures(key: str) -> None:
+    with Session(_engine()) as db, db.begin():
+        db.execute(delete(LoginFailure).where(LoginFailure.key == key))
+
+
+def authenticate(name: str, password: str) -> Moderator | None:
+    """The active moderator with this name and password, or None."""
+    with Session(_engine()) as db:
+        moderator = db.scalars(select(Moderator).where(Moderator.name == name)).first()
+    valid = check_password_hash(moderator.password_hash if moderator else _DUMMY_HASH, password)
+    return moderator if valid and moderator is not None and moderator.active else None
+
+
+def current_moderator() -> Moderator | None:
+    name = session.get("moderator")
+    if not name:
+        return None
+    with Session(_engine()) as db:
+        moderator = db.scalars(select(Moderator).where(Moderator.name == name)).first()
+    return moderator if moderator is not None and moderator.active else None
+
+
+def wants_json() -> bool:
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) \
+        == "application/json"
+
+
+def login_required(view):
+    """Views behind it see `g.moderator`; anyone else gets a 302 to the login page (401 JSON for
+    API-style requests)."""
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        g.moderator = current_moderator()
+        if g.moderator is None:
+            session.pop("moderator", None)
+            if wants_json():
+                return jsonify({"error": {"code": "login_required",
+                                          "message": "Log in to moderate."}}), 401
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        if g.moderator.must_change_password and request.endpoint != "auth.password":
+            return redirect(url_for("auth.password"))
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def _safe_next(target: str | None) -> str:
+    # Only local paths: an open redirect after login is a phishing tool.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("review.queue")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "GET":
+        return render_template("auth/login.html", next=request.args.get("next", ""))
+    name = request.form.get("name", "").strip()
+    password = request.form.get("password", "")
+    now = utcnow()
+    keys = _failure_keys(name)
+    wait = login_wait(keys, now)
+    if wait:
+        response = current_app.make_response((render_template(
+            "auth/login.html", next=request.form.get("next", ""), name=name,
+            error=f"Too many failed logins. Try again in {wait} seconds."), 429))
+        response.headers["Retry-After"] = str(wait)
+        return response
+    moderator = authenticate(name, password)
+    if moderator is None:
+        _record_failure(keys, now)
+        return render_template("auth/login.html", next=request.form.get("next", ""), name=name,
+                               error="Wrong name or password."), 401
+    _forget_failures(keys[0])
+    session.clear()  # a fresh session on login: no fixation
+    session["moderator"] = moderator.name
+    session.permanent = False
+    if moderator.must_change_password:
+        flash("This is a one-time password: choose your own now.")
+        return redirect(url_for("auth.password"))
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.post("/logout")
+def logout():
+    session.clear()
+    flash("You are logged out.")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    if request.method == "GET":
+        return render_template("auth/password.html")
+    current, new, again = (request.form.get(k, "") for k in ("current", "new", "again"))
+    error = None
+    if authenticate(g.moderator.name, current) is None:
+        error = "Your current password is wrong."
+    elif new != again:
+        error = "The new passwords differ."
+    elif len(new) < 10:
+        error = "Use at least 10 characters."
+    if error:
+        return render_template("auth/password.html", error=error), 400
+    with Session(_engine()) as db, db.begin():
+        moderator = db.get(Moderator, g.moderator.id)
+        moderator.password_hash, moderator.must_change_password = hash_password(new), False
+    flash("Password changed.")
+    return redirect(url_for("review.queue"))
+
+
+def init_app(app: Flask) -> None:
+    """Cookie flags and the blueprint. HttpOnly: scripts never read the session; SameSite=Lax:
+    other sites cannot post with it; Secure when the site is served over HTTPS."""
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=app.config["MODERATION_SECURE_COOKIES"])
+    app.register_blueprint(bp)

@@ -1,0 +1,437 @@
+"""The review queue's verbs: list, count and page the queue, lease what a moderator is looking at,
+decide (one or many), undo, and read the audit log.
+
+Plain functions over a `Moderation` object holding the engine; the review blueprint only parses
+requests and renders what these return. Every decision and its audit row are written in one
+transaction. The retraining contract (README, "Labels for retraining"; `model/decisions.py`):
+
+| action            | status      | decided_by | decided_at | decision_reason                  |
+|-------------------|-------------|------------|------------|----------------------------------|
+| approve           | `published` | moderator  | now        | NULL                             |
+| reject (reason)   | `rejected`  | moderator  | now        | spam, abuse, off-topic or other  |
+| undo              | the status before, and decided_by/at/reason as they were before      |
+
+So an undone decision leaves no label behind; "auto-rejected" is `rejected` with decided_by NULL.
+
+Backends differ only in `_lock_rows`: PostgreSQL locks rows (`FOR UPDATE`, `SKIP LOCKED` when
+leasing a page, so two moderators opening the queue at once are handed different comments);
+SQLite's write transactions are `BEGIN IMMEDIATE`, which already serialises writers, and leases
+are taken with a conditional UPDATE.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, String, and_, case, cast, func, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from service.db import IMMEDIATE
+from service.tables import DECISION_REASONS, AuditEntry, Comment, utcnow
+
+STATUS_FILTERS = ("pending", "auto-rejected", "approved", "rejected")
+LABELS = ("spam", "abuse", "rule")
+ORDERS = ("risk", "oldest")
+ACTIONS = {"approve": "published", "reject": "rejected"}
+
+# Unscored comments (the classifier was down) sort as riskiest: nothing vetted them.
+_SPAM = func.coalesce(Comment.spam_score, 1.0)
+_ABUSE = func.coalesce(Comment.abuse_score, 1.0)
+RISK = case((_SPAM >= _ABUSE, _SPAM), else_=_ABUSE)
+
+# What put a comment in the queue, read from the policy's reasons (service/policy.py).
+_LABEL_REASONS = {"spam": ("spam_score",), "abuse": ("abuse_score",),
+                  "rule": ("blocked_term:", "watched_term:", "links>")}
+
+
+class Refused(Exception):
+    """A decision that was not saved; `message` is for the moderator, `code` for machines."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    """What the moderator asked to see. `status` is one of STATUS_FILTERS."""
+
+    status: str = "pending"
+    post_id: str | None = None
+    label: str | None = None
+    search: str | None = None
+    order: str = "risk"
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUS_FILTERS:
+            raise ValueError(f"unknown status {self.status!r}")
+        if self.label is not None and self.label not in LABELS:
+            raise ValueError(f"unknown label {self.label!r}")
+        if self.order not in ORDERS:
+            raise ValueError(f"unknown order {self.order!r}")
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    comments: list[Comment]
+    next_cursor: str | None  # pass as `after` for the next page; None on the last page
+
+
+@dataclass
+class BulkResult:
+    decided: list[Comment] = field(default_factory=list)
+    refused: dict[int, Refused] = field(default_factory=dict)
+
+
+def state_token(comment: Comment) -> str:
+    """What a moderator saw of a comment's decision state. A decision carries it back, and is
+    refused when the comment has changed since (someone else decided or undid meanwhile)."""
+    at = comment.decided_at.isoformat() if comment.decided_at else ""
+    return f"{comment.status}|{comment.decided_by or ''}|{at}"
+
+
+def status_filter(name: str):
+    """The SQL condition for one of STATUS_FILTERS."""
+    return {
+        "pending": Comment.status == "pending",
+        "auto-rejected": and_(Comment.status == "rejected", Comment.decided_by.is_(None)),
+        # Published by the policy or by a moderator: both can be reversed from here.
+        "approved": Comment.status == "published",
+        "rejected": and_(Comment.status == "rejected", Comment.decided_by.is_not(None)),
+    }[name]
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _encode_cursor(comment: Comment, risk: float) -> str:
+    return f"{risk!r}~{comment.created_at.isoformat()}~{comment.id}"
+
+
+def _decode_cursor(cursor: str) -> tuple[float, datetime, int]:
+    try:
+        risk, created, ident = cursor.split("~")
+        return float(risk), datetime.fromisoformat(created), int(ident)
+    except ValueError as exc:
+        raise ValueError(f"bad cursor {cursor!r}") from exc
+
+
+class Moderation:
+    def __init__(self, engine: Engine, lease_seconds: int = 300) -> None:
+        self.engine = engine
+        self.lease = timedelta(seconds=lease_seconds)
+        self._read = sessionmaker(engine, expire_on_commit=False)
+        self._write = sessionmaker(engine.execution_options(**IMMEDIATE), expire_on_commit=False)
+
+    @property
+    def _postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    # -- the queue ------------------------------------------------------------------------------
+
+    def _conditions(self, query: QueueQuery) -> list:
+        conditions = [status_filter(query.status)]
+        if query.post_id:
+            conditions.append(Comment.post_id == query.post_id)
+        if query.label:
+            reasons = cast(Comment.reasons, String)
+            conditions.append(or_(*(reasons.like(f"%{_like_escape(marker)}%", escape="\\")
+                                    for marker in _LABEL_REASONS[query.label])))
+        if query.search:
+            pattern = f"%{_like_escape(query.search)}%"
+            conditions.append(or_(Comment.text.ilike(pattern, escape="\\"),
+                                  Comment.author.ilike(pattern, escape="\\")))
+        return conditions
+
+    def _keyset(self, query: QueueQuery, after: str | None):
+        """ORDER BY and the "after this row" condition. Keyset, not OFFSET: page 4,000 of a
+        100,000-comment queue costs what page 1 does."""
+        if query.order == "oldest":
+            ordering = (Comment.created_at, Comment.id)
+        else:
+            ordering = (RISK.desc(), Comment.created_at, Comment.id)
+        if after is None:
+            return ordering, []
+        risk, created, ident = _decode_cursor(after)
+        later = or_(Comment.created_at > created,
+                    and_(Comment.created_at == created, Comment.id > ident))
+        if query.order == "risk":
+            later = or_(RISK < risk, and_(RISK == risk, later))
+        return ordering, [later]
+
+    def queue(self, query: QueueQuery, *, moderator: str | None = None, after: str | None = None,
+              limit: int = 25, now: datetime | None = None) -> QueuePage:
+        """One page of the queue. With `moderator` and the pending status, the page is leased to
+        them: comments another moderator holds are left out, and the ones returned are theirs
+        for `lease_seconds`."""
+        ordering, keyset = self._keyset(query, after)
+        statement = (select(Comment, RISK).where(*self._conditions(query), *keyset)
+                     .order_by(*ordering).limit(limit + 1))
+        if moderator is None or query.status != "pending":
+            with self._read() as session:
+                rows = session.execute(statement).all()
+        else:
+            now = now or utcnow()
+            statement = statement.where(self._free_for(moderator, now))
+            with self._write.begin() as session:
+                if self._postgres:
+                    # Another moderator's page being leased right now: take the next rows instead
+                    # of waiting for theirs.
+                    statement = statement.with_for_update(skip_locked=True, of=Comment)
+                rows = session.execute(statement).all()
+                ids = [row[0].id for row in rows[:limit]]
+                if ids:
+                    session.execute(update(Comment).where(Comment.id.in_(ids))
+                                    .values(lease_owner=moderator, lease_until=now + self.lease)
+                                    .execution_options(synchronize_session=False))
+                    for comment, _ in rows[:limit]:
+                        comment.lease_owner, comment.lease_until = moderator, now + self.lease
+        page = [comment for comment, _ in rows[:limit]]
+        cursor = _encode_cursor(*rows[limit - 1]) if len(rows) > limit else None
+        return QueuePage(page, cursor)
+
+    @staticmethod
+    def _free_for(moderator: str, now: datetime):
+        return or_(Comment.lease_owner.is_(None), Comment.lease_owner == moderator,
+                   Comment.lease_until < now)
+
+    def counts(self, post_id: str | None = None) -> dict[str, int]:
+        """How many comments each status filter holds (for one article, or all)."""
+        human = Comment.decided_by.is_not(None)
+        statement = select(Comment.status, human, func.count()).group_by(Comment.status, human)
+        if post_id:
+            statement = statement.where(Comment.post_id == post_id)
+        counts = dict.fromkeys(STATUS_FILTERS, 0)
+        with self._read() as session:
+            for status, by_human, n in session.execute(statement):
+                if status == "pending":
+                    counts["pending"] += n
+                elif status == "published":
+                    counts["approved"] += n
+                else:
+                    counts["rejected" if by_human else "auto-rejected"] += n
+        return counts
+
+    def histories(self, email_hashes) -> dict[str, dict[str, int]]:
+        """Per commenter (e-mail hash): how many of their comments are published and rejected."""
+        hashes = sorted(set(email_hashes))
+        out: dict[str, dict[str, int]] = defaultdict(lambda: {"published": 0, "rejected": 0})
+        if not hashes:
+            return out
+        with self._read() as session:
+            for email_hash, status, n in session.execute(
+                    select(Comment.email_hash, Comment.status, func.count())
+                    .where(Comment.email_hash.in_(hashes),
+                           Comment.status.in_(("published", "rejected")))
+                    .group_by(Comment.email_hash, Comment.status)):
+                out[email_hash][status] = n
+        return out
+
+    def get(self, comment_id: int) -> Comment | None:
+        with self._read() as session:
+            return session.get(Comment, comment_id)
+
+    def claim(self, comment_id: int, moderator: str, now: datetime | None = None) -> bool:
+        """Lease one comment to `moderator` (e.g. when opened on its own page); False when
+        another moderator holds it or it is no longer pending."""
+        now = now or utcnow()
+        with self._write.begin() as session:
+            if self._postgres:
+                locked = session.scalar(select(Comment.id).where(Comment.id == comment_id)
+                                        .with_for_update(skip_locked=True))
+                if locked is None:
+                    return False
+            result = session.execute(
+                update(Comment)
+                .where(Comment.id == comment_id, Comment.status == "pending",
+                       self._free_for(moderator, now))
+                .values(lease_owner=moderator, lease_until=now + self.lease)
+                .execution_options(synchronize_session=False))
+            return result.rowcount == 1
+
+    # -- decisions ------------------------------------------------------------------------------
+
+    def decide(self, comment_id: int, moderator: str, action: str, reason: str | None = None,
+               seen: str | None = None, now: datetime | None = None) -> Comment:
+        """Approve or reject one comment; raises `Refused` when it is not saved."""
+        result = self.decide_many([comment_id], moderator, action, reason,
+                                  {comment_id: seen} if seen is not None else {}, now=now)
+        if result.refused:
+            raise result.refused[comment_id]
+        return result.decided[0]
+
+    def decide_many(self, comment_ids, moderator: str, action: str, reason: str | None = None,
+                    seen: dict[int, str] | None = None, now: datetime | None = None
+                    ) -> BulkResult:
+        """Approve or reject several comments in one transaction. Each comment is checked on its
+        own: the ones someone else decided or holds are refused (and reported), the rest saved.
+        `seen` maps comment ids to the `state_token` the moderator was shown."""
+        new_status = _validate(action, reason)
+        seen = seen or {}
+        now = now or utcnow()
+        ids = sorted(set(comment_ids))
+        batch = uuid.uuid4().hex if len(ids) > 1 else None
+        result = BulkResult()
+        with self._write.begin() as session:
+            comments = {c.id: c for c in self._lock_rows(session, ids)}
+            for comment_id in ids:
+                comment = comments.get(comment_id)
+                try:
+                    _check(comment, comment_id, moderator, seen.get(comment_id), now)
+                except Refused as refused:
+                    result.refused[comment_id] = refused
+                    continue
+                session.add(_audit(comment, moderator, now, new_status,
+                                   reason if new_status == "rejected" else None, batch=batch))
+                comment.status = new_status
+                comment.decision_reason = reason if new_status == "rejected" else None
+                comment.decided_by, comment.decided_at = moderator, now
+                comment.lease_owner = comment.lease_until = None
+                comment.updated_at = now
+                result.decided.append(comment)
+        return result
+
+    def _lock_rows(self, session: Session, ids: list[int]) -> list[Comment]:
+        statement = select(Comment).where(Comment.id.in_(ids)).order_by(Comment.id)
+        if self._postgres:
+            # Wait (no SKIP LOCKED): the loser of a race must see the winner's decision and be
+            # refused, not slip past it. Locking in id order keeps two bulk actions deadlock-free.
+            statement = statement.with_for_update(of=Comment)
+        return list(session.scalars(statement))
+
+    def undo_last(self, moderator: str, now: datetime | None = None) -> BulkResult:
+        """Reverse `moderator`'s last decision (all of it, for a bulk action): each comment gets
+        back its status and decided_by/decided_at/decision_reason from before, and an audit row
+        of its own. A comment someone decided again since is refused, not overwritten."""
+        now = now or utcnow()
+        result = BulkResult()
+        with self._write.begin() as session:
+            last = self._last_undoable(session, moderator)
+            if not last:
+                raise Refused("nothing_to_undo", "There is no decision of yours left to undo.")
+            comments = {c.id: c for c in self._lock_rows(session, [e.comment_id for e in last])}
+            for entry in last:
+                comment = comments[entry.comment_id]
+                stack = _effective(self._entries(session, comment.id))
+                if not stack or stack[-1].id != entry.id:
+                    result.refused[comment.id] = Refused(
+                        "decided_since", f"Comment {comment.id} was decided again since "
+                        f"(now {describe(comment)}); your decision was not undone.")
+                    continue
+                before = stack[-2] if len(stack) > 1 else None
+                session.add(_audit(comment, moderator, now, entry.old_status,
+                                   before.reason if before else None, action="undo",
+                                   undoes=entry.id, batch=entry.batch))
+                comment.status = entry.old_status
+                comment.decided_by = before.moderator if before else None
+                comment.decided_at = before.at if before else None
+                comment.decision_reason = before.reason if before else None
+                comment.updated_at = now
+                if comment.status == "pending":
+                    # Back in the undoer's hands, so no one else grabs it mid-thought.
+                    comment.lease_owner, comment.lease_until = moderator, now + self.lease
+                result.decided.append(comment)
+        return result
+
+    def _last_undoable(self, session: Session, moderator: str) -> list[AuditEntry]:
+        undone = select(AuditEntry.undoes).where(AuditEntry.undoes.is_not(None))
+        latest = session.scalars(
+            select(AuditEntry).where(AuditEntry.moderator == moderator,
+                                     AuditEntry.action == "decide", AuditEntry.id.not_in(undone))
+            .order_by(AuditEntry.id.desc()).limit(1)).first()
+        if latest is None or latest.batch is None:
+            return [latest] if latest else []
+        return list(session.scalars(
+            select(AuditEntry).where(AuditEntry.batch == latest.batch,
+                                     AuditEntry.action == "decide", AuditEntry.id.not_in(undone))
+            .order_by(AuditEntry.id)))
+
+    @staticmethod
+    def _entries(session: Session, comment_id: int) -> list[AuditEntry]:
+        return list(session.scalars(select(AuditEntry).where(AuditEntry.comment_id == comment_id)
+                                    .order_by(AuditEntry.id)))
+
+    # -- the audit log --------------------------------------------------------------------------
+
+    def history(self, comment_id: int) -> list[AuditEntry]:
+        """Every audit row of one comment, oldest first."""
+        with self._read() as session:
+            return self._entries(session, comment_id)
+
+    def audit(self, *, moderator: str | None = None, post_id: str | None = None,
+              before: int | None = None, limit: int = 50) -> tuple[list[tuple[AuditEntry, Comment]], int | None]:
+        """The audit log, newest first, with each row's comment; and the `before` id of the
+        next page (None on the last)."""
+        statement = (select(AuditEntry, Comment).join(Comment, Comment.id == AuditEntry.comment_id)
+                     .order_by(AuditEntry.id.desc()).limit(limit + 1))
+        if moderator:
+            statement = statement.where(AuditEntry.moderator == moderator)
+        if post_id:
+            statement = statement.where(Comment.post_id == post_id)
+        if before is not None:
+            statement = statement.where(AuditEntry.id < before)
+        with self._read() as session:
+            rows = [tuple(row) for row in session.execute(statement).all()]
+        more = rows[limit - 1][0].id if len(rows) > limit else None
+        return rows[:limit], more
+
+
+def _validate(action: str, reason: str | None) -> str:
+    if action not in ACTIONS:
+        raise Refused("bad_action", f"Unknown action {action!r}.")
+    if action == "reject" and reason not in DECISION_REASONS:
+        raise Refused("bad_reason", "Choose a reason to reject: "
+                      + ", ".join(DECISION_REASONS) + ".")
+    return ACTIONS[action]
+
+
+def describe(comment: Comment) -> str:
+    """A comment's decision state in a moderator's words: "rejected (spam) by ann at 10:02"."""
+    status = {"published": "approved", "pending": "pending"}.get(comment.status, comment.status)
+    if comment.status == "rejected" and comment.decision_reason:
+        status += f" ({comment.decision_reason})"
+    if comment.decided_by:
+        status += f" by {comment.decided_by} at {comment.decided_at:%Y-%m-%d %H:%M} UTC"
+    elif comment.status == "rejected":
+        status = "auto-rejected"
+    return status
+
+
+def _check(comment: Comment | None, comment_id: int, moderator: str, seen: str | None,
+           now: datetime) -> None:
+    if comment is None:
+        raise Refused("not_found", f"Comment {comment_id} does not exist.")
+    changed = state_token(comment) != seen if seen is not None else \
+        comment.decided_by not in (None, moderator)
+    if changed:
+        raise Refused("already_decided", f"Comment {comment_id} was already decided: "
+                      f"{describe(comment)}. Your decision was not saved.")
+    if comment.lease_owner not in (None, moderator) and comment.lease_until \
+            and comment.lease_until > now:
+        raise Refused("leased", f"{comment.lease_owner} is reviewing comment {comment_id} "
+                      f"(reserved until {comment.lease_until:%H:%M:%S} UTC). Your decision was "
+                      "not saved.")
+
+
+def _audit(comment: Comment, moderator: str, now: datetime, new_status: str, reason: str | None,
+           *, action: str = "decide", undoes: int | None = None,
+           batch: str | None = None) -> AuditEntry:
+    return AuditEntry(comment_id=comment.id, moderator=moderator, at=now,
+                      old_status=comment.status, new_status=new_status, reason=reason,
+                      model_version=comment.model_version, spam_score=comment.spam_score,
+                      abuse_score=comment.abuse_score, action=action, undoes=undoes, batch=batch)
+
+
+def _effective(entries: list[AuditEntry]) -> list[AuditEntry]:
+    """The decisions still in force on a comment, oldest first: each undo removes its target."""
+    stack: list[AuditEntry] = []
+    for entry in entries:
+        if entry.action == "undo":
+            stack = [e for e in stack if e.id != entry.undoes]
+        else:
+            stack.append(entry)
+    return stack

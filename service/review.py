@@ -1,0 +1,258 @@
+"""Blueprint: the moderators' review queue, decisions, undo, bulk actions and the audit log.
+
+Views are thin: parse the request, call `service.moderation`, render. Every action is a plain
+HTML form (POST, CSRF token, redirect back), so the page works without JavaScript;
+`static/review/queue.js` submits the same forms with `fetch` and swaps in the re-rendered items
+(JSON answer) for in-place updates and the keyboard. Comment text, names and URLs only ever
+pass through Jinja's autoescaping; the CSP forbids inline scripts on top of that.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from flask import (Blueprint, Response, current_app, flash, g, jsonify, redirect,
+                   render_template, request, url_for)
+from werkzeug.exceptions import BadRequest, NotFound
+
+from model.pipeline import _READABLE as READABLE_PLACEHOLDERS  # "_url_" -> "(link)"
+from model.text import normalize
+from service import scoring
+from service.auth import login_required, security_headers, wants_json
+from service.moderation import (LABELS, ORDERS, STATUS_FILTERS, BulkResult, Moderation,
+                                QueueQuery, Refused, describe, state_token)
+from service.tables import DECISION_REASONS, Comment, utcnow
+
+log = logging.getLogger(__name__)
+bp = Blueprint("review", __name__, url_prefix="/review")
+bp.after_request(security_headers)
+
+REASON_KEYS = {"1": "spam", "2": "abuse", "3": "off-topic", "4": "other"}
+
+
+def moderation() -> Moderation:
+    return current_app.extensions["moderation"]
+
+
+# -- what an item shows -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Item:
+    comment: Comment
+    token: str
+    segments: list[tuple[str, str | None]]  # the text in pieces, each with a label to mark or None
+    terms: dict[str, list[dict]]  # scorer.explain: per label, the words behind the score
+    earlier: dict[str, int]  # the commenter's other comments: published / rejected
+    held_by: str | None  # another moderator leasing it now
+    state: str
+
+
+_WORD = re.compile(r"\S+")
+
+
+def highlight(text: str, explanation: dict[str, list[dict]]) -> list[tuple[str, str | None]]:
+    """Split `text` into (piece, label) with label "spam"/"abuse" on the words `scorer.explain`
+    named (matched after the model's own normalisation, so "FR33" matches "free") and None
+    elsewhere. Where both labels name a word, the heavier weight wins."""
+    marked: dict[str, tuple[str, float]] = {}
+    for label, terms in explanation.items():
+        for term in terms:
+            for word in term["term"].split(" "):
+                if word not in marked or term["weight"] > marked[word][1]:
+                    marked[word] = (label, term["weight"])
+    segments: list[tuple[str, str | None]] = []
+    plain_from = 0
+    for match in _WORD.finditer(text):
+        words = [READABLE_PLACEHOLDERS.get(w, w) for w in normalize(match.group()).split()]
+        hits = [marked[w] for w in words if w in marked]
+        if not hits:
+            continue
+        if match.start() > plain_from:
+            segments.append((text[plain_from:match.start()], None))
+        segments.append((match.group(), max(hits, key=lambda hit: hit[1])[0]))
+        plain_from = match.end()
+    if plain_from < len(text):
+        segments.append((text[plain_from:], None))
+    return segments
+
+
+def _explain(text: str) -> dict[str, list[dict]]:
+    scorer = scoring.current().scorer
+    if scorer is None:
+        return {}
+    try:
+        return scorer.explain(text, top=5)
+    except Exception:  # a broken explanation must not hide the queue; the scores still show
+        log.exception("scorer.explain failed")
+        return {}
+
+
+def items_for(comments: list[Comment]) -> list[Item]:
+    histories = moderation().histories(c.email_hash for c in comments)
+    now = utcnow()
+    items = []
+    for comment in comments:
+        earlier = dict(histories[comment.email_hash])
+        if comment.status in earlier:
+            earlier[comment.status] -= 1  # "earlier": not this comment itself
+        terms = _explain(comment.text)
+        held_by = comment.lease_owner if comment.lease_owner not in (None, g.moderator.name) \
+            and comment.lease_until and comment.lease_until > now else None
+        items.append(Item(comment, state_token(comment), highlight(comment.text, terms), terms,
+                          earlier, held_by, describe(comment)))
+    return items
+
+
+# -- reading the request ------------------------------------------------------------------------
+
+def _query_from(args) -> QueueQuery:
+    try:
+        return QueueQuery(status=args.get("status") or "pending",
+                          post_id=(args.get("post") or "").strip() or None,
+                          label=args.get("label") or None,
+                          search=(args.get("q") or "").strip()[:200] or None,
+                          order=args.get("order") or "risk")
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+
+
+def _back() -> str:
+    # Only a path inside the review area: never an open redirect.
+    target = request.form.get("back", "")
+    if target.startswith(bp.url_prefix + "/") and "//" not in target and "\\" not in target:
+        return target
+    return url_for("review.queue")
+
+
+def _answer(result: BulkResult, message: str) -> Response:
+    """JSON for the page script (re-rendered items to swap in), or flash + redirect for a plain
+    form."""
+    refusals = [refused.message for refused in result.refused.values()]
+    if wants_json():
+        html = {str(item.comment.id): render_template("review/_item.html", item=item,
+                                                      back=request.form.get("back", ""))
+                for item in items_for(result.decided)}
+        return jsonify({"ok": not refusals, "message": message if result.decided else "",
+                        "refused": refusals, "items": html,
+                        "conflict": {str(k): v.code for k, v in result.refused.items()}},
+                       ), (409 if refusals and not result.decided else 200)
+    if result.decided:
+        flash(message, "ok")
+    for text in refusals:
+        flash(text, "refused")
+    return redirect(_back())
+
+
+def _refused(refused: Refused) -> Response:
+    return _answer(BulkResult(refused={0: refused}), "")
+
+
+def _summary(action: str, reason: str | None, n: int) -> str:
+    what = "Approved" if action == "approve" else f"Rejected ({reason})"
+    return f"{what} {n} comment{'s' if n != 1 else ''}. Press u to undo."
+
+
+# -- views --------------------------------------------------------------------------------------
+
+@bp.get("/")
+@login_required
+def queue():
+    query = _query_from(request.args)
+    after = request.args.get("after") or None
+    size = current_app.config["MODERATION_QUEUE_PAGE_SIZE"]
+    try:
+        page = moderation().queue(query, moderator=g.moderator.name, after=after, limit=size)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+    filters = {"status": query.status, "post": query.post_id or "", "label": query.label or "",
+               "q": query.search or "", "order": query.order}
+    kept = {k: v for k, v in filters.items() if v}
+    return render_template(
+        "review/queue.html", items=items_for(page.comments), query=query, filters=filters,
+        counts=moderation().counts(query.post_id), statuses=STATUS_FILTERS, labels=LABELS,
+        orders=ORDERS, reasons=DECISION_REASONS, reason_keys=REASON_KEYS,
+        next_url=url_for("review.queue", **kept, after=page.next_cursor)
+        if page.next_cursor else None,
+        first_url=url_for("review.queue", **kept) if after else None,
+        tab_url=lambda status: url_for("review.queue", **{**kept, "status": status}),
+        back=request.full_path.rstrip("?"))
+
+
+@bp.post("/comments/<int:comment_id>/decide")
+@login_required
+def decide(comment_id: int):
+    action, reason = request.form.get("action", ""), request.form.get("reason") or None
+    if action == "approve":
+        reason = None
+    try:
+        comment = moderation().decide(comment_id, g.moderator.name, action, reason,
+                                      seen=request.form.get("seen", ""))
+    except Refused as refused:
+        return _refused(refused)
+    return _answer(BulkResult(decided=[comment]), _summary(action, reason, 1))
+
+
+@bp.post("/bulk")
+@login_required
+def bulk():
+    action, reason = request.form.get("action", ""), request.form.get("reason") or None
+    if action == "approve":
+        reason = None
+    try:
+        ids = sorted({int(value) for value in request.form.getlist("ids")})
+    except ValueError:
+        raise BadRequest("ids must be comment numbers") from None
+    if not ids:
+        return _refused(Refused("nothing_selected", "Select comments first (x, or the boxes)."))
+    seen = {i: request.form.get(f"seen-{i}", "") for i in ids}
+    try:
+        result = moderation().decide_many(ids, g.moderator.name, action, reason, seen)
+    except Refused as refused:
+        return _refused(refused)
+    return _answer(result, _summary(action, reason, len(result.decided)))
+
+
+@bp.post("/undo")
+@login_required
+def undo():
+    try:
+        result = moderation().undo_last(g.moderator.name)
+    except Refused as refused:
+        return _refused(refused)
+    n = len(result.decided)
+    return _answer(result, f"Undone: {n} comment{'s' if n != 1 else ''} restored.")
+
+
+@bp.get("/comments/<int:comment_id>")
+@login_required
+def comment(comment_id: int):
+    found = moderation().get(comment_id)
+    if found is None:
+        raise NotFound(f"Comment {comment_id} does not exist.")
+    moderation().claim(comment_id, g.moderator.name)
+    found = moderation().get(comment_id)
+    return render_template("review/comment.html", item=items_for([found])[0],
+                           rows=[(entry, None) for entry in moderation().history(comment_id)],
+                           back=request.full_path.rstrip("?"))
+
+
+@bp.get("/audit")
+@login_required
+def audit():
+    moderator = (request.args.get("moderator") or "").strip() or None
+    post_id = (request.args.get("post") or "").strip() or None
+    before = request.args.get("before", type=int)
+    rows, more = moderation().audit(moderator=moderator, post_id=post_id, before=before)
+    kept = {k: v for k, v in {"moderator": moderator, "post": post_id}.items() if v}
+    return render_template("review/audit.html", rows=rows, moderator=moderator or "",
+                           post=post_id or "",
+                           next_url=url_for("review.audit", **kept, before=more) if more else None)
+
+
+def init_app(app) -> None:
+    app.extensions["moderation"] = Moderation(app.extensions["store"].engine,
+                                              app.config["MODERATION_LEASE_SECONDS"])
+    app.register_blueprint(bp)
+    app.jinja_env.globals["decision_reasons"] = DECISION_REASONS

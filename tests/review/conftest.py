@@ -1,0 +1,46 @@
+"""Fixtures for the review queue: apps on both stores with moderators ann and bob, logged-in
+clients, and the deterministic scorer from `review_helpers`."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from review_helpers import PASSWORD, FakeScorer, Moderator
+from service.accounts import add_moderator
+
+
+@pytest.fixture(scope="session")
+def scorer():
+    return FakeScorer()
+
+
+@pytest.fixture
+def review_app(make_app, db_url):
+    """The app on each store (SQLite and PostgreSQL), with moderators ann and bob."""
+    app = make_app(MODERATION_DATABASE_URL=db_url)
+    engine = app.extensions["store"].engine
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM login_failures"))
+    add_moderator(engine, "ann", PASSWORD)
+    add_moderator(engine, "bob", PASSWORD)
+    return app
+
+
+@pytest.fixture
+def moderation(review_app):
+    return review_app.extensions["moderation"]
+
+
+@pytest.fixture
+def ann(review_app) -> Moderator:
+    moderator = Moderator(review_app, "ann")
+    assert moderator.login().status_code == 302
+    return moderator
+
+
+@pytest.fixture
+def bob(review_app) -> Moderator:
+    moderator = Moderator(review_app, "bob")
+    assert moderator.login().status_code == 302
+    return moderator

@@ -1,0 +1,100 @@
+"""Helpers for the review tests: a deterministic scorer, stored comments, and a client that
+logs in and carries CSRF tokens like a moderator's browser."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy.orm import Session
+
+from service.tables import Comment
+
+PASSWORD = "correct horse battery"
+T0 = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
+SPAM_WORDS = ("casino", "pills", "bonus")
+ABUSE_WORDS = ("idiot", "moron")
+
+
+class FakeScorer:
+    """Scores by word lists, so a test knows what each comment's bars and highlights say."""
+
+    version = "fake-1"
+    thresholds = {"spam": {"hold": 0.5, "reject": 0.97}, "abuse": {"hold": 0.5, "reject": 0.9}}
+
+    def _hits(self, text: str, words) -> list[str]:
+        return [w for w in words if w in text.lower()]
+
+    def score(self, text: str) -> dict[str, float]:
+        return {"spam": min(0.3 * len(self._hits(text, SPAM_WORDS)), 0.99),
+                "abuse": min(0.45 * len(self._hits(text, ABUSE_WORDS)), 0.99)}
+
+    def explain(self, text: str, top: int = 5) -> dict[str, list[dict]]:
+        return {"spam": [{"term": w, "weight": 1.0} for w in self._hits(text, SPAM_WORDS)][:top],
+                "abuse": [{"term": w, "weight": 1.0} for w in self._hits(text, ABUSE_WORDS)][:top]}
+
+
+def add_comment(app, text="A fair point about the bridge.", *, status="pending", post_id="demo",
+                author="Ann Reader", email_hash="e1", minutes=0, spam=None, abuse=None,
+                reasons=None, decided_by=None, **fields) -> Comment:
+    """Store a comment directly, as intake would have (scores from the fake scorer)."""
+    scores = FakeScorer().score(text)
+    at = T0 + timedelta(minutes=minutes)
+    comment = Comment(
+        post_id=post_id, author=author, email=f"{email_hash}@example.org", email_hash=email_hash,
+        url=fields.pop("url", ""), text=text,
+        fingerprint=hashlib.sha256(f"{post_id}|{author}|{text}".encode()).hexdigest(), permalink=fields.pop("permalink", ""),
+        status=status, policy_status=status, reasons=reasons if reasons is not None else [],
+        spam_score=scores["spam"] if spam is None else spam,
+        abuse_score=scores["abuse"] if abuse is None else abuse, model_version="fake-1",
+        ip_hash="ip1", user_agent="", created_at=at, updated_at=at, decided_by=decided_by,
+        decided_at=at if decided_by else None, **fields)
+    with Session(app.extensions["store"].engine, expire_on_commit=False) as session, \
+            session.begin():
+        session.add(comment)
+    return comment
+
+
+def reload(app, comment_id: int) -> Comment:
+    with Session(app.extensions["store"].engine) as session:
+        return session.get(Comment, comment_id)
+
+
+_TOKEN = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+class Moderator:
+    """A test client acting like a moderator's browser: logs in through the form and sends the
+    page's CSRF token with every POST."""
+
+    def __init__(self, app, name: str) -> None:
+        self.client = app.test_client()
+        self.name = name
+        self.token = None
+
+    def get(self, path: str, **kwargs):
+        response = self.client.get(path, **kwargs)
+        found = _TOKEN.search(response.get_data(as_text=True))
+        if found:
+            self.token = found.group(1)
+        return response
+
+    def post(self, path: str, data=None, **kwargs):
+        if self.token is None:
+            self.get("/auth/login")
+        return self.client.post(path, data={"csrf_token": self.token, **(data or {})}, **kwargs)
+
+    def login(self, password: str = PASSWORD):
+        self.get("/auth/login")
+        return self.post("/auth/login", {"name": self.name, "password": password})
+
+    def decide(self, comment: Comment, action: str, reason: str | None = None, *,
+               seen: str | None = None, json: bool = False):
+        from service.moderation import state_token
+
+        data = {"action": action, "seen": seen or state_token(comment)}
+        if reason:
+            data["reason"] = reason
+        headers = {"Accept": "application/json"} if json else {}
+        return self.post(f"/review/comments/{comment.id}/decide", data, headers=headers)
