@@ -4,10 +4,11 @@ clients, and the deterministic scorer from `review_helpers`."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import insert, text
 
 from review_helpers import PASSWORD, FakeScorer, Moderator
-from service.accounts import add_moderator
+from service.auth import hash_password
+from service.tables import Moderator as ModeratorRow, utcnow
 
 
 @pytest.fixture(scope="session")
@@ -15,15 +16,22 @@ def scorer():
     return FakeScorer()
 
 
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    # scrypt is slow on purpose; hash the shared test password once per session.
+    return hash_password(PASSWORD)
+
+
 @pytest.fixture
-def review_app(make_app, db_url):
+def review_app(make_app, db_url, password_hash):
     """The app on each store (SQLite and PostgreSQL), with moderators ann and bob."""
     app = make_app(MODERATION_DATABASE_URL=db_url)
     engine = app.extensions["store"].engine
     with engine.begin() as connection:
         connection.execute(text("DELETE FROM login_failures"))
-    add_moderator(engine, "ann", PASSWORD)
-    add_moderator(engine, "bob", PASSWORD)
+        connection.execute(insert(ModeratorRow), [
+            {"name": name, "password_hash": password_hash, "active": True,
+             "created_at": utcnow(), "must_change_password": False} for name in ("ann", "bob")])
     return app
 
 

@@ -87,7 +87,9 @@ class Moderator:
 
     def login(self, password: str = PASSWORD):
         self.get("/auth/login")
-        return self.post("/auth/login", {"name": self.name, "password": password})
+        response = self.post("/auth/login", {"name": self.name, "password": password})
+        self.get("/auth/login")  # a login starts a new session, with a new CSRF token
+        return response
 
     def decide(self, comment: Comment, action: str, reason: str | None = None, *,
                seen: str | None = None, json: bool = False):

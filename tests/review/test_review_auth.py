@@ -1,0 +1,157 @@
+"""Moderator accounts, login/logout, the failed-login slow-down, cookie flags, CSRF and
+login_required."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from review_helpers import PASSWORD, T0, Moderator
+from service.accounts import list_moderators
+from service.auth import wait_seconds
+
+MODERATION_URLS = [("get", "/review/"), ("get", "/review/audit"), ("get", "/review/comments/1"),
+                   ("post", "/review/comments/1/decide"), ("post", "/review/bulk"),
+                   ("post", "/review/undo")]
+
+
+@pytest.mark.parametrize("method,path", MODERATION_URLS)
+def test_moderation_urls_need_a_login(review_app, method, path):
+    client = review_app.test_client()
+    response = getattr(client, method)(path)
+    if method == "get":
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/auth/login")
+    else:  # no session and no CSRF token: refused before anything else
+        assert response.status_code in (400, 302)
+    api = getattr(client, method)(path, headers={"Accept": "application/json"})
+    assert api.status_code in (401, 400)
+    if method == "get":
+        assert api.status_code == 401 and api.json["error"]["code"] == "login_required"
+
+
+def test_post_without_csrf_token_is_refused_even_when_logged_in(review_app, ann):
+    from review_helpers import add_comment, reload
+
+    comment = add_comment(review_app)
+    response = ann.client.post(f"/review/comments/{comment.id}/decide",
+                               data={"action": "approve"})
+    assert response.status_code == 400 and b"CSRF" in response.data
+    assert reload(review_app, comment.id).status == "pending"
+
+
+def test_public_intake_still_takes_the_sites_form_without_a_token(review_app):
+    response = review_app.test_client().post("/comments", data={
+        "comment": "Glad the bridge is open again.", "author": "Ann Reader",
+        "email": "ann@example.org", "url": "", "comment_post_ID": "demo", "comment_parent": "0"})
+    assert response.status_code in (302, 303)
+
+
+def test_login_sets_a_httponly_samesite_session_and_logout_ends_it(review_app):
+    moderator = Moderator(review_app, "ann")
+    response = moderator.login()
+    assert response.status_code == 302 and response.headers["Location"] == "/review/"
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    assert moderator.get("/review/").status_code == 200
+    assert moderator.post("/auth/logout").status_code == 302
+    assert moderator.get("/review/").status_code == 302
+
+
+def test_secure_cookie_when_configured(make_app, sqlite_url):
+    from service.accounts import add_moderator
+
+    app = make_app(MODERATION_SECURE_COOKIES="true")
+    add_moderator(app.extensions["store"].engine, "ann", PASSWORD)
+    response = Moderator(app, "ann").login()
+    assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_wrong_password_and_unknown_name_look_the_same(review_app):
+    wrong = Moderator(review_app, "ann").login("not it at all")
+    unknown = Moderator(review_app, "nobody").login(PASSWORD)
+    assert wrong.status_code == unknown.status_code == 401
+    assert b"Wrong name or password." in wrong.data and b"Wrong name or password." in unknown.data
+
+
+@pytest.mark.parametrize("target,expected", [
+    ("/review/audit", "/review/audit"), ("https://evil.example/", "/review/"),
+    ("//evil.example", "/review/")])
+def test_login_redirects_only_to_local_paths(review_app, target, expected):
+    moderator = Moderator(review_app, "ann")
+    moderator.get("/auth/login")
+    response = moderator.post("/auth/login", {"name": "ann", "password": PASSWORD,
+                                              "next": target})
+    assert response.headers["Location"] == expected
+
+
+@pytest.mark.parametrize("failures,since_last,expected", [
+    (0, 0, 0), (4, 0, 0),  # typos are free
+    (5, 0, 2), (5, 1, 1), (5, 2, 0),  # then 2 s after the fifth failure...
+    (6, 0, 4), (8, 0, 16),  # ...doubling
+    (30, 0, 900),  # capped at 15 minutes
+])
+def test_slow_down_schedule(failures, since_last, expected):
+    assert wait_seconds(failures, T0, T0 + timedelta(seconds=since_last), free=5) == expected
+
+
+def test_repeated_failed_logins_slow_down_even_the_right_password(review_app):
+    moderator = Moderator(review_app, "ann")
+    for _ in range(5):
+        assert moderator.login("guess guess guess").status_code == 401
+    blocked = moderator.login()  # the right password, but too soon
+    assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) >= 1
+    # Another name from the same client is slowed down too (per-IP counting).
+    assert Moderator(review_app, "bob").login().status_code == 429
+
+
+def test_disabled_moderator_is_logged_out_and_cannot_log_in(review_app, ann):
+    runner = review_app.test_cli_runner()
+    result = runner.invoke(args=["moderators", "disable", "ann"])
+    assert result.exit_code == 0, result.output
+    assert ann.get("/review/").status_code == 302
+    assert Moderator(review_app, "ann").login().status_code == 401
+
+
+def test_moderators_cli_add_asks_twice_list_and_disable(review_app):
+    runner = review_app.test_cli_runner()
+    result = runner.invoke(args=["moderators", "add", "cleo"],
+                           input="a long passphrase\na long passphrase\n")
+    assert result.exit_code == 0, result.output
+    assert "Repeat for confirmation" in result.output
+    mismatch = runner.invoke(args=["moderators", "add", "dan"],
+                             input="a long passphrase\nsomething else!!\n"
+                                   "a long passphrase\na long passphrase\n")
+    assert "do not match" in mismatch.output
+    assert runner.invoke(args=["moderators", "add", "eve"], input="short\nshort\n").exit_code != 0
+    assert runner.invoke(args=["moderators", "add", "cleo"],
+                         input="a long passphrase\na long passphrase\n").exit_code != 0
+    engine = review_app.extensions["store"].engine
+    cleo = next(m for m in list_moderators(engine) if m.name == "cleo")
+    assert cleo.password_hash.startswith("scrypt:") and "a long passphrase" not in \
+        cleo.password_hash
+    assert Moderator(review_app, "cleo").login("a long passphrase").status_code == 302
+    listing = runner.invoke(args=["moderators", "list"]).output
+    assert "cleo\tactive" in listing and "ann\tactive" in listing
+    assert runner.invoke(args=["moderators", "disable", "nobody"]).exit_code != 0
+
+
+def test_first_moderator_must_change_the_one_time_password(review_app):
+    from service.cli import first_moderator_password
+
+    from sqlalchemy import delete
+
+    from service.tables import Moderator as ModeratorRow
+
+    with review_app.extensions["store"].engine.begin() as connection:
+        connection.execute(delete(ModeratorRow))
+    once = first_moderator_password(review_app.extensions["store"])
+    admin = Moderator(review_app, "admin")
+    assert admin.login(once).headers["Location"] == "/auth/password"
+    assert admin.get("/review/").headers["Location"] == "/auth/password"
+    admin.get("/auth/password")
+    changed = admin.post("/auth/password", {"current": once, "new": "my own passphrase",
+                                            "again": "my own passphrase"})
+    assert changed.status_code == 302
+    assert admin.get("/review/").status_code == 200

@@ -1,0 +1,122 @@
+"""The review pages through HTTP: what an item shows, plain-form actions, JSON answers for the
+page script, conflicts, the audit page and the security headers."""
+
+from __future__ import annotations
+
+import re
+
+from review_helpers import add_comment, reload
+from service.review import highlight
+
+
+def test_highlight_marks_the_words_behind_each_score_after_normalisation():
+    explanation = {"spam": [{"term": "free", "weight": 2.0}, {"term": "(link)", "weight": 1.0}],
+                   "abuse": [{"term": "idiot", "weight": 0.5}]}
+    segments = highlight("Get FREE stuff at http://x.example, idiot!", explanation)
+    assert [(piece, label) for piece, label in segments if label] == \
+        [("FREE", "spam"), ("http://x.example,", "spam"), ("idiot!", "abuse")]
+    assert "".join(piece for piece, _ in segments) == \
+        "Get FREE stuff at http://x.example, idiot!"
+
+
+def test_queue_item_shows_scores_highlights_rules_history_and_article(review_app, ann):
+    add_comment(review_app, "earlier", status="published", email_hash="h")
+    add_comment(review_app, "earlier too", status="rejected", email_hash="h")
+    comment = add_comment(review_app, "Win at the casino, you idiot", email_hash="h",
+                          reasons=["spam_score>=0.5", "links>2"], post_id="bridge-news",
+                          permalink="https://news.example/bridge#comment-9")
+    page = ann.get("/review/").get_data(as_text=True)
+    assert f'id="c{comment.id}"' in page
+    assert '<mark class="spam" title="raised the spam score">casino,</mark>' in page
+    assert '<mark class="abuse" title="raised the abuse score">idiot</mark>' in page
+    assert re.search(r'<meter id="spam-\d+"[^>]*value="0.300"', page)
+    assert "<li>spam_score&gt;=0.5</li>" in page and "<li>links&gt;2</li>" in page
+    assert "earlier: 1 approved, 1 rejected" in page
+    assert 'href="https://news.example/bridge#comment-9"' in page
+    assert re.search(r'pending\s*<span class="count">1</span>', page)
+
+
+def test_approve_with_a_plain_form_redirects_back_with_a_message(review_app, ann):
+    comment = add_comment(review_app)
+    ann.get("/review/")
+    response = ann.decide(comment, "approve")
+    assert response.status_code == 302 and response.headers["Location"] == "/review/"
+    assert reload(review_app, comment.id).status == "published"
+    assert "Approved 1 comment." in ann.get("/review/").get_data(as_text=True)
+
+
+def test_json_answer_carries_the_re_rendered_item(review_app, ann):
+    comment = add_comment(review_app)
+    ann.get("/review/")
+    response = ann.decide(comment, "reject", "off-topic", json=True)
+    assert response.status_code == 200
+    body = response.json
+    assert body["ok"] and body["message"].startswith("Rejected (off-topic) 1 comment")
+    assert 'data-status="rejected"' in body["items"][str(comment.id)]
+
+
+def test_second_moderator_is_told_who_decided_first(review_app, ann, bob):
+    comment = add_comment(review_app)
+    assert ann.decide(comment, "approve").status_code == 302
+    refused = bob.decide(comment, "reject", "spam", json=True)
+    assert refused.status_code == 409
+    assert "already decided: approved by ann" in refused.json["refused"][0]
+    plain = bob.decide(comment, "reject", "spam")
+    assert "approved by ann" in bob.get(plain.headers["Location"]).get_data(as_text=True)
+    assert reload(review_app, comment.id).decided_by == "ann"
+
+
+def test_leased_comments_are_left_out_of_the_other_moderators_queue(review_app, ann, bob):
+    comment = add_comment(review_app)
+    assert f'id="c{comment.id}"' in ann.get("/review/").get_data(as_text=True)
+    assert f'id="c{comment.id}"' not in bob.get("/review/").get_data(as_text=True)
+    refused = bob.decide(comment, "approve", json=True)
+    assert refused.status_code == 409 and "ann is reviewing" in refused.json["refused"][0]
+
+
+def test_bulk_reject_then_undo_through_the_forms(review_app, ann):
+    comments = [add_comment(review_app, f"spam {n}") for n in range(3)]
+    ann.get("/review/")
+    from service.moderation import state_token
+
+    data = {"action": "reject", "reason": "spam", "ids": [str(c.id) for c in comments],
+            **{f"seen-{c.id}": state_token(c) for c in comments}}
+    assert ann.post("/review/bulk", data).status_code == 302
+    assert {reload(review_app, c.id).status for c in comments} == {"rejected"}
+    undone = ann.post("/review/undo", headers={"Accept": "application/json"})
+    assert undone.json["message"] == "Undone: 3 comments restored."
+    assert {reload(review_app, c.id).status for c in comments} == {"pending"}
+
+
+def test_audit_page_and_comment_history(review_app, ann):
+    comment = add_comment(review_app, "About the budget", post_id="budget")
+    ann.decide(comment, "reject", "abuse")
+    audit = ann.get("/review/audit?moderator=ann&post=budget").get_data(as_text=True)
+    assert f"#{comment.id}</a> on budget" in audit and "<td>abuse</td>" in audit
+    assert "No decisions yet." in ann.get("/review/audit?moderator=bob").get_data(as_text=True)
+    history = ann.get(f"/review/comments/{comment.id}").get_data(as_text=True)
+    assert "<td>pending</td><td>rejected</td>" in history.replace("\n    ", "")
+
+
+def test_comment_text_author_and_url_render_as_text(review_app, ann):
+    add_comment(review_app, '<script>alert(1)</script><img src=x onerror=alert(2)>',
+                author='<b onmouseover="alert(3)">Eve</b>', url="javascript:alert(4)",
+                permalink="javascript:alert(5)")
+    page = ann.get("/review/").get_data(as_text=True)
+    assert "<script>alert" not in page and "<img src=x" not in page and "<b onmouse" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert 'href="javascript:' not in page
+
+
+def test_review_pages_send_a_csp_without_inline_scripts(review_app, ann):
+    response = ann.get("/review/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "<script>" not in response.get_data(as_text=True)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Content-Security-Policy" in review_app.test_client().get("/auth/login").headers
+
+
+def test_bad_filters_are_a_400_not_a_crash(review_app, ann):
+    assert ann.get("/review/?status=everything").status_code == 400
+    assert ann.get("/review/?after=garbage").status_code == 400
