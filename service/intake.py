@@ -123,7 +123,7 @@ def _submit(sub: Submission, permalink: str) -> Outcome:
     return store().enqueue(
         candidate, lambda history: policy.decide(scored.scores, sub.text, history, rules),
         duplicate_window=config["MODERATION_DUPLICATE_WINDOW_SECONDS"],
-        rate=config["MODERATION_RATE_LIMIT"])
+        rate=config["MODERATION_RATE_LIMIT"], trust_cap=config["MODERATION_TRUSTED_AFTER"])
 
 
 # -- answering ------------------------------------------------------------------------------------

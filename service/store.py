@@ -8,13 +8,17 @@ against both.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import math
+import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Callable, Literal
+from typing import Callable, Iterator, Literal
 
-from sqlalchemy import Connection, Engine, bindparam, case, func, insert, or_, select, text
+from sqlalchemy import (Connection, Engine, bindparam, case, func, insert, null, or_, select,
+                        text)
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.config import RateLimit
@@ -42,9 +46,25 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class Receipt:
+    """What intake answers about a stored comment (cheaper to build than an ORM object)."""
+
+    id: int
+    status: str
+    reasons: tuple[str, ...]
+    spam_score: float | None
+    abuse_score: float | None
+    permalink: str
+
+    @property
+    def scores(self) -> dict[str, float | None]:
+        return {"spam": self.spam_score, "abuse": self.abuse_score}
+
+
+@dataclass(frozen=True)
 class Outcome:
     kind: Literal["created", "duplicate", "flooded"]
-    comment: Comment | None = None  # the new comment, or the first copy for a duplicate
+    comment: Receipt | None = None  # the new comment, or the first copy for a duplicate
     retry_after: int | None = None  # seconds, when flooded
 
 
@@ -70,6 +90,9 @@ class Store:
         self.engine = engine
         self._session = sessionmaker(engine, expire_on_commit=False)
         self._write_engine = engine.execution_options(**IMMEDIATE)
+        database = engine.url.database
+        self._lock_path = f"{database}.intake-lock" if engine.dialect.name == "sqlite" \
+            and database and database != ":memory:" else None
         self._write_session = sessionmaker(self._write_engine, expire_on_commit=False)
 
     # -- intake ---------------------------------------------------------------------------------
@@ -88,31 +111,61 @@ class Store:
         return parent.root_id or parent.id
 
     def enqueue(self, candidate: Candidate, decide: Callable[[History], Decision], *,
-                duplicate_window: int, rate: RateLimit | None,
+                duplicate_window: int, rate: RateLimit | None, trust_cap: int = 100,
                 now: datetime | None = None) -> Outcome:
         """Store `candidate` with the status `decide(history)` returns, unless it repeats a recent
         comment (Outcome "duplicate", nothing stored) or the commenter is over `rate` ("flooded").
+        The history's approved count stops at `trust_cap` (the policy only asks "at least K?").
 
         The checks and the insert happen under one lock per commenter, so two workers (or two
         hosts on PostgreSQL) receiving a double-click cannot both store it. This is the hot path
         of intake, so it runs prepared Core statements on one connection, not an ORM session."""
         now = now or utcnow()
         root_id = self.thread_root(candidate.post_id, candidate.parent_id)
-        with self._write_engine.begin() as connection:
+        with self._intake_lock(), self._write_engine.begin() as connection:
             self._lock_commenter(connection, candidate)
-            first_id = connection.scalar(_FIRST_COPY, {
-                "fingerprint": fingerprint(candidate),
-                "since": now - timedelta(seconds=duplicate_window)})
+            # One round trip answers all three questions (see _LOOKUP).
+            first_id, nth_recent, approved = connection.execute(
+                _LOOKUP if rate else _LOOKUP_NO_FLOOD, {
+                    "fingerprint": fingerprint(candidate), "email_hash": candidate.email_hash,
+                    "ip_hash": candidate.ip_hash,
+                    "dup_since": now - timedelta(seconds=duplicate_window),
+                    "flood_since": now - timedelta(seconds=rate.seconds if rate else 0),
+                    "nth": (rate.count - 1) if rate else 0, "cap": trust_cap,
+                }).one()
             if first_id is not None:
-                return Outcome("duplicate", self._load(connection, first_id))
-            if rate is not None:
-                retry_after = _flood_retry_after(connection, candidate, rate, now)
-                if retry_after is not None:
-                    return Outcome("flooded", retry_after=retry_after)
-            approved = connection.scalar(_APPROVED, {"email_hash": candidate.email_hash})
-            values = _row(candidate, decide(History(approved_count=approved or 0)), root_id, now)
-            values["id"] = connection.execute(_INSERT, values).inserted_primary_key[0]
-        return Outcome("created", Comment(**values))
+                return Outcome("duplicate", _receipt(connection.execute(
+                    _RECEIPT, {"id": first_id}).one()))
+            if nth_recent is not None:
+                # The commenter has `count` comments in the window; a slot frees when the oldest
+                # of them leaves it.
+                frees_at = nth_recent + timedelta(seconds=rate.seconds)
+                return Outcome("flooded",
+                               retry_after=max(1, math.ceil((frees_at - now).total_seconds())))
+            decision = decide(History(approved_count=approved or 0))
+            values = _row(candidate, decision, root_id, now)
+            comment_id = connection.execute(_INSERT, values).inserted_primary_key[0]
+        return Outcome("created", Receipt(comment_id, decision.status, tuple(decision.reasons),
+                                          values["spam_score"], values["abuse_score"],
+                                          candidate.permalink))
+
+    @contextmanager
+    def _intake_lock(self) -> Iterator[None]:
+        """On SQLite, queue intake writers on a lock file before BEGIN IMMEDIATE.
+
+        SQLite's own busy handler polls with sleeps (1, 2, 5, 10 ms...), so two gunicorn
+        workers contending for the write lock lose milliseconds per comment; a blocking flock
+        wakes the next writer the moment the previous one is done. Separate open() calls
+        exclude each other even within one process, so threads are covered too."""
+        if self._lock_path is None:
+            yield
+            return
+        fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
 
     def _lock_commenter(self, connection: Connection, candidate: Candidate) -> None:
         # SQLite: the IMMEDIATE transaction already holds the database's single write lock.
@@ -124,11 +177,6 @@ class Store:
                  f"dup:{fingerprint(candidate)}"}
         for key in sorted(_lock_key(name) for name in names):
             connection.execute(_ADVISORY_LOCK, {"key": key})
-
-    @staticmethod
-    def _load(connection: Connection, comment_id: int) -> Comment:
-        with Session(bind=connection) as session:
-            return session.get(Comment, comment_id)
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -171,9 +219,10 @@ class Store:
                 select(Comment).where(Comment.status == "pending").order_by(*ordering)
                 .limit(limit)))
 
-    def approved_count(self, email_hash: str) -> int:
+    def approved_count(self, email_hash: str, cap: int = 1_000_000) -> int:
         with self.engine.connect() as connection:
-            return connection.scalar(_APPROVED, {"email_hash": email_hash}) or 0
+            return connection.execute(_APPROVED, {"email_hash": email_hash,
+                                                  "cap": cap}).scalar() or 0
 
     # -- human decisions ------------------------------------------------------------------------
 
@@ -229,35 +278,37 @@ class Store:
 # running it on SQLite.
 _FIRST_COPY = (select(Comment.id)
                .where(Comment.fingerprint == bindparam("fingerprint"),
-                      Comment.created_at >= bindparam("since"))
+                      Comment.created_at >= bindparam("dup_since"))
                .order_by(Comment.created_at, Comment.id).limit(1))
+# Flood control counts stored comments (same IP hash or same e-mail hash), so the limit holds
+# across workers and hosts without a shared cache: the commenter is over the limit when a
+# `count`-th most recent comment exists inside the window.
+_NTH_RECENT = (select(Comment.created_at)
+               .where(or_(Comment.ip_hash == bindparam("ip_hash"),
+                          Comment.email_hash == bindparam("email_hash")),
+                      Comment.created_at > bindparam("flood_since"))
+               .order_by(Comment.created_at.desc()).limit(1).offset(bindparam("nth")))
 # Published by a human, or by the policy itself; comments published only because log-only mode
 # was on do not earn trust (their policy_status says what the policy thought).
-_APPROVED = (select(func.count()).select_from(Comment)
-             .where(Comment.email_hash == bindparam("email_hash"), Comment.status == "published",
-                    or_(Comment.decided_by.is_not(None), Comment.policy_status == "published")))
-_RECENT_BY_COMMENTER = (select(Comment.created_at)
-                        .where(or_(Comment.ip_hash == bindparam("ip_hash"),
-                                   Comment.email_hash == bindparam("email_hash")),
-                               Comment.created_at > bindparam("since"))
-                        .order_by(Comment.created_at.desc()).limit(bindparam("count")))
+# Counted only up to `cap` (the trust threshold): a prolific commenter's thousandth comment must
+# not read their other 999.
+_APPROVED = select(func.count()).select_from(
+    select(Comment.id)
+    .where(Comment.email_hash == bindparam("email_hash"), Comment.status == "published",
+           or_(Comment.decided_by.is_not(None), Comment.policy_status == "published"))
+    .limit(bindparam("cap")).subquery())
+_LOOKUP = select(_FIRST_COPY.scalar_subquery(), _NTH_RECENT.scalar_subquery(),
+                 _APPROVED.scalar_subquery())
+_LOOKUP_NO_FLOOD = select(_FIRST_COPY.scalar_subquery(), null(), _APPROVED.scalar_subquery())
+_RECEIPT = select(Comment.id, Comment.status, Comment.reasons, Comment.spam_score,
+                  Comment.abuse_score, Comment.permalink).where(Comment.id == bindparam("id"))
 _INSERT = insert(Comment.__table__)
 _ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
-def _flood_retry_after(connection: Connection, candidate: Candidate, rate: RateLimit,
-                       now: datetime) -> int | None:
-    """Seconds until the commenter may post again, or None if under the limit. Counts stored
-    comments (same IP hash or same e-mail hash), so the limit holds across workers and hosts
-    without a shared cache."""
-    recent = connection.scalars(_RECENT_BY_COMMENTER, {
-        "ip_hash": candidate.ip_hash, "email_hash": candidate.email_hash,
-        "since": now - timedelta(seconds=rate.seconds), "count": rate.count}).all()
-    if len(recent) < rate.count:
-        return None
-    # A slot frees when the oldest of the newest `count` comments leaves the window.
-    frees_at = recent[-1] + timedelta(seconds=rate.seconds)
-    return max(1, math.ceil((frees_at - now).total_seconds()))
+def _receipt(row) -> Receipt:
+    return Receipt(row.id, row.status, tuple(row.reasons), row.spam_score, row.abuse_score,
+                   row.permalink)
 
 
 def _row(candidate: Candidate, decision: Decision, root_id: int | None, now: datetime) -> dict:

@@ -22,6 +22,7 @@ counter = 0
 ok = 0
 other = 0
 tid = 0
+ids = {}  -- comment ids from the 303 Location headers, checked against the database afterwards
 local threads = {}
 local next_tid = 0
 
@@ -36,13 +37,19 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
+-- A run id (the script's first argument) keeps texts distinct from earlier runs, such as the
+-- warm-up, which would otherwise be answered as duplicates and not stored.
+function init(args)
+  run = args[1] or tostring(os.time())
+end
+
 function request()
   counter = counter + 1
   local i = counter
-  local text = sentences[(i % #sentences) + 1] .. " (" .. tid .. "-" .. i .. ")"
+  local text = sentences[(i % #sentences) + 1] .. " (" .. run .. "-" .. tid .. "-" .. i .. ")"
   local body = "comment=" .. urlencode(text)
     .. "&author=" .. urlencode(authors[(i % #authors) + 1])
-    .. "&email=" .. urlencode("reader" .. tid .. "-" .. i .. "@example.org")
+    .. "&email=" .. urlencode("reader" .. tid .. "-" .. (i % 50) .. "@example.org")
     .. "&url=&comment_post_ID=" .. articles[(i % #articles) + 1]
     .. "&comment_parent=0&submit=Post+Comment"
   return wrk.format("POST", "/comments",
@@ -50,15 +57,28 @@ function request()
 end
 
 function response(status, headers, body)
-  if status == 303 then ok = ok + 1 else other = other + 1 end
+  if status == 303 then
+    ok = ok + 1
+    local location = headers["Location"] or headers["location"] or ""
+    local id = location:match("unapproved=(%d+)") or location:match("#comment%-(%d+)")
+    if id then ids[#ids + 1] = id end
+  else
+    other = other + 1
+  end
 end
 
 function done(summary, latency, requests)
   local accepted, refused = 0, 0
+  local out = os.getenv("BENCH_IDS_FILE")
+  local file = out and io.open(out, "w")
   for _, thread in ipairs(threads) do
     accepted = accepted + thread:get("ok")
     refused = refused + thread:get("other")
+    if file then
+      for _, id in ipairs(thread:get("ids")) do file:write(id, "\n") end
+    end
   end
+  if file then file:close() end
   io.write(string.format(
     'RESULT {"requests": %d, "rps": %.1f, "p50_ms": %.2f, "p90_ms": %.2f, "p99_ms": %.2f, '
     .. '"max_ms": %.2f, "status_303": %d, "status_other": %d, "socket_errors": %d, '

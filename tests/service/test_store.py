@@ -73,7 +73,8 @@ def test_reasons_round_trip_as_a_list(store):
 
 
 def test_check_constraints_guard_status_and_scores(store):
-    row = dict(post_id="p", author="a", email="e", email_hash="h", url="", text="t", fingerprint="f",
+    row = dict(post_id="p", author="a", email="e", email_hash="h", url="", text="t",
+               fingerprint="f",
                permalink="", policy_status="pending", reasons=[], ip_hash="i", user_agent="",
                created_at=utcnow(), updated_at=utcnow())
     for bad in ({"status": "deleted"}, {"status": "pending", "spam_score": 1.5},
@@ -169,7 +170,7 @@ def test_feed_threads_oldest_first_published_only_and_pages_by_thread(store):
     put(store, "pending", text="held reply", parent_id=a.id, now=now - timedelta(minutes=1))
     put(store, "rejected", text="rejected", now=now)
     put(store, text="elsewhere", post_id="p2")
-    assert a1x.root_id == a.id
+    assert store.get(a1x.id).root_id == a.id
 
     first = store.published_for("p1", page=1, per_page=1)
     assert [c.text for c in first.roots] == ["a"]
@@ -226,3 +227,14 @@ def test_moderators(store):
 
 def test_ping(store):
     store.ping()
+
+
+def test_approved_count_stops_at_the_trust_cap(store):
+    for n in range(5):
+        put(store, "published", text=f"p{n}")
+    seen = []
+    store.enqueue(candidate(text="next"),
+                  lambda history: seen.append(history) or Decision("published", (), "published"),
+                  duplicate_window=600, rate=None, trust_cap=3)
+    assert seen == [History(approved_count=3)]
+    assert store.approved_count("e-ann") == 6
