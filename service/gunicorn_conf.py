@@ -18,6 +18,11 @@ variables named below. Why these values:
 
 import os
 
+# One BLAS/OpenMP thread per worker: the workers already use the cores, and numpy's thread pools
+# would otherwise oversubscribe them. Set before the workers import numpy (no preload).
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 worker_class = "sync"

@@ -117,7 +117,7 @@ def test_gunicorn_serves_the_app_with_its_config_file(tmp_path):
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 30
         while True:
             try:
                 with urllib.request.urlopen(f"{base}/readyz", timeout=2) as response:
