@@ -32,10 +32,11 @@ TEST_KEYS = {"MODERATION_SECRET_KEY": "test-secret", "MODERATION_IP_HASH_KEY": "
 
 @pytest.fixture(scope="session")
 def scorer():
-    """The shipped classifier, loaded once for the session (integration tests use the real one)."""
+    """The real classifier, loaded once for the session: the shipped one, or the artifact that
+    MODERATION_MODEL_PATH names (to run the suite against a candidate model)."""
     from model import Scorer
 
-    return Scorer.load()
+    return Scorer.load(os.environ.get("MODERATION_MODEL_PATH") or None)
 
 
 # -- databases ------------------------------------------------------------------------------------

@@ -134,11 +134,13 @@ def test_gunicorn_serves_the_app_with_its_config_file(tmp_path):
         with pytest.raises(urllib.error.HTTPError) as redirect:
             opener.open(urllib.request.Request(f"{base}/comments", data=body), timeout=10)
         assert redirect.value.code == 303
+        redirect.value.close()
         with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
             assert response.status == 200
     finally:
         server.terminate()
         server.wait(timeout=30)
+        server.stderr.close()
     with sqlite3.connect(tmp_path / "instance" / "moderation.sqlite3") as connection:
         assert connection.execute("SELECT text FROM comments").fetchall() == \
             [("Served by gunicorn.",)]
