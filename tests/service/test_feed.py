@@ -156,3 +156,12 @@ def test_unknown_paths_get_json_under_api_and_html_elsewhere(client):
     assert client.get("/api/nothing").get_json()["error"]["code"] == "not_found"
     assert b"Not Found" in client.get("/nothing").data
 
+
+
+def test_model_path_setting_chooses_the_artifact(make_app, scorer):
+    # SCORER=None: this app loads the artifact itself, once, from the configured path.
+    app = make_app(SCORER=None, MODERATION_MODEL_PATH=str(scorer.path))
+    holder = app.extensions["scorer"]
+    assert holder.scorer is not scorer and holder.scorer.version == scorer.version
+    body = app.test_client().get("/readyz").get_json()
+    assert body["model_version"] == scorer.version and body["status"] == "ready"
