@@ -10,6 +10,8 @@ def allow_site_origin(response: Response) -> Response:
     """after_request hook: echo a configured Origin back (or `*` when so configured) and answer
     preflights. Other origins get no CORS headers, so browsers keep them out."""
     allowed = current_app.config["MODERATION_CORS_ORIGINS"]
+    if not allowed:  # CORS not configured: nothing to say, and nothing varies by Origin
+        return response
     origin = (request.headers.get("Origin") or "").rstrip("/")
     response.vary.add("Origin")
     if origin and origin in allowed:
