@@ -209,6 +209,10 @@ def create_comment() -> Response:
     except ParentError:
         return _refuse(400, [FieldError("comment_parent", "parent_invalid")], fields)
 
+    return _answer(outcome, permalink, fields)
+
+
+def _answer(outcome: Outcome, permalink: str, fields: dict[str, str]) -> Response:
     if outcome.kind == "flooded":
         retry = {"Retry-After": str(outcome.retry_after)}
         return _refuse(429, [{"field": None, "code": "flood", "message": FLOOD_MESSAGE}],
