@@ -2,8 +2,8 @@
 
 Views never touch SQLAlchemy: they call `enqueue`, `published_for`, `pending`, `decide`, ...
 Each method is one unit of work with its own short session. SQLite and PostgreSQL differ only in
-how `enqueue` serialises concurrent intake (see `_lock_commenter`); the tests run every case
-against both.
+how `enqueue` serialises concurrent intake (`_intake_lock`, `_lock_commenter`); the tests run
+every case against both.
 """
 
 from __future__ import annotations
