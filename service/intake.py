@@ -68,6 +68,10 @@ def read_fields() -> dict[str, str]:
             raise BadEncoding() from exc
     elif mimetype == "multipart/form-data":
         fields = request.form.to_dict()
+        # Werkzeug decodes multipart fields with errors="replace" and offers no strict mode; a
+        # replacement character is what a byte that is not UTF-8 turns into.
+        if any("\ufffd" in value for value in fields.values()):
+            raise BadEncoding()
     else:
         raise UnsupportedMediaType("Send the comment form as form data or JSON.")
     if any("\x00" in value for value in fields.values()):

@@ -218,6 +218,8 @@ def test_body_over_64_kib_gets_413(client):
     (b'{"comment": ["a", "list"]}', "application/json"),
     (b"comment=a%00b&author=Ann&email=a%40b.org&comment_post_ID=demo",
      "application/x-www-form-urlencoded"),
+    (b'--B\r\nContent-Disposition: form-data; name="comment"\r\n\r\ncaf\xe9\r\n--B--\r\n',
+     "multipart/form-data; boundary=B"),
 ])
 def test_bad_encoding_gets_400(make_app, body, content_type):
     app = make_app()
