@@ -191,6 +191,8 @@ class CommentVectorizer(TransformerMixin, BaseEstimator):
     ----------
     idf_ : ndarray of shape (n_features,)
         Smoothed inverse document frequency per hashed column, learnt by ``fit``.
+    df_ : ndarray of shape (n_features,)
+        Number of training texts each hashed column occurred in.
 
     ``transform`` returns a CSR matrix of shape (n_texts, n_features + len(SIGNAL_NAMES)).
     """
@@ -208,6 +210,7 @@ class CommentVectorizer(TransformerMixin, BaseEstimator):
         for a, b in _chunks(texts):
             df += np.bincount(self._counts(texts[a:b])[1], minlength=self.n_features)
         n = len(texts)
+        self.df_ = df.astype(np.uint32)
         self.idf_ = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float64)
         return self
 
@@ -262,6 +265,7 @@ class CommentVectorizer(TransformerMixin, BaseEstimator):
         vals = (1.0 + np.log(counts)) * self.idf_[cols]
         key = rows * 2 + (cols >= self.n_features // 2)
         norms = np.sqrt(np.bincount(key, weights=vals * vals, minlength=2 * len(texts)))
+        norms[norms == 0] = 1.0                  # a block with no known n-gram stays all zero
         vals /= norms[key]
         return rows, cols, vals, self._signals(texts, normed)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, clone
 from sklearn.linear_model import LogisticRegression
 
@@ -21,8 +22,12 @@ from model import text as textmod
 from model.features import SIGNAL_NAMES, CommentVectorizer
 
 LABELS = ("spam", "abuse")
+# Chosen on the evaluation splits (model/report): spam transfers better across videos without
+# n-grams seen only once (mostly one commenter's channel names and typos), abuse needs them.
+DEFAULT_C = {"spam": 8.0, "abuse": 1.0}
+DEFAULT_MIN_DF = {"spam": 3, "abuse": 1}
 
-_READABLE = {
+READABLE_PLACEHOLDERS = {
     textmod.URL: "(link)", textmod.SHORT_URL: "(shortened link)", textmod.EMAIL: "(e-mail address)",
     textmod.PHONE: "(phone number)", textmod.MENTION: "(@mention)", textmod.NUMBER: "(number)",
 }
@@ -46,6 +51,8 @@ class TwoHeadModel(BaseEstimator):
         The feature step (cloned in ``fit``); None means the defaults.
     C : dict label -> float
         Inverse L2 regularisation strength of each head.
+    min_df : dict label -> int
+        A head only uses hashed columns that occurred in at least this many training texts.
 
     Attributes
     ----------
@@ -57,9 +64,11 @@ class TwoHeadModel(BaseEstimator):
         Per head, (slope, offset) of the sigmoid that maps a raw score to a probability.
     """
 
-    def __init__(self, vectorizer: CommentVectorizer | None = None, C: dict | None = None):
+    def __init__(self, vectorizer: CommentVectorizer | None = None, C: dict | None = None,
+                 min_df: dict | None = None):
         self.vectorizer = vectorizer
         self.C = C
+        self.min_df = min_df
 
     # -- training ---------------------------------------------------------------------------
     def fit(self, texts, labels, weights=None, folds=None, progress=None):
@@ -77,7 +86,8 @@ class TwoHeadModel(BaseEstimator):
         weights = np.ones((n, 2)) if weights is None else np.asarray(weights, dtype=float)
         folds = np.arange(n) % 5 if folds is None else np.asarray(folds)
         say = progress or (lambda _msg: None)
-        C = {"spam": 8.0, "abuse": 4.0, **(self.C or {})}
+        C = {**DEFAULT_C, **(self.C or {})}
+        min_df = {**DEFAULT_MIN_DF, **(self.min_df or {})}
 
         say("features")
         self.vectorizer_ = clone(self.vectorizer or build_vectorizer()).fit(texts)
@@ -95,6 +105,10 @@ class TwoHeadModel(BaseEstimator):
                 self.oof_scores_[label] = (rows[:0], np.zeros(0))
                 continue
             Xk, yk, wk, fk = X[rows], labels[rows, k], weights[rows, k], folds[rows]
+            if min_df[label] > 1:
+                keep = np.ones(n_cols)
+                keep[:self.vectorizer_.n_features][self.vectorizer_.df_ < min_df[label]] = 0.0
+                Xk = Xk @ sp.diags(keep, format="csr")
             oof = np.full(rows.size, np.nan)
             for f in sorted(set(fk[fk >= 0])):
                 say(f"{label}: fold {f}")
@@ -156,7 +170,7 @@ class TwoHeadModel(BaseEstimator):
                                             hashed.bigram.tolist()):
                 share = value[col] * float(self.coef_[col, k]) / occurrences[col]
                 name = " ".join(words[term:term + 2]) if is_bigram else words[term]
-                credit[" ".join(_READABLE.get(w, w) for w in name.split(" "))] += share
+                credit[" ".join(READABLE_PLACEHOLDERS.get(w, w) for w in name.split(" "))] += share
             for j, sname in enumerate(SIGNAL_NAMES):
                 w = signals[0, j] * float(self.coef_[vec.n_features + j, k])
                 if w:

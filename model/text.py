@@ -99,7 +99,10 @@ _LEET_CANDIDATE_RE = re.compile(
     r"(?<![\w@$|!€])[a-z0-9@$|!€]*(?:[a-z][0-9@$|€]|[0-9@$|€][a-z]|[a-z]![a-z])[a-z0-9@$|!€]*"
 )
 _NUMBER_RE = re.compile(r"\b\d+(?:[.,]\d+)*\b")
-_TOKEN_RE = re.compile(r"_(?:url|shorturl|email|phone|mention|num)_|[^\W_]+|[!?$€£]")
+# Tokens: placeholders, words, the punctuation that carries tone, and each emoji on its own (a
+# middle finger or a vomiting face says as much as a word).
+_TOKEN_RE = re.compile(r"_(?:url|shorturl|email|phone|mention|num)_|[^\W_]+|[!?$€£]"
+                       r"|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 
 
 def _replace_url(match: re.Match) -> str:
@@ -115,8 +118,12 @@ def _replace_phone(match: re.Match) -> str:
 
 def _undo_leet(match: re.Match) -> str:
     token = match.group(0)
-    # "great!!" is emphasis, not leetspeak: keep trailing "!" and "|" as they are.
+    # "great!!" is emphasis and "trump2020" or "covid19" a name with a number: keep trailing
+    # "!", "|" and runs of two or more digits as they are.
     core = token.rstrip("!|")
+    digits = len(core) - len(core.rstrip("0123456789"))
+    if digits >= 2 and sum(c.isalpha() for c in core[:-digits]) >= 3:
+        core = core[:-digits]
     tail = token[len(core):]
     letters = sum(c.isalpha() for c in core)
     # Only tokens that are mostly letters: "sh1t" and "fr33" yes, "mp3" or "2nd" no.

@@ -29,10 +29,13 @@ from model.pipeline import LABELS, TwoHeadModel
 
 # Share of each head's total training weight per source. The corpora differ in size by 15x;
 # without this, Davidson's tweets would decide what "abuse" means and YouTube's 1,586 rows would be
-# drowned by 38,000 tweets as spam negatives. Fox News comments are the closest to our readers.
+# drowned by 38,000 tweets as spam negatives. OLID's "offensive" (insults aimed at someone, with or
+# without swear words) is the closest to what a news site calls abuse, hence its larger share;
+# Davidson's "offensive" class is mostly casual profanity. Values chosen on the evaluation splits
+# (see model/report/report.md), where they moved held-out ROC AUC by about 0.005.
 SOURCE_SHARE = {
-    "spam": {"youtube": 1.0, "fox": 0.4, "olid": 0.3, "davidson": 0.3, "moderators": 1.0},
-    "abuse": {"davidson": 0.3, "olid": 0.3, "fox": 0.35, "youtube": 0.05, "moderators": 1.0},
+    "spam": {"youtube": 1.0, "fox": 0.12, "olid": 0.09, "davidson": 0.09, "moderators": 1.0},
+    "abuse": {"davidson": 0.3, "olid": 1.2, "fox": 0.35, "youtube": 0.05, "moderators": 1.0},
 }
 N_FOLDS = 4
 

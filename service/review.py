@@ -17,7 +17,7 @@ from flask import (Blueprint, Response, current_app, flash, g, jsonify, redirect
                    render_template, request, url_for)
 from werkzeug.exceptions import BadRequest, NotFound
 
-from model.pipeline import _READABLE as READABLE_PLACEHOLDERS  # "_url_" -> "(link)"
+from model.pipeline import READABLE_PLACEHOLDERS  # "_url_" -> "(link)"
 from model.text import normalize
 from service import scoring
 from service.auth import login_required, security_headers, wants_json
