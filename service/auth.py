@@ -18,7 +18,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from flask_wtf.csrf import CSRFError
+
 from service import privacy
+from service.errors import handle_http_error
 from service.tables import LoginFailure, Moderator, utcnow
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -117,6 +120,21 @@ def wants_json() -> bool:
         == "application/json"
 
 
+def _login_first():
+    session.pop("moderator", None)
+    if wants_json():
+        return jsonify({"error": {"code": "login_required", "message": "Log in to moderate."}}), 401
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def _csrf_refused(exc: CSRFError):
+    """A state-changing request without a valid token. Someone not logged in is sent to log in,
+    like on every other moderation URL; a moderator is told the form was stale (400)."""
+    if request.endpoint != "auth.login" and current_moderator() is None:
+        return _login_first()
+    return handle_http_error(exc)
+
+
 def login_required(view):
     """Views behind it see `g.moderator`; anyone else gets a 302 to the login page (401 JSON for
     API-style requests)."""
@@ -124,11 +142,7 @@ def login_required(view):
     def wrapped(*args, **kwargs):
         g.moderator = current_moderator()
         if g.moderator is None:
-            session.pop("moderator", None)
-            if wants_json():
-                return jsonify({"error": {"code": "login_required",
-                                          "message": "Log in to moderate."}}), 401
-            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            return _login_first()
         if g.moderator.must_change_password and request.endpoint != "auth.password":
             return redirect(url_for("auth.password"))
         return view(*args, **kwargs)
@@ -207,3 +221,4 @@ def init_app(app: Flask) -> None:
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       SESSION_COOKIE_SECURE=app.config["MODERATION_SECURE_COOKIES"])
     app.register_blueprint(bp)
+    app.register_error_handler(CSRFError, _csrf_refused)
