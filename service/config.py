@@ -104,7 +104,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Spam probability at or above which a comment is rejected (kept, reversible); "
             "empty: the model card's value."),
     Setting("MODERATION_ABUSE_HOLD", "", parse_optional_float,
-            "Abuse probability at or above which a comment is held; empty: the model card's value."),
+            "Abuse probability at or above which a comment is held; empty: the model card's "
+            "value."),
     Setting("MODERATION_ABUSE_REJECT", "", parse_optional_float,
             "Abuse probability at or above which a comment is rejected; empty: the model card's "
             "value."),
@@ -123,7 +124,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MODERATION_LOG_ONLY", "false", parse_bool,
             "Score and record every decision but publish everything (a newsroom's first weeks)."),
     Setting("MODERATION_RATE_LIMIT", "5/minute", parse_rate,
-            "Flood limit per commenter (IP or e-mail), e.g. `5/minute`, `20/hour`; `off` disables."),
+            "Flood limit per commenter (IP or e-mail), e.g. `5/minute`, `20/hour`; `off` "
+            "disables."),
     Setting("MODERATION_DUPLICATE_WINDOW_SECONDS", "600", int,
             "The same author posting the same text on the same article within this many seconds "
             "gets the first comment back instead of a second copy."),

@@ -19,7 +19,7 @@ from typing import Callable, Iterator, Literal
 
 from sqlalchemy import (Connection, Engine, bindparam, case, func, insert, null, or_, select,
                         text)
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from service.config import RateLimit
 from service.db import IMMEDIATE

@@ -22,12 +22,14 @@ MESSAGES = {
     "comment_required": "Please enter your comment!",
     "author_required": "Please enter your name here",
     "email_invalid": "You have entered an incorrect email address!",
-    "comment_too_long": f"Your comment is too long: please keep it under {MAX_COMMENT:,} characters.",
-    "author_too_long": f"Your name is too long: please keep it under {MAX_AUTHOR} characters.",
-    "email_too_long": f"Your email address is too long: please keep it under {MAX_EMAIL} characters.",
-    "url_too_long": f"Your website address is too long: please keep it under {MAX_URL} characters.",
-    "url_invalid": "Please enter a website address starting with http:// or https://, or leave it empty.",
-    "post_invalid": "This comment form is not attached to an article; please reload the article and try again.",
+    "comment_too_long": f"Your comment is too long: {MAX_COMMENT:,} characters at most, please.",
+    "author_too_long": f"Your name is too long: {MAX_AUTHOR} characters at most, please.",
+    "email_too_long": f"Your email address is too long: {MAX_EMAIL} characters at most.",
+    "url_too_long": f"Your website address is too long: {MAX_URL} characters at most.",
+    "url_invalid": "Please enter a website address starting with http:// or https://, "
+                   "or leave it empty.",
+    "post_invalid": "This comment form is not attached to an article; please reload the "
+                    "article and try again.",
     "parent_invalid": "The comment you are replying to is no longer available.",
 }
 

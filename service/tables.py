@@ -78,7 +78,8 @@ class Comment(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    post_id: Mapped[str] = mapped_column(String(64), comment="The article (WordPress comment_post_ID)")
+    post_id: Mapped[str] = mapped_column(String(64),
+                                         comment="The article (WordPress comment_post_ID)")
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"), nullable=True)
     root_id: Mapped[int | None] = mapped_column(
         Integer, nullable=True, comment="Top-level ancestor, so the feed pages over threads")
@@ -98,7 +99,8 @@ class Comment(Base):
     spam_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     abuse_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     model_version: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    ip_hash: Mapped[str] = mapped_column(String(64), comment="Keyed HMAC of the client IP; never the raw IP")
+    ip_hash: Mapped[str] = mapped_column(
+        String(64), comment="Keyed HMAC of the client IP; never the raw IP")
     user_agent: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -87,7 +87,8 @@ def test_reader_sees_held_comment_awaiting_moderation(serve, page):
     _fill(page, "Will the council publish the inspection report?")
     page.click("#submit")
     page.wait_for_url("**moderation=awaiting**")
-    assert "Your comment is awaiting moderation" in page.locator("#awaiting-moderation").inner_text()
+    notice = page.locator("#awaiting-moderation").inner_text()
+    assert "Your comment is awaiting moderation" in notice
     assert "inspection report" not in page.locator("#comments").inner_text()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "demo-held.png"), full_page=True)
