@@ -132,11 +132,20 @@ class TwoHeadModel(BaseEstimator):
     def decision_function(self, texts) -> np.ndarray:
         """Raw linear scores, shape (n, 2)."""
         texts = list(texts)
-        rows, cols, vals, signals = self.vectorizer_.weighted_entries(texts)
-        n = len(texts)
-        out = signals @ self.coef_[self.vectorizer_.n_features:] + self.intercept_
-        for k in range(2):
-            out[:, k] += np.bincount(rows, weights=vals * self.coef_[cols, k], minlength=n)
+        out = np.empty((len(texts), 2))
+        vec = self.vectorizer_
+        # Chunk by chunk, straight from the vectorizer's entries: no matrix is built and no
+        # chunk's arrays are concatenated with the next one's.
+        for a, b in vec.chunks(texts):
+            rows, cols, vals, signals = vec.weighted_chunk(texts[a:b])
+            part = signals @ self.coef_[vec.n_features:] + self.intercept_
+            if b - a == 1:              # one comment (the form POST): a single dot product
+                part[0] += vals @ self.coef_[cols]
+            else:
+                for k in range(2):
+                    part[:, k] += np.bincount(rows, weights=vals * self.coef_[cols, k],
+                                              minlength=b - a)
+            out[a:b] = part
         return out
 
     def predict_proba(self, texts) -> np.ndarray:

@@ -1,6 +1,8 @@
 """The normaliser undoes the tricks used to dodge word filters, and keeps ordinary text readable."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from model.text import normalize, surface_signals
 
@@ -68,3 +70,22 @@ def test_surface_signals_measure_shouting_and_digits():
 ])
 def test_links_split_to_dodge_filters_are_still_links(raw, expected):
     assert normalize(raw) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80))
+def test_ascii_fast_patterns_agree_with_the_unicode_ones(raw):
+    from model import text as t
+
+    lowered = raw.casefold()
+    assert t._TOKEN_ASCII_RE.findall(lowered) == t._TOKEN_RE.findall(lowered)
+    assert t._REPEAT_ASCII_RE.sub(r"\1\1", lowered) == t._REPEAT_RE.sub(r"\1\1", lowered)
+    assert t._SPACED_ASCII_RE.sub("#", lowered) == t._SPACED_RE.sub("#", lowered)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_normalize_never_fails_and_gives_single_spaced_tokens(raw):
+    out = normalize(raw)
+    assert out == " ".join(out.split(" ")) and "  " not in out
+    assert out == out.strip() and out == out.casefold()
