@@ -155,6 +155,18 @@ def build_card(*, stem, command, corpora, decisions, train_rows, held_out, thres
     }
 
 
+def _hide_password(arg: str) -> str:
+    """The card records the command; a database password must not end up in it."""
+    if "://" in arg and "@" in arg:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+        try:
+            return make_url(arg).render_as_string(hide_password=True)
+        except ArgumentError:           # not a database URL after all: keep it as typed
+            return arg
+    return arg
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m model.train", description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=None,
@@ -200,7 +212,8 @@ def main(argv: list[str] | None = None) -> int:
         parent = artifact.current_stem(args.out)
     except artifact.ArtifactError:
         parent = None
-    command = "python -m model.train " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
+    command = "python -m model.train " + " ".join(
+        shlex.quote(_hide_password(a)) for a in (argv if argv is not None else sys.argv[1:]))
     card = build_card(stem=stem, command=command.strip(), corpora=corpora, decisions=decisions,
                       train_rows=train_rows, held_out=held_out, thresholds=thresholds,
                       validation=validation, seconds=seconds, parent=parent)
