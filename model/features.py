@@ -196,7 +196,7 @@ class CommentVectorizer(TransformerMixin, BaseEstimator):
     ``transform`` returns a CSR matrix of shape (n_texts, n_features + len(SIGNAL_NAMES)).
     """
 
-    def __init__(self, n_features: int = 2 ** 20, char_ngrams: tuple[int, int] = (2, 5),
+    def __init__(self, n_features: int = 2 ** 20, char_ngrams: tuple[int, int] = (3, 5),
                  word_bigrams: bool = True):
         self.n_features = n_features
         self.char_ngrams = char_ngrams
