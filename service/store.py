@@ -17,14 +17,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable, Iterator, Literal
 
-from sqlalchemy import (Connection, Engine, bindparam, case, func, insert, null, or_, select,
-                        text)
+from sqlalchemy import Connection, Engine, bindparam, func, insert, null, or_, select, text
 from sqlalchemy.orm import sessionmaker
 
 from service.config import RateLimit
 from service.db import IMMEDIATE
 from service.policy import Decision, History
-from service.tables import AuditEntry, Comment, Moderator, utcnow
+from service.tables import AuditEntry, Comment, Moderator, risk_of, utcnow
 
 
 @dataclass(frozen=True)
@@ -207,11 +206,7 @@ class Store:
         if order == "oldest":
             ordering = (Comment.created_at, Comment.id)
         elif order == "risk":
-            # Unscored comments (classifier was down) count as riskiest: nothing vetted them.
-            spam = func.coalesce(Comment.spam_score, 1.0)
-            abuse = func.coalesce(Comment.abuse_score, 1.0)
-            risk = case((spam >= abuse, spam), else_=abuse)
-            ordering = (risk.desc(), Comment.created_at, Comment.id)
+            ordering = (Comment.risk.desc(), Comment.created_at, Comment.id)
         else:
             raise ValueError(f"unknown queue order {order!r}")
         with self._session() as session:
@@ -320,6 +315,7 @@ def _row(candidate: Candidate, decision: Decision, root_id: int | None, now: dat
         permalink=candidate.permalink, status=decision.status,
         policy_status=decision.policy_status, reasons=list(decision.reasons),
         spam_score=scores.get("spam"), abuse_score=scores.get("abuse"),
+        risk=risk_of(scores.get("spam"), scores.get("abuse")),
         model_version=candidate.model_version, ip_hash=candidate.ip_hash,
         user_agent=candidate.user_agent, created_at=now, updated_at=now,
         decided_by=None, decided_at=None, decision_reason=None, lease_owner=None,

@@ -65,12 +65,34 @@ def postgres_schema_url():
         if IN_CI:
             pytest.fail(message + " (CI=true: the PostgreSQL tests must run)")
         pytest.skip(message)
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    url = f"{POSTGRES_URL}{separator}options={quote(f'-csearch_path={schema}')}"
+    url = _schema_url(schema)
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
     yield url
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def _schema_url(schema: str) -> str:
+    """The test database's URL with its search_path pinned to `schema`."""
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{separator}options={quote(f'-csearch_path={schema}')}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def unmigrated_db_url(request, tmp_path):
+    """An empty database without any tables on each backend, for the migration tests."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'unmigrated.sqlite3'}"
+        return
+    request.getfixturevalue("postgres_schema_url")  # skips, or fails under CI, when unreachable
+    schema = f"moderation_migrate_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    yield _schema_url(schema)
     with admin.begin() as connection:
         connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()

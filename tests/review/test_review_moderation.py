@@ -7,6 +7,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
 from review_helpers import T0, add_comment, reload
 from service.moderation import QueueQuery, Refused, state_token
@@ -23,21 +24,11 @@ def test_pending_queue_is_riskiest_first_by_default_and_oldest_first_on_request(
     calm = add_comment(review_app, "Calm remark", minutes=1, spam=0.1, abuse=0.2)
     spammy = add_comment(review_app, "casino casino", minutes=2, spam=0.9, abuse=0.1)
     rude = add_comment(review_app, "idiot", minutes=3, spam=0.1, abuse=0.95)
-    unscored = add_comment(review_app, "classifier was down", minutes=4, spam=None, abuse=None)
-    _null_scores(review_app, unscored.id)
+    unscored = add_comment(review_app, "classifier was down", minutes=4, scored=False)
+    assert reload(review_app, unscored.id).risk == 1.0
     assert ids(moderation.queue(QueueQuery())) == [unscored.id, rude.id, spammy.id, calm.id]
     assert ids(moderation.queue(QueueQuery(order="oldest"))) == \
         [calm.id, spammy.id, rude.id, unscored.id]
-
-
-def _null_scores(app, comment_id):
-    from sqlalchemy import update
-
-    from service.tables import Comment
-
-    with app.extensions["store"].engine.begin() as connection:
-        connection.execute(update(Comment).where(Comment.id == comment_id)
-                           .values(spam_score=None, abuse_score=None))
 
 
 @pytest.mark.parametrize("order", ["risk", "oldest"])
@@ -54,6 +45,45 @@ def test_keyset_pages_cover_the_queue_once_in_order(review_app, moderation, orde
             break
         after = page.next_cursor
     assert seen == everything and len(seen) == 23
+
+
+def _plan(engine, statement: str, parameters) -> str:
+    """The plan the database picks for a statement the queue ran. PostgreSQL is told to avoid
+    sequential scans and sorts wherever it can, so a small test table shows what it would do
+    with a big one; when no index provides the order it still has to sort."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            return "\n".join(row[-1] for row in rows)
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        connection.exec_driver_sql("SET LOCAL enable_sort = off")
+        return "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {statement}",
+                                                                        parameters))
+
+
+@pytest.mark.parametrize("moderator", [None, "ann"], ids=["read", "leased"])
+def test_riskiest_first_pages_seek_in_the_risk_index_without_sorting(
+        review_app, moderation, moderator):
+    for n in range(30):
+        add_comment(review_app, f"comment {n}", minutes=n, spam=(n % 7) / 7, abuse=0.1)
+    seen = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if "ORDER BY comments.risk DESC" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(moderation.engine, "before_cursor_execute", record)
+    try:
+        first = moderation.queue(QueueQuery(), moderator=moderator, limit=5, now=NOW)
+        moderation.queue(QueueQuery(), moderator=moderator, after=first.next_cursor, limit=5,
+                         now=NOW)
+    finally:
+        event.remove(moderation.engine, "before_cursor_execute", record)
+    assert len(seen) == 2
+    for statement, parameters in seen:
+        plan = _plan(moderation.engine, statement, parameters)
+        assert "ix_comments_status_risk" in plan, plan
+        assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
 
 
 def test_filters_by_status_article_label_and_search(review_app, moderation):

@@ -6,16 +6,17 @@ import threading
 from datetime import timedelta
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import insert, text
+from sqlalchemy import JSON, column, insert, inspect, select, table, text
 from sqlalchemy.exc import IntegrityError
 
 from service.config import RateLimit
-from service.db import current_revision, make_engine
+from service.db import alembic_config, current_revision, make_engine, upgrade
 from service.policy import Decision, History
 from service.store import Candidate, ParentError, Store
-from service.tables import Base, Comment, utcnow
+from service.tables import Base, Comment, UTCDateTime, risk_of, utcnow
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ def test_schema_matches_tables_module(store):
     with store.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
-    assert current_revision(store.engine) == "0002"  # 0002: review queue
+    assert current_revision(store.engine) == "0003"  # 0003: stored risk
 
 
 def test_enqueue_keeps_everything_a_comment_needs(store):
@@ -238,3 +239,64 @@ def test_approved_count_stops_at_the_trust_cap(store):
                   duplicate_window=600, rate=None, trust_cap=3)
     assert seen == [History(approved_count=3)]
     assert store.approved_count("e-ann") == 6
+
+
+def test_enqueue_stores_the_risk_the_queue_orders_by(store):
+    scored = put(store, "pending", text="1", scores={"spam": 0.3, "abuse": 0.7})
+    unscored = put(store, "pending", text="2", scores=None)
+    assert store.get(scored.id).risk == 0.7
+    assert store.get(unscored.id).risk == 1.0  # nothing vetted it: riskiest
+
+
+def test_other_inserts_get_the_risk_from_the_scores_too(store):
+    # The ORM and bulk inserts (tests, benchmarks, scripts) leave `risk` out; the column's
+    # default computes it, so no writer can store a comment the queue misplaces.
+    row = dict(post_id="p", author="a", email="e", email_hash="h", url="", text="t",
+               fingerprint="f", permalink="", status="pending", policy_status="pending",
+               reasons=[], ip_hash="i", user_agent="", created_at=utcnow(), updated_at=utcnow())
+    with store.engine.begin() as connection:
+        connection.execute(insert(Comment), [{**row, "spam_score": 0.2, "abuse_score": 0.1},
+                                             {**row, "spam_score": None, "abuse_score": 0.4}])
+    with store.engine.connect() as connection:
+        assert connection.execute(select(Comment.risk).order_by(Comment.id)).scalars().all() \
+            == [0.2, 1.0]
+
+
+@pytest.mark.parametrize("spam, abuse, risk", [
+    (0.1, 0.7, 0.7), (0.9, 0.2, 0.9), (0.4, 0.4, 0.4), (None, 0.3, 1.0), (0.3, None, 1.0),
+    (None, None, 1.0), (0.0, 0.0, 0.0)])
+def test_risk_of(spam, abuse, risk):
+    assert risk_of(spam, abuse) == risk
+
+
+def test_migration_0003_back_fills_risk_and_downgrades(unmigrated_db_url):
+    engine = make_engine(unmigrated_db_url)
+    upgrade(engine, "0002")
+    # The comments table as revision 0002 had it: no risk column.
+    comments = table("comments", *(column(name) for name in (
+        "post_id", "author", "email", "email_hash", "url", "text", "fingerprint", "permalink",
+        "status", "policy_status", "ip_hash", "user_agent", "spam_score", "abuse_score")),
+        column("reasons", JSON()), column("created_at", UTCDateTime()),
+        column("updated_at", UTCDateTime()))
+    scores = [(0.1, 0.7), (0.9, 0.2), (None, 0.3), (None, None), (0.5, 0.5)]
+    with engine.begin() as connection:
+        connection.execute(insert(comments), [dict(
+            post_id="p", author="a", email="e", email_hash="h", url="", text=f"t{n}",
+            fingerprint=f"f{n}", permalink="", status="pending", policy_status="pending",
+            ip_hash="i", user_agent="", spam_score=spam, abuse_score=abuse, reasons=[],
+            created_at=utcnow(), updated_at=utcnow()) for n, (spam, abuse) in enumerate(scores)])
+    upgrade(engine)
+    assert current_revision(engine) == "0003"
+    with engine.connect() as connection:
+        risks = connection.execute(select(Comment.risk).order_by(Comment.id)).scalars().all()
+    assert risks == [0.7, 0.9, 1.0, 1.0, 0.5]
+    indexes = {index["name"] for index in inspect(engine).get_indexes("comments")}
+    assert "ix_comments_status_risk" in indexes
+
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0002")
+    assert "risk" not in {c["name"] for c in inspect(engine).get_columns("comments")}
+    upgrade(engine)  # and up again: the round trip leaves the same schema
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    engine.dispose()
