@@ -291,7 +291,7 @@ def test_migration_0003_back_fills_risk_and_downgrades(unmigrated_db_url):
         risks = connection.execute(select(Comment.risk).order_by(Comment.id)).scalars().all()
     assert risks == [0.7, 0.9, 1.0, 1.0, 0.5]
     indexes = {index["name"] for index in inspect(engine).get_indexes("comments")}
-    assert "ix_comments_status_risk" in indexes
+    assert {"ix_comments_status_risk", "ix_comments_status_decided_by"} <= indexes
 
     with engine.begin() as connection:
         command.downgrade(alembic_config(connection), "0002")

@@ -1,4 +1,5 @@
-"""A stored, indexed risk per comment, so the riskiest-first queue pages without sorting.
+"""A stored, indexed risk per comment, so the riskiest-first queue pages without sorting; an
+index for the per-status counts the queue page shows.
 
 Revision ID: 0003
 Revises: 0002
@@ -28,9 +29,11 @@ def upgrade() -> None:
     op.execute(f"UPDATE comments SET risk = {RISK}")
     op.create_index("ix_comments_status_risk", "comments",
                     ["status", sa.text("risk DESC"), "created_at", "id"])
+    op.create_index("ix_comments_status_decided_by", "comments", ["status", "decided_by"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_comments_status_decided_by", table_name="comments")
     op.drop_index("ix_comments_status_risk", table_name="comments")
     # A plain ALTER TABLE DROP COLUMN on both (SQLite 3.35+): no table rebuild, so the audit
     # log's foreign keys to comments are never in the way.
