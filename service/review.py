@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
 
 from flask import (Blueprint, Response, current_app, flash, g, jsonify, redirect,
                    render_template, request, url_for)
@@ -126,9 +127,16 @@ def _back() -> str:
     return url_for("review.queue")
 
 
+def _article_shown() -> str | None:
+    """The article filter of the page the action came from (its `back` URL), so the counts sent
+    back are the ones its tabs show."""
+    post = parse_qs(urlsplit(_back()).query).get("post", [""])[0].strip()
+    return post or None
+
+
 def _answer(result: BulkResult, message: str) -> Response:
-    """JSON for the page script (re-rendered items to swap in), or flash + redirect for a plain
-    form."""
+    """JSON for the page script (re-rendered items to swap in, and the status tabs' new counts),
+    or flash + redirect for a plain form."""
     refusals = [refused.message for refused in result.refused.values()]
     if wants_json():
         html = {str(item.comment.id): render_template("review/_item.html", item=item,
@@ -136,7 +144,8 @@ def _answer(result: BulkResult, message: str) -> Response:
                 for item in items_for(result.decided)}
         return jsonify({"ok": not refusals, "message": message if result.decided else "",
                         "refused": refusals, "items": html,
-                        "conflict": {str(k): v.code for k, v in result.refused.items()}},
+                        "conflict": {str(k): v.code for k, v in result.refused.items()},
+                        "counts": moderation().counts(_article_shown())},
                        ), (409 if refusals and not result.decided else 200)
     if result.decided:
         flash(message, "ok")

@@ -128,6 +128,13 @@ def test_mouse_approve_reject_bulk_reject_undo_and_audit(site, page):
     assert page.events == {"dialogs": [], "errors": []}
 
 
+def _counts(page) -> dict[str, int]:
+    """The numbers on the status tabs. Read after waiting for an action's items to be swapped
+    in: the script updates the tabs in the same step."""
+    return {tab.get_attribute("data-status"): int(tab.locator(".count").inner_text())
+            for tab in page.locator(".tabs .tab").all()}
+
+
 def test_keyboard_alone(site, page):
     app, base = site
     first = add_comment(app, "First: fine comment", spam=0.9, abuse=0.0)
@@ -143,12 +150,16 @@ def test_keyboard_alone(site, page):
     assert not page.locator("#help").is_visible()
 
     assert page.locator(".item.current").get_attribute("id") == f"c{first.id}"
+    assert _counts(page) == {"pending": 5, "auto-rejected": 0, "approved": 0, "rejected": 0}
     page.keyboard.press("a")  # approve the first; the cursor moves on to the next
     page.wait_for_selector(f"#c{first.id}[data-status=published]")
     page.wait_for_selector(f"#c{second.id}.current")
+    # The tabs count again after each in-place action, without a reload.
+    assert _counts(page) == {"pending": 4, "auto-rejected": 0, "approved": 1, "rejected": 0}
     page.keyboard.press("s")  # reject as spam
     page.wait_for_selector(f"#c{second.id}[data-status=rejected]")
     page.wait_for_selector(f"#c{third.id}.current")
+    assert _counts(page) == {"pending": 3, "auto-rejected": 0, "approved": 1, "rejected": 1}
     page.keyboard.press("r")
     assert page.locator("#reason-prompt").is_visible()
     page.keyboard.press("3")  # off-topic
@@ -170,6 +181,7 @@ def test_keyboard_alone(site, page):
     page.keyboard.press("Enter")
     page.wait_for_selector(f"#c{fourth.id}[data-status=rejected]")
     page.wait_for_selector(f"#c{fifth.id}[data-status=rejected]")
+    assert _counts(page) == {"pending": 1, "auto-rejected": 0, "approved": 1, "rejected": 3}
     assert _still_same_document(page)
     assert page.events == {"dialogs": [], "errors": []}
 

@@ -55,6 +55,24 @@ def test_json_answer_carries_the_re_rendered_item(review_app, ann):
     assert 'data-status="rejected"' in body["items"][str(comment.id)]
 
 
+def test_json_answer_carries_the_new_counts_of_the_page_it_came_from(review_app, ann):
+    comment = add_comment(review_app, "on a1", post_id="a1")
+    add_comment(review_app, "also on a1", post_id="a1")
+    add_comment(review_app, "elsewhere", post_id="a2")
+    ann.get("/review/?post=a1")
+    from service.moderation import state_token
+
+    response = ann.post(f"/review/comments/{comment.id}/decide",
+                        {"action": "approve", "seen": state_token(comment),
+                         "back": "/review/?post=a1&order=oldest"},
+                        headers={"Accept": "application/json"})
+    assert response.json["counts"] == {"pending": 1, "auto-rejected": 0, "approved": 1,
+                                       "rejected": 0}
+    everywhere = ann.post("/review/undo", {"back": "/review/"},
+                          headers={"Accept": "application/json"})
+    assert everywhere.json["counts"]["pending"] == 3
+
+
 def test_second_moderator_is_told_who_decided_first(review_app, ann, bob):
     comment = add_comment(review_app)
     assert ann.decide(comment, "approve").status_code == 302

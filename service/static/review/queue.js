@@ -55,6 +55,14 @@
     return fresh;
   }
 
+  function showCounts(counts) {
+    // The status tabs' numbers, as the server counted them after this action.
+    Object.entries(counts).forEach(([status, n]) => {
+      const tab = document.querySelector('.tabs .tab[data-status="' + status + '"] .count');
+      if (tab) tab.textContent = String(n);
+    });
+  }
+
   async function send(form, submitter) {
     const body = new FormData(form, submitter);
     const before = current;
@@ -78,6 +86,7 @@
     if (data.error) { say(data.error.message, true); return; }
     const fresh = Object.entries(data.items || {}).map(([id, html]) => replaceItem(id, html))
       .filter(Boolean);
+    showCounts(data.counts || {});
     const refused = data.refused || [];
     say([data.message].concat(refused).filter(Boolean).join(" "), refused.length > 0);
     const selectAll = document.getElementById("select-all");
