@@ -225,7 +225,10 @@ class CommentVectorizer(TransformerMixin, BaseEstimator):
 
     # -- steps ----------------------------------------------------------------------------------
     def normalize_many(self, texts: list[str]) -> list[str]:
-        return [textmod.normalize(t) for t in texts]
+        # A batch from an archive repeats itself (spam waves, "+1", "Great article"):
+        # normalise each distinct text once.
+        seen: dict[str, str] = {}
+        return [seen[t] if t in seen else seen.setdefault(t, textmod.normalize(t)) for t in texts]
 
     def hash_normalized(self, normed: list[str], with_terms: bool = False) -> _Hashed:
         if self.n_features & (self.n_features - 1) or self.n_features < 4:
@@ -245,7 +248,8 @@ class CommentVectorizer(TransformerMixin, BaseEstimator):
             keys = keys.astype(np.uint32)
         keys, counts = np.unique(keys, return_counts=True)
         keys = keys.astype(np.int64)
-        return keys // self.n_features, keys % self.n_features, counts, hashed, normed
+        shift = self.n_features.bit_length() - 1          # n_features is a power of two
+        return keys >> shift, keys & (self.n_features - 1), counts, hashed, normed
 
     def weighted_entries(self, texts: list[str]):
         """The TF-IDF entries of ``texts`` as COO arrays, and the dense signal columns.

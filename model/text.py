@@ -190,7 +190,8 @@ def normalize(text: str) -> str:
         text = _MENTION_RE.sub(f" {MENTION} ", text)
     if "<" in text:
         text = _TAG_RE.sub(" ", text)
-    if (any(c in text for c in "@$|€") or ("!" in text and _BANG_INSIDE_RE.search(text))
+    if ("@" in text or "$" in text or "|" in text or "€" in text
+            or ("!" in text and _BANG_INSIDE_RE.search(text))
             or (digits and _LETTER_DIGIT_RE.search(text))):
         text = _LEET_CANDIDATE_RE.sub(_undo_leet, text)
     if ascii_only:
