@@ -91,7 +91,10 @@ _PHONE_RE = re.compile(
     r"|(?:\b1[\s.-]?)?\(?\b\d{3}\)?[\s.-]{0,2}\d{3}[\s.-]?\d{4}\b"
     r"|\b0\d{2,4}[\s.-]?\d{3,4}[\s.-]?\d{3,4}\b)"
 )
-_MENTION_RE = re.compile(r"(?<![\w@])@\w{1,30}")
+# Starts with the literal "@" so the regex engine can jump from one "@" to the next; whether the
+# character before it allows a mention is checked in _replace_mention (a look-behind would be
+# tried at every position of every comment).
+_MENTION_RE = re.compile(r"@\w{1,30}")
 _TAG_RE = re.compile(r"</?[a-zA-Z][^<>]{0,300}>")
 # Letters split by spaces or dots: "f u c k", "f.u.c.k" (at least three letters in a row).
 _SPACED_RE = re.compile(r"\b(?:[a-z][ .*_-]){2,}[a-z]\b")
@@ -116,6 +119,22 @@ def _replace_url(match: re.Match) -> str:
     url = match.group(0).lower()
     host = re.sub(r"^(?:[a-z]+://)?(?:www\.)?", "", url).split("/", 1)[0]
     return f" {SHORT_URL} " if host in SHORTENER_DOMAINS else f" {URL} "
+
+
+def _replace_mention(match: re.Match) -> str:
+    start = match.start()
+    before = match.string[start - 1] if start else " "
+    return match.group(0) if before.isalnum() or before in "_@" else f" {MENTION} "
+
+
+def _has_email_shape(text: str) -> bool:
+    """An "@" with a name character before it: "@editor" alone is a mention, not an address."""
+    at = text.find("@")
+    while at != -1:
+        if at and (text[at - 1].isalnum() or text[at - 1] in "._+-"):
+            return True
+        at = text.find("@", at + 1)
+    return False
 
 
 def _replace_phone(match: re.Match) -> str:
@@ -180,14 +199,14 @@ def normalize(text: str) -> str:
     digits = _digit_count(text)
     if " ." in text or "dot" in text:
         text = _SPLIT_DOMAIN_RE.sub(r"\1.\2", text)
-    if "@" in text:
+    if "@" in text and _has_email_shape(text):
         text = _EMAIL_RE.sub(f" {EMAIL} ", text)
     if "://" in text or "www." in text or _TLD_HINT_RE.search(text):
         text = _URL_RE.sub(_replace_url, text)
     if digits >= 7:
         text = _PHONE_RE.sub(_replace_phone, text)
     if "@" in text:
-        text = _MENTION_RE.sub(f" {MENTION} ", text)
+        text = _MENTION_RE.sub(_replace_mention, text)
     if "<" in text:
         text = _TAG_RE.sub(" ", text)
     if ("@" in text or "$" in text or "|" in text or "€" in text
