@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import math
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterator, Literal
 
 from sqlalchemy import Connection, Engine, bindparam, func, insert, null, or_, select, text
@@ -118,23 +119,17 @@ class Store:
 
         The checks and the insert happen under one lock per commenter, so two workers (or two
         hosts on PostgreSQL) receiving a double-click cannot both store it. This is the hot path
-        of intake, so it runs prepared Core statements on one connection, not an ORM session."""
+        of intake, so it runs three prepared statements on one connection, not an ORM session."""
         now = now or utcnow()
         root_id = self.thread_root(candidate.post_id, candidate.parent_id)
-        with self._intake_lock(), self._write_engine.begin() as connection:
-            self._lock_commenter(connection, candidate)
-            # One round trip answers all three questions (see _LOOKUP).
-            first_id, nth_recent, approved = connection.execute(
-                _LOOKUP if rate else _LOOKUP_NO_FLOOD, {
-                    "fingerprint": fingerprint(candidate), "email_hash": candidate.email_hash,
-                    "ip_hash": candidate.ip_hash,
-                    "dup_since": now - timedelta(seconds=duplicate_window),
-                    "flood_since": now - timedelta(seconds=rate.seconds if rate else 0),
-                    "nth": (rate.count - 1) if rate else 0, "cap": trust_cap,
-                }).one()
+        with self._intake_transaction(candidate) as intake:
+            first_id, nth_recent, approved = intake.lookup(
+                fingerprint=fingerprint(candidate), email_hash=candidate.email_hash,
+                ip_hash=candidate.ip_hash, dup_since=now - timedelta(seconds=duplicate_window),
+                flood=rate and (now - timedelta(seconds=rate.seconds), rate.count - 1),
+                cap=trust_cap)
             if first_id is not None:
-                return Outcome("duplicate", _receipt(connection.execute(
-                    _RECEIPT, {"id": first_id}).one()))
+                return Outcome("duplicate", intake.receipt(first_id))
             if nth_recent is not None:
                 # The commenter has `count` comments in the window; a slot frees when the oldest
                 # of them leaves it.
@@ -143,10 +138,37 @@ class Store:
                                retry_after=max(1, math.ceil((frees_at - now).total_seconds())))
             decision = decide(History(approved_count=approved or 0))
             values = _row(candidate, decision, root_id, now)
-            comment_id = connection.execute(_INSERT, values).inserted_primary_key[0]
+            comment_id = intake.insert(values)
         return Outcome("created", Receipt(comment_id, decision.status, tuple(decision.reasons),
                                           values["spam_score"], values["abuse_score"],
                                           candidate.permalink))
+
+    @contextmanager
+    def _intake_transaction(self, candidate: Candidate) -> Iterator["_CoreIntake | _SqliteIntake"]:
+        """One write transaction holding intake's lock for this commenter, committed on leaving.
+
+        SQLite runs the three statements on the driver's own connection: they are the whole of
+        a comment's database work, and SQLAlchemy's per-statement bookkeeping cost several times
+        what SQLite itself spends on them (bench/README.md, "Intake"). PostgreSQL keeps Core:
+        there a network round trip dominates each statement anyway."""
+        if self.engine.dialect.name != "sqlite":
+            with self._write_engine.begin() as connection:
+                self._lock_commenter(connection, candidate)
+                yield _CoreIntake(connection)
+            return
+        with self._intake_lock():
+            pooled = self.engine.raw_connection()
+            try:
+                connection = pooled.driver_connection
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    yield _SqliteIntake(connection)
+                except BaseException:
+                    connection.execute("ROLLBACK")
+                    raise
+                connection.execute("COMMIT")
+            finally:
+                pooled.close()  # back to the pool
 
     @contextmanager
     def _intake_lock(self) -> Iterator[None]:
@@ -304,6 +326,94 @@ _ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 def _receipt(row) -> Receipt:
     return Receipt(row.id, row.status, tuple(row.reasons), row.spam_score, row.abuse_score,
                    row.permalink)
+
+
+class _CoreIntake:
+    """Intake's three statements through SQLAlchemy Core, on any backend (used for PostgreSQL)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def lookup(self, *, fingerprint: str, email_hash: str, ip_hash: str, dup_since: datetime,
+               flood: tuple[datetime, int] | None, cap: int) -> tuple:
+        """(first copy's id, the commenter's nth most recent time, approved count), in one
+        round trip; the middle one is None when flood control is off (`flood` is None)."""
+        flood_since, nth = flood or (dup_since, 0)
+        return tuple(self.connection.execute(_LOOKUP if flood else _LOOKUP_NO_FLOOD, {
+            "fingerprint": fingerprint, "email_hash": email_hash, "ip_hash": ip_hash,
+            "dup_since": dup_since, "flood_since": flood_since, "nth": nth, "cap": cap}).one())
+
+    def receipt(self, comment_id: int) -> Receipt:
+        return _receipt(self.connection.execute(_RECEIPT, {"id": comment_id}).one())
+
+    def insert(self, values: dict) -> int:
+        return self.connection.execute(_INSERT, values).inserted_primary_key[0]
+
+
+class _SqliteIntake:
+    """The same statements on the sqlite3 driver's connection, inside the caller's transaction.
+
+    Values are written the way SQLAlchemy writes them on SQLite (times as naive UTC text
+    "YYYY-MM-DD HH:MM:SS.ffffff", lists as JSON text), so the ORM reads these rows like any
+    other and text comparison keeps time order."""
+
+    def __init__(self, connection) -> None:
+        self.connection = connection
+
+    def lookup(self, *, fingerprint: str, email_hash: str, ip_hash: str, dup_since: datetime,
+               flood: tuple[datetime, int] | None, cap: int) -> tuple:
+        if flood:
+            flood_since, nth = flood
+            row = self.connection.execute(_SQLITE_LOOKUP, (
+                fingerprint, _sqlite_time(dup_since), ip_hash, email_hash,
+                _sqlite_time(flood_since), nth, email_hash, cap)).fetchone()
+        else:
+            row = self.connection.execute(_SQLITE_LOOKUP_NO_FLOOD, (
+                fingerprint, _sqlite_time(dup_since), email_hash, cap)).fetchone()
+        first_id, nth_recent, approved = row
+        if nth_recent is not None:
+            nth_recent = datetime.fromisoformat(nth_recent).replace(tzinfo=timezone.utc)
+        return first_id, nth_recent, approved
+
+    def receipt(self, comment_id: int) -> Receipt:
+        id_, status, reasons, spam, abuse, permalink = self.connection.execute(
+            _SQLITE_RECEIPT, (comment_id,)).fetchone()
+        return Receipt(id_, status, tuple(json.loads(reasons)), spam, abuse, permalink)
+
+    def insert(self, values: dict) -> int:
+        return self.connection.execute(_SQLITE_INSERT, [
+            _sqlite_value(values[name]) for name in _INSERT_COLUMNS]).lastrowid
+
+
+def _sqlite_time(value: datetime) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _sqlite_value(value):
+    if isinstance(value, datetime):
+        return _sqlite_time(value)
+    if isinstance(value, list):
+        return json.dumps(value)
+    return value
+
+
+# Written out for SQLite; each mirrors the Core statement of the same name above.
+_SQLITE_FIRST_COPY = ("SELECT id FROM comments WHERE fingerprint = ? AND created_at >= ? "
+                      "ORDER BY created_at, id LIMIT 1")
+_SQLITE_NTH_RECENT = ("SELECT created_at FROM comments WHERE (ip_hash = ? OR email_hash = ?) "
+                      "AND created_at > ? ORDER BY created_at DESC LIMIT 1 OFFSET ?")
+_SQLITE_APPROVED = ("SELECT count(*) FROM (SELECT id FROM comments WHERE email_hash = ? "
+                    "AND status = 'published' "
+                    "AND (decided_by IS NOT NULL OR policy_status = 'published') LIMIT ?)")
+_SQLITE_LOOKUP = (f"SELECT ({_SQLITE_FIRST_COPY}), ({_SQLITE_NTH_RECENT}), "
+                  f"({_SQLITE_APPROVED})")
+_SQLITE_LOOKUP_NO_FLOOD = f"SELECT ({_SQLITE_FIRST_COPY}), NULL, ({_SQLITE_APPROVED})"
+_SQLITE_RECEIPT = ("SELECT id, status, reasons, spam_score, abuse_score, permalink "
+                   "FROM comments WHERE id = ?")
+_INSERT_COLUMNS = tuple(column.name for column in Comment.__table__.columns
+                        if column.name != "id")
+_SQLITE_INSERT = (f"INSERT INTO comments ({', '.join(_INSERT_COLUMNS)}) "
+                  f"VALUES ({', '.join('?' for _ in _INSERT_COLUMNS)})")
 
 
 def _row(candidate: Candidate, decision: Decision, root_id: int | None, now: datetime) -> dict:
