@@ -56,7 +56,7 @@ def create_app(test_config: Mapping[str, Any] | None = None,
     preloaded = app.config.get("SCORER")
     scoring.init_app(app, scoring.ScorerHolder(preloaded) if preloaded is not None else None)
 
-    app.register_blueprint(intake.bp)
+    intake.init_app(app)
     app.register_blueprint(feed.bp)
     app.register_blueprint(health.bp)
     # CSRF tokens on every state-changing request, except the public intake: the news site's

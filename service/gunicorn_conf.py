@@ -2,11 +2,14 @@
 
 Each value can be overridden on the command line (e.g. `--bind`) or with the environment
 variables named below. Why these values:
-- 2 sync workers by default: intake is short CPU work (scoring, one SQLite write), so one process
-  per core on the small hosts this targets. Raise GUNICORN_WORKERS to about the core count; more
-  workers than cores only queue on the CPU, and SQLite serialises writes anyway.
-- Sync workers, no threads: the classifier holds the GIL while scoring, so threads would add
-  contention, not throughput.
+- 2 workers by default, one process per core on the small hosts this targets: intake is CPU
+  work (parsing, scoring, one SQLite write), so more workers than cores only queue on the CPU.
+  Raise GUNICORN_WORKERS to about the core count.
+- Threaded workers (gthread), 8 threads each (GUNICORN_THREADS): not for parallel Python, which
+  the GIL forbids, but so that comments arriving together reach the worker's batcher together
+  and are scored in one call and committed in one transaction (service/batching.py; with 16
+  concurrent clients this more than halves the cost per comment, bench/README.md). Threads
+  also keep a slow client from holding the whole worker, and allow keep-alive connections.
 - timeout 30 s: a request that takes longer is stuck (a locked database, a wedged model); the
   worker is killed and replaced rather than holding a slot. graceful_timeout gives in-flight
   requests the same time on restart/deploy.
@@ -25,7 +28,8 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
-worker_class = "sync"
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = timeout
 keepalive = 2

@@ -1,21 +1,26 @@
 """Blueprint: comment intake. `POST /comments` (the site's form, or JSON on request) and
 `POST /api/comments` (JSON).
 
-The view is thin: decode the body, run the bot traps and validation, score, and let the store
-decide and insert under its lock. Form posts get Post/Redirect/Get; JSON clients get JSON.
+The view is thin: decode the body, run the bot traps and validation, then hand the comment to
+the process's batcher, which scores, decides and stores it together with whatever else arrived
+at the same time (`decide_and_store`, service.batching). Form posts get Post/Redirect/Get; JSON
+clients get JSON.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from flask import (Blueprint, Response, current_app, jsonify, redirect, render_template, request,
-                   url_for)
+from flask import (Blueprint, Flask, Response, current_app, jsonify, redirect, render_template,
+                   request, url_for)
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
-from service import bots, cors, policy, privacy, scoring
+from service import bots, cors, policy, privacy
+from service.batching import Batcher
 from service.policy import Rules, Thresholds
 from service.store import Candidate, Outcome, ParentError, Store
 from service.submission import FieldError, Submission, validate
@@ -113,21 +118,54 @@ def policy_rules(config: dict, card_thresholds: dict | None) -> Rules:
 
 def _submit(sub: Submission, permalink: str) -> Outcome:
     config = current_app.config
-    holder = scoring.current()
-    scored = holder.score(sub.text)
-    rules = policy_rules(config, getattr(holder.scorer, "thresholds", None))
     candidate = Candidate(
         post_id=sub.post_id, parent_id=sub.parent_id, author=sub.author, email=sub.email,
         email_hash=privacy.email_hash(config["MODERATION_EMAIL_HASH_KEY"], sub.email),
         url=sub.url, text=sub.text, permalink=permalink,
         ip_hash=privacy.ip_hash(config["MODERATION_IP_HASH_KEY"], request.remote_addr or ""),
         user_agent=request.user_agent.string[:500],
-        scores=scored.scores, model_version=scored.model_version,
     )
-    return store().enqueue(
-        candidate, lambda history: policy.decide(scored.scores, sub.text, history, rules),
-        duplicate_window=config["MODERATION_DUPLICATE_WINDOW_SECONDS"],
-        rate=config["MODERATION_RATE_LIMIT"], trust_cap=config["MODERATION_TRUSTED_AFTER"])
+    return current_app.extensions["intake_batcher"].submit(candidate)
+
+
+def decide_and_store(app: Flask, candidates: list[Candidate]) -> list[Outcome | Exception]:
+    """Score, decide and store a group of comments that arrived together (service.batching):
+    one scoring call and one transaction for all of them."""
+    config = app.config
+    holder = app.extensions["scorer"]
+    scored = holder.score_many([candidate.text for candidate in candidates])
+    rules = policy_rules(config, getattr(holder.scorer, "thresholds", None))
+    items = [(replace(candidate, scores=s.scores, model_version=s.model_version),
+              partial(_decide, s.scores, candidate.text, rules))
+             for candidate, s in zip(candidates, scored)]
+    limits = dict(duplicate_window=config["MODERATION_DUPLICATE_WINDOW_SECONDS"],
+                  rate=config["MODERATION_RATE_LIMIT"],
+                  trust_cap=config["MODERATION_TRUSTED_AFTER"])
+    store_ = app.extensions["store"]
+    try:
+        return store_.enqueue_many(items, **limits)
+    except Exception:
+        if len(items) == 1:
+            raise
+    # One comment's failure (a reply whose parent was just removed) must not cost the others
+    # theirs: store them one by one instead.
+    outcomes: list[Outcome | Exception] = []
+    for item in items:
+        try:
+            outcomes.append(store_.enqueue(*item, **limits))
+        except Exception as exc:  # noqa: BLE001 - raised to that comment's request only
+            outcomes.append(exc)
+    return outcomes
+
+
+def _decide(scores, text: str, rules: Rules, history: policy.History) -> policy.Decision:
+    return policy.decide(scores, text, history, rules)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["intake_batcher"] = Batcher(partial(decide_and_store, app),
+                                               name="intake-batcher")
+    app.register_blueprint(bp)
 
 
 # -- answering ------------------------------------------------------------------------------------

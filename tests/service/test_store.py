@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from service.config import RateLimit
 from service.db import alembic_config, current_revision, make_engine, upgrade
 from service.policy import Decision, History
+from service import store as store_module
 from service.store import Candidate, ParentError, Store
 from service.tables import Base, Comment, UTCDateTime, risk_of, utcnow
 
@@ -300,3 +301,16 @@ def test_migration_0003_back_fills_risk_and_downgrades(unmigrated_db_url):
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     engine.dispose()
+
+
+def test_trust_lookup_reads_only_the_commenters_own_comments(tmp_path):
+    # Without statistics SQLite would walk every published comment of the site for each new one.
+    engine = make_engine(f"sqlite:///{tmp_path / 'plan.sqlite3'}")
+    upgrade(engine)
+    with engine.connect() as connection:
+        plan = connection.exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + store_module._SQLITE_LOOKUP,
+            (None,) * store_module._SQLITE_LOOKUP.count("?")).fetchall()
+    details = [row[3] for row in plan]
+    assert not any("ix_comments_status" in detail for detail in details), details
+    assert any("ix_comments_email_hash_created (email_hash=?" in detail for detail in details)
