@@ -115,7 +115,7 @@ def _submit(sub: Submission, permalink: str) -> Outcome:
     config = current_app.config
     holder = scoring.current()
     scored = holder.score(sub.text)
-    rules = policy_rules(config, getattr(holder.scorer, "thresholds", None))
+    rules = policy_rules(config, scored.thresholds)
     candidate = Candidate(
         post_id=sub.post_id, parent_id=sub.parent_id, author=sub.author, email=sub.email,
         email_hash=privacy.email_hash(config["MODERATION_EMAIL_HASH_KEY"], sub.email),
