@@ -96,7 +96,8 @@ def artifacts_dir(model_path: str | None) -> Path:
 def names_artifact_file(model_path: str | None) -> bool:
     """True when the setting names one artifact rather than a directory (that version is pinned:
     the service does not follow the directory's pointer)."""
-    return model_path is not None and (model_path.endswith(".joblib") or Path(model_path).is_file())
+    return model_path is not None and (model_path.endswith(".joblib")
+                                       or Path(model_path).is_file())
 
 
 def card_metrics(card: dict) -> list[Metric]:
