@@ -6,6 +6,7 @@ does. Nothing may fail, and the stored comments tell which version scored them."
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import random
 import re
@@ -16,9 +17,11 @@ import sys
 import threading
 import time
 import urllib.parse
-from contextlib import closing
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from model.artifact import set_current
 from model_versions import two_versions
@@ -115,20 +118,32 @@ def _wait_until(condition, what: str, server, seconds: float = 45) -> None:
         time.sleep(0.1)
 
 
-def _ready(port: int) -> bool:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+def _readyz(port: int) -> dict | None:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     try:
         connection.request("GET", "/readyz")
-        return connection.getresponse().status == 200
+        response = connection.getresponse()
+        return json.loads(response.read()) if response.status == 200 else None
     except OSError:
-        return False
+        return None
     finally:
         connection.close()
 
 
-def test_promoting_under_load_fails_no_request_and_switches_every_worker(tmp_path):
-    artifacts = tmp_path / "artifacts"
-    old, new = two_versions(artifacts)
+def _workers_report(port: int) -> dict[int, str]:
+    """Model version per worker pid, from concurrent /readyz calls (so both workers answer)."""
+    seen: dict[int, str] = {}
+    with ThreadPoolExecutor(THREADS) as pool:
+        for body in pool.map(lambda _: _readyz(port), range(4 * THREADS)):
+            if body:
+                seen[body["worker"]] = body["model_version"]
+    return seen
+
+
+@contextmanager
+def gunicorn(tmp_path: Path, artifacts: Path) -> Iterator[tuple[subprocess.Popen, int, Path]]:
+    """gunicorn with 2 workers on a fresh SQLite store, following `artifacts` every 0.2 s;
+    yields (process, port, database). Its stderr is checked for tracebacks at the end."""
     database = tmp_path / "moderation.sqlite3"
     engine = make_engine(f"sqlite:///{database}")
     upgrade(engine)
@@ -144,31 +159,45 @@ def test_promoting_under_load_fails_no_request_and_switches_every_worker(tmp_pat
          "--bind", f"127.0.0.1:{port}", "service:create_app()"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        _wait_until(lambda: _ready(port), "gunicorn to be ready", server)
-        with closing(sqlite3.connect(database)) as db:
-            with Load(port) as load:
-                _wait_until(lambda: load.answered() >= BEFORE_SWITCH, "the first answers",
-                            server)
-                switched_at = time.monotonic()
-                set_current(artifacts, new)
-
-                def settled() -> bool:
-                    newest = db.execute("SELECT model_version FROM comments ORDER BY id DESC "
-                                        "LIMIT ?", (SETTLED,)).fetchall()
-                    return len(newest) == SETTLED and {v for (v,) in newest} == {new}
-
-                _wait_until(settled, "both workers to serve the new version", server)
-            versions = dict(db.execute("SELECT id, model_version FROM comments").fetchall())
+        _wait_until(lambda: _readyz(port) is not None, "gunicorn to be ready", server)
+        yield server, port, database
     finally:
         server.terminate()
         server.wait(timeout=30)
         log = server.stderr.read()
         server.stderr.close()
+    assert "Traceback" not in log, log
+
+
+def test_promoting_under_load_fails_no_request_and_switches_every_worker(tmp_path):
+    artifacts = tmp_path / "artifacts"
+    old, new = two_versions(artifacts)
+    workers: dict[int, str] = {}
+
+    def both_answered() -> bool:
+        workers.update(_workers_report(port))
+        return len(workers) == 2
+
+    with gunicorn(tmp_path, artifacts) as (server, port, database), \
+            closing(sqlite3.connect(database)) as db:
+
+        def settled() -> bool:
+            newest = db.execute("SELECT model_version FROM comments ORDER BY id DESC LIMIT ?",
+                                (SETTLED,)).fetchall()
+            return len(newest) == SETTLED and {v for (v,) in newest} == {new}
+
+        with Load(port) as load:
+            _wait_until(lambda: load.answered() >= BEFORE_SWITCH, "the first answers", server)
+            switched_at = time.monotonic()
+            set_current(artifacts, new)  # what `model.promote` does
+            _wait_until(settled, "the newest comments to carry the new version", server)
+            _wait_until(both_answered, "both workers to answer /readyz", server)
+        versions = dict(db.execute("SELECT id, model_version FROM comments").fetchall())
 
     failed = [a for a in load.answers if a.status != 303 or a.comment_id is None]
-    assert failed == [], log
+    assert failed == []
     assert len(versions) == len(load.answers)  # every answered comment was stored, once
     before = [versions[a.comment_id] for a in load.answers if a.ended < switched_at]
     assert len(before) >= BEFORE_SWITCH and set(before) == {old}
     assert set(versions.values()) == {old, new}
-    assert "Traceback" not in log
+    assert set(workers.values()) == {new}  # each worker followed the pointer on its own
