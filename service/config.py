@@ -68,7 +68,10 @@ def parse_optional_float(raw: str) -> float | None:
 
 
 def parse_seconds(raw: str) -> float:
-    value = float(raw)
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
     if not value >= 0:  # also refuses nan
         raise ValueError(f"expected a number of seconds, 0 or more, got {raw!r}")
     return value

@@ -13,6 +13,7 @@ import pytest
 from model import Scorer
 from model.artifact import card_path, set_current
 from model_versions import add_version, two_versions
+from service.config import from_env
 from service.scoring import ScorerHolder
 
 
@@ -165,3 +166,16 @@ def test_the_app_stores_each_comment_with_the_version_that_scored_it(make_app, a
     set_current(directory, new)
     assert post("After the promotion.") == new
     assert client.get("/readyz").get_json()["model_version"] == new
+
+
+@pytest.mark.parametrize("raw, seconds", [("5", 5.0), ("0.2", 0.2), ("0", 0.0)])
+def test_the_check_interval_setting(raw, seconds):
+    assert from_env({"MODERATION_MODEL_CHECK_SECONDS": raw})["MODERATION_MODEL_CHECK_SECONDS"] \
+        == seconds
+
+
+@pytest.mark.parametrize("raw", ["-1", "nan", "soon"])
+def test_a_bad_check_interval_is_refused_by_name(raw):
+    with pytest.raises(ValueError, match="MODERATION_MODEL_CHECK_SECONDS: expected a number of "
+                                         "seconds, 0 or more"):
+        from_env({"MODERATION_MODEL_CHECK_SECONDS": raw})
