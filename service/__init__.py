@@ -15,6 +15,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service import accounts, auth, cli, config, errors, feed, health, intake, review, scoring
+from service import model_admin
 from service.db import make_engine, sqlite_url_for
 from service.privacy import persisted_secret
 from service.store import Store
@@ -65,6 +66,7 @@ def create_app(test_config: Mapping[str, Any] | None = None,
     csrf.exempt(intake.bp)
     auth.init_app(app)
     review.init_app(app)
+    model_admin.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     accounts.init_app(app)

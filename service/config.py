@@ -67,6 +67,16 @@ def parse_optional_float(raw: str) -> float | None:
     return value
 
 
+def parse_seconds(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:  # also refuses nan
+        raise ValueError(f"expected a number of seconds, 0 or more, got {raw!r}")
+    return value
+
+
 def parse_optional_str(raw: str) -> str | None:
     return raw.strip() or None
 
@@ -100,8 +110,12 @@ SETTINGS: tuple[Setting, ...] = (
             "HMAC key for e-mail hashes (trust and flood matching). Empty: generated into "
             "`instance/email_hash_key`. Keep it stable: changing it forgets every commenter."),
     Setting("MODERATION_MODEL_PATH", "", parse_optional_str,
-            "Classifier artifact to load; empty means the shipped one named by "
-            "`model/artifacts/CURRENT`."),
+            "Classifier to load: an artifact directory (the version its `CURRENT` names, "
+            "followed when that changes) or one `.joblib` file (pinned); empty means the "
+            "shipped directory `model/artifacts`."),
+    Setting("MODERATION_MODEL_CHECK_SECONDS", "5", parse_seconds,
+            "How often each worker looks at the artifact directory's `CURRENT` pointer and "
+            "switches to a newly promoted model, without a restart; 0: at every request."),
     Setting("MODERATION_SPAM_HOLD", "", parse_optional_float,
             "Spam probability at or above which a comment is held; empty: the model card's value."),
     Setting("MODERATION_SPAM_REJECT", "", parse_optional_float,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy.exc import SQLAlchemyError
@@ -33,7 +34,10 @@ def readyz() -> Response:
     ready = all(value == "ok" for value in checks.values())
     body = {"status": "ready" if ready else "not ready", "checks": checks,
             "model_version": getattr(holder.scorer, "version", None),
-            "scoring_failures": holder.failures}
+            "scoring_failures": holder.failures,
+            # Each gunicorn worker follows model promotions on its own: which one answered, and
+            # why it is not serving the version the pointer names (None when it is).
+            "worker": os.getpid(), "model_reload_error": holder.reload_error}
     response = jsonify(body)
     response.status_code = 200 if ready else 503
     return response

@@ -19,7 +19,7 @@ from flask import (Blueprint, Flask, Response, current_app, jsonify, redirect, r
                    request, url_for)
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
-from service import bots, cors, policy, privacy
+from service import bots, cors, policy, privacy, scoring
 from service.batching import Batcher
 from service.policy import Rules, Thresholds
 from service.store import Candidate, Outcome, ParentError, Store
@@ -118,6 +118,9 @@ def policy_rules(config: dict, card_thresholds: dict | None) -> Rules:
 
 def _submit(sub: Submission, permalink: str) -> Outcome:
     config = current_app.config
+    # In the request's thread, not the batcher's: loading a newly promoted model there would
+    # hold up every comment of this worker meanwhile (see service.scoring).
+    scoring.current()
     candidate = Candidate(
         post_id=sub.post_id, parent_id=sub.parent_id, author=sub.author, email=sub.email,
         email_hash=privacy.email_hash(config["MODERATION_EMAIL_HASH_KEY"], sub.email),
@@ -134,7 +137,7 @@ def decide_and_store(app: Flask, candidates: list[Candidate]) -> list[Outcome | 
     config = app.config
     holder = app.extensions["scorer"]
     scored = holder.score_many([candidate.text for candidate in candidates])
-    rules = policy_rules(config, getattr(holder.scorer, "thresholds", None))
+    rules = policy_rules(config, scored[0].thresholds)  # one model scored the whole group
     items = [(replace(candidate, scores=s.scores, model_version=s.model_version),
               partial(_decide, s.scores, candidate.text, rules))
              for candidate, s in zip(candidates, scored)]

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
 
 from service.tables import Comment
 
@@ -29,6 +32,9 @@ class FakeScorer:
     def score(self, text: str) -> dict[str, float]:
         return {"spam": min(0.3 * len(self._hits(text, SPAM_WORDS)), 0.99),
                 "abuse": min(0.45 * len(self._hits(text, ABUSE_WORDS)), 0.99)}
+
+    def score_many(self, texts) -> list[dict[str, float]]:
+        return [self.score(text) for text in texts]
 
     def explain(self, text: str, top: int = 5) -> dict[str, list[dict]]:
         return {"spam": [{"term": w, "weight": 1.0} for w in self._hits(text, SPAM_WORDS)][:top],
@@ -101,3 +107,17 @@ class Moderator:
             data["reason"] = reason
         headers = {"Accept": "application/json"} if json else {}
         return self.post(f"/review/comments/{comment.id}/decide", data, headers=headers)
+
+
+@contextmanager
+def serving(app):
+    """`app` served by threads on a free loopback port, for the browser; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()

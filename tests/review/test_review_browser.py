@@ -4,14 +4,12 @@ XSS payloads rendered inert."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
 from sqlalchemy import insert
-from werkzeug.serving import make_server
 
-from review_helpers import PASSWORD, add_comment, reload
+from review_helpers import PASSWORD, add_comment, reload, serving
 from service.tables import Moderator as ModeratorRow, utcnow
 
 pytestmark = pytest.mark.browser
@@ -27,13 +25,8 @@ def site(make_app, password_hash):
         connection.execute(insert(ModeratorRow), [
             {"name": "ann", "password_hash": password_hash, "active": True,
              "created_at": utcnow(), "must_change_password": False}])
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    server.server_close()
+    with serving(app) as base:
+        yield app, base
 
 
 def _watch(page):

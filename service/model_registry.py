@@ -1,0 +1,182 @@
+"""What the artifact directory says about the model versions: their cards, the `CURRENT`
+pointer and the promotion history, read for the moderators' model page.
+
+The directory is written by the model package (`model.train`, `model.promote`,
+`model.rollback`); this module only reads it, and reads it tolerantly: a card without the newer
+keys (`parent`, `promotion`), a missing `HISTORY.jsonl` or a line of it that does not parse
+leave a gap on the page, never an error. Layout::
+
+    <stem>.joblib, <stem>.json   an artifact and its card
+    CURRENT                      the stem in service
+    HISTORY.jsonl                one JSON object a line: {"at", "action" ("promote",
+                                 "rollback" or "refused"), "version", "previous", "reason"}
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+POINTER = "CURRENT"
+HISTORY = "HISTORY.jsonl"
+
+
+@dataclass(frozen=True)
+class Metric:
+    split: str  # "held_out", "out_of_fold", or whatever the card names
+    label: str  # "spam", "abuse"
+    source: str  # the corpus or "moderators"; "" when the card gives one figure per label
+    roc_auc: float
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: str
+    action: str
+    version: str
+    previous: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Version:
+    stem: str
+    card: dict = field(default_factory=dict)  # {} when there is no readable card
+    problem: str | None = None  # why the card could not be read
+
+    @property
+    def created_at(self) -> str | None:
+        return self.card.get("created_at")
+
+    @property
+    def parent(self) -> str | None:
+        return self.card.get("parent")
+
+    @property
+    def promotion(self) -> dict | None:
+        promotion = self.card.get("promotion")
+        return promotion if isinstance(promotion, dict) else None
+
+    @property
+    def metrics(self) -> list[Metric]:
+        return card_metrics(self.card)
+
+
+@dataclass(frozen=True)
+class Registry:
+    directory: Path
+    current: str | None  # the pointer's stem, None when there is none
+    versions: list[Version]  # oldest first
+    history: list[HistoryEntry]  # oldest first
+    problems: list[str]  # lines of the history or cards that could not be read
+
+    def last_made_current(self, stem: str) -> HistoryEntry | None:
+        """The latest promotion or rollback that put `stem` in service."""
+        for entry in reversed(self.history):
+            if entry.version == stem and entry.action in ("promote", "rollback"):
+                return entry
+        return None
+
+
+def artifacts_dir(model_path: str | None) -> Path:
+    """The directory holding the cards, from `MODERATION_MODEL_PATH` (empty: the shipped one;
+    a directory; or an artifact file, whose directory it is)."""
+    if model_path is None:
+        from model.artifact import DEFAULT_DIR
+
+        return DEFAULT_DIR
+    path = Path(model_path)
+    return path.parent if names_artifact_file(model_path) else path
+
+
+def names_artifact_file(model_path: str | None) -> bool:
+    """True when the setting names one artifact rather than a directory (that version is pinned:
+    the service does not follow the directory's pointer)."""
+    return model_path is not None and (model_path.endswith(".joblib")
+                                       or Path(model_path).is_file())
+
+
+def card_metrics(card: dict) -> list[Metric]:
+    """Every ROC AUC the card's `validation` holds, as split / label / source rows. Cards give
+    `validation[split][label][source]["roc_auc"]`, or one figure per label without a source."""
+    metrics = []
+    validation = card.get("validation")
+    for split, labels in (validation.items() if isinstance(validation, dict) else ()):
+        for label, sources in (labels.items() if isinstance(labels, dict) else ()):
+            if not isinstance(sources, dict):
+                continue
+            if _is_number(sources.get("roc_auc")):
+                metrics.append(Metric(split, label, "", float(sources["roc_auc"])))
+                continue
+            for source, figures in sources.items():
+                if isinstance(figures, dict) and _is_number(figures.get("roc_auc")):
+                    metrics.append(Metric(split, label, source, float(figures["roc_auc"])))
+    return metrics
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def read_history(directory: Path) -> tuple[list[HistoryEntry], list[str]]:
+    """The promotion history, oldest first, and a note per line that could not be read."""
+    path = Path(directory) / HISTORY
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return [], []
+    except OSError as exc:
+        return [], [f"{HISTORY} could not be read: {exc}"]
+    entries, problems = [], []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            entries.append(HistoryEntry(at=str(row["at"]), action=str(row["action"]),
+                                        version=str(row["version"]),
+                                        previous=row.get("previous") or None,
+                                        reason=str(row.get("reason") or "")))
+        except (ValueError, KeyError, TypeError) as exc:
+            problems.append(f"{HISTORY} line {number} skipped: {exc}")
+    return entries, problems
+
+
+def read_versions(directory: Path) -> tuple[list[Version], list[str]]:
+    """One Version per card (`<stem>.json` beside `<stem>.joblib`), oldest first."""
+    versions, problems = [], []
+    for path in sorted(Path(directory).glob("*.json")):
+        if not path.with_suffix(".joblib").exists():
+            continue  # not a card: no artifact beside it
+        try:
+            card = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(card, dict):
+                raise ValueError("not a JSON object")
+        except (OSError, ValueError) as exc:
+            problems.append(f"card {path.name} could not be read: {exc}")
+            versions.append(Version(path.stem, problem=str(exc)))
+            continue
+        versions.append(Version(path.stem, card))
+    versions.sort(key=lambda v: (v.created_at or "", v.stem))
+    return versions, problems
+
+
+def current_pointer(directory: Path) -> str | None:
+    try:
+        return (Path(directory) / POINTER).read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def read_registry(directory: Path) -> Registry:
+    directory = Path(directory)
+    versions, card_problems = read_versions(directory)
+    history, history_problems = read_history(directory)
+    for problem in card_problems + history_problems:
+        log.warning("model page: %s", problem)
+    return Registry(directory, current_pointer(directory), versions, history,
+                    card_problems + history_problems)
