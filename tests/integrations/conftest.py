@@ -1,0 +1,90 @@
+"""Fixtures for the integrations: apps on both stores, the service on a loopback port, and real
+Akismet clients (the `akismet` package from PyPI) pointed at it."""
+
+from __future__ import annotations
+
+import threading
+
+import akismet
+import httpx
+import pytest
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from service.db import make_engine
+from service.integrations.apikeys import add_key
+
+BLOG = "https://news.example/"
+
+
+@pytest.fixture
+def db_url(db_url):
+    """The shared fixture empties the comment tables on PostgreSQL; these are ours to empty."""
+    if db_url.startswith("postgresql"):
+        engine = make_engine(db_url)
+        with engine.begin() as connection:
+            connection.execute(text("TRUNCATE api_keys, integration_checks RESTART IDENTITY "
+                                    "CASCADE"))
+        engine.dispose()
+    return db_url
+
+
+@pytest.fixture
+def integration_app(make_app, db_url):
+    return make_app(MODERATION_DATABASE_URL=db_url)
+
+
+def new_api_key(app, name: str = "Daily Planet WordPress") -> str:
+    _, key = add_key(app.extensions["store"].engine, app.config["MODERATION_API_KEY_HASH_KEY"],
+                     name)
+    return key
+
+
+@pytest.fixture
+def api_key(integration_app) -> str:
+    return new_api_key(integration_app)
+
+
+@pytest.fixture
+def live_url(integration_app):
+    """The app served by a real HTTP server on a free loopback port."""
+    server = make_server("127.0.0.1", 0, integration_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+    server.server_close()
+
+
+class ToLoopback(httpx.BaseTransport):
+    """Sends what the client addresses to rest.akismet.com to our server instead, the way a CMS
+    is pointed at us: the request itself (path, form body, headers) is left as the client made
+    it."""
+
+    def __init__(self, base_url: str) -> None:
+        self._base = httpx.URL(base_url)
+        self._inner = httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.url = request.url.copy_with(scheme=self._base.scheme, host=self._base.host,
+                                            port=self._base.port)
+        return self._inner.handle_request(request)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+@pytest.fixture
+def http_client(live_url):
+    """The library's documented hook for custom HTTP behaviour: its own httpx client."""
+    with httpx.Client(transport=ToLoopback(live_url), timeout=30,
+                      headers={"User-Agent": akismet.USER_AGENT}) as client:
+        yield client
+
+
+@pytest.fixture
+def akismet_client(api_key, http_client):
+    """A validated client, built the way the library recommends (verify-key first)."""
+    return akismet.SyncClient.validated_client(config=akismet.Config(key=api_key, url=BLOG),
+                                               http_client=http_client)
