@@ -3,18 +3,13 @@ Akismet clients (the `akismet` package from PyPI) pointed at it."""
 
 from __future__ import annotations
 
-import threading
-
 import akismet
 import httpx
 import pytest
 from sqlalchemy import text
-from werkzeug.serving import make_server
 
+from integration_helpers import BLOG, new_api_key, serving
 from service.db import make_engine
-from service.integrations.apikeys import add_key
-
-BLOG = "https://news.example/"
 
 
 @pytest.fixture
@@ -34,12 +29,6 @@ def integration_app(make_app, db_url):
     return make_app(MODERATION_DATABASE_URL=db_url)
 
 
-def new_api_key(app, name: str = "Daily Planet WordPress") -> str:
-    _, key = add_key(app.extensions["store"].engine, app.config["MODERATION_API_KEY_HASH_KEY"],
-                     name)
-    return key
-
-
 @pytest.fixture
 def api_key(integration_app) -> str:
     return new_api_key(integration_app)
@@ -47,14 +36,8 @@ def api_key(integration_app) -> str:
 
 @pytest.fixture
 def live_url(integration_app):
-    """The app served by a real HTTP server on a free loopback port."""
-    server = make_server("127.0.0.1", 0, integration_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-    server.server_close()
+    with serving(integration_app) as url:
+        yield url
 
 
 class ToLoopback(httpx.BaseTransport):

@@ -1,11 +1,20 @@
-"""Comments the shipped classifier scores far apart, and reading back what the service kept."""
+"""Comments the shipped classifier scores far apart, API keys, a loopback server, and reading
+back what the service kept."""
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
+from typing import Iterator
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
 
+from service.integrations.apikeys import add_key
 from service.tables import Comment, IntegrationCheck
+
+BLOG = "https://news.example/"
 
 HAM_TEXT = ("Thanks for the thorough reporting on the council budget; the chart of school "
             "spending was especially useful.")
@@ -26,3 +35,23 @@ def checks(app) -> list[IntegrationCheck]:
 def comments(app) -> list[Comment]:
     with Session(app.extensions["store"].engine) as db:
         return list(db.scalars(select(Comment).order_by(Comment.id)))
+
+
+def new_api_key(app, name: str = "Daily Planet WordPress") -> str:
+    _, key = add_key(app.extensions["store"].engine, app.config["MODERATION_API_KEY_HASH_KEY"],
+                     name)
+    return key
+
+
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """`app` served by a real HTTP server on a free loopback port; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()

@@ -6,9 +6,8 @@ import akismet
 import httpx
 import pytest
 
-from conftest import BLOG, new_api_key
-from integration_helpers import (HAM_TEXT, NEVER_REJECT, RUDE_TEXT, SPAM_TEXT, TOXIC_TEXT,
-                                 checks, comments)
+from integration_helpers import (BLOG, HAM_TEXT, NEVER_REJECT, RUDE_TEXT, SPAM_TEXT, TOXIC_TEXT,
+                                 checks, comments, new_api_key)
 from model.decisions import load_decisions
 from service import privacy
 from service.integrations.apikeys import revoke
