@@ -26,6 +26,13 @@ bp = Blueprint("coral", __name__)
 
 SIGNATURE_HEADER = "X-Coral-Signature"
 ACTIONS = ("NEW", "EDIT")
+# Coral sends the comment's HTML, which can outgrow the 64 KiB the public intake allows.
+MAX_BODY_BYTES = 512 * 1024
+
+
+@bp.before_request
+def _allow_larger_bodies() -> None:
+    request.max_content_length = MAX_BODY_BYTES
 
 
 def signature_valid(secrets: Iterable[str], body: bytes, header: str) -> bool:

@@ -187,3 +187,11 @@ def test_over_real_http_as_coral_calls_it(coral_app):
     assert response.status_code == 200
     assert response.json()["actions"] == [{"actionType": "FLAG",
                                            "reason": "COMMENT_DETECTED_TOXIC"}]
+
+
+def test_long_html_comments_are_accepted(coral_app, coral):
+    # Coral sends HTML; a long comment's markup can pass the public form's 64 KiB limit.
+    body = "<p>" + "</p><p>".join([HAM_TEXT] * 700) + "</p>"
+    assert len(body.encode()) > 64 * 1024
+    assert post(coral, coral_request(body)).status_code != 413
+    assert len(checks(coral_app)) == 1  # scored and answered
