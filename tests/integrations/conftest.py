@@ -8,7 +8,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from integration_helpers import BLOG, new_api_key, serving
+from integration_helpers import BLOG, ToLoopback, new_api_key, serving
 from service.db import make_engine
 
 
@@ -38,24 +38,6 @@ def api_key(integration_app) -> str:
 def live_url(integration_app):
     with serving(integration_app) as url:
         yield url
-
-
-class ToLoopback(httpx.BaseTransport):
-    """Sends what the client addresses to rest.akismet.com to our server instead, the way a CMS
-    is pointed at us: the request itself (path, form body, headers) is left as the client made
-    it."""
-
-    def __init__(self, base_url: str) -> None:
-        self._base = httpx.URL(base_url)
-        self._inner = httpx.HTTPTransport()
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        request.url = request.url.copy_with(scheme=self._base.scheme, host=self._base.host,
-                                            port=self._base.port)
-        return self._inner.handle_request(request)
-
-    def close(self) -> None:
-        self._inner.close()
 
 
 @pytest.fixture
