@@ -3,8 +3,8 @@
     .venv/bin/python -m bench.integrations                 # 500 requests each
     .venv/bin/python -m bench.integrations --requests 2000
 
-Serves the app (shipped classifier, SQLite in a temporary instance folder) on a free loopback
-port with werkzeug's threaded server, then times, for the same `--requests` Fox News comments
+Serves the app as in production (gunicorn with `service/gunicorn_conf.py`, one worker, the
+shipped classifier, SQLite in a temporary instance folder) on a free loopback port, then times, for the same `--requests` Fox News comments
 from ../shared/data:
 
 - `comment-check` through the `akismet` package's `SyncClient` (key lookup, scoring, policy,
@@ -22,13 +22,17 @@ import csv
 import hashlib
 import hmac
 import json
-import logging
+import os
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 import akismet
 import httpx
@@ -36,7 +40,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "integrations"))
 
-from integration_helpers import ToLoopback, new_api_key, serving  # noqa: E402
+from integration_helpers import ToLoopback, new_api_key  # noqa: E402
 from service import create_app  # noqa: E402
 from service.db import upgrade  # noqa: E402
 
@@ -56,18 +60,48 @@ def percentiles(seconds: list[float]) -> dict[str, float]:
             "p95_ms": round(ms[int(len(ms) * 0.95) - 1], 2)}
 
 
+@contextmanager
+def gunicorn(instance: str) -> Iterator[str]:
+    """The service under gunicorn on a free loopback port; yields its base URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "MODERATION_INSTANCE_PATH": instance, "MODERATION_RATE_LIMIT": "off",
+           "MODERATION_CORAL_SECRETS": SECRET, "GUNICORN_WORKERS": "1",
+           "GUNICORN_ACCESSLOG": "", "GUNICORN_LOGLEVEL": "warning"}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "--config", "service/gunicorn_conf.py",
+         "--bind", f"127.0.0.1:{port}", "service:create_app()"], cwd=ROOT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(f"{url}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        else:
+            raise SystemExit("gunicorn did not become ready in 60 s")
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=500)
     args = parser.parse_args()
     texts = comments(args.requests)
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     with tempfile.TemporaryDirectory() as instance:
-        app = create_app({"MODERATION_CORAL_SECRETS": SECRET, "MODERATION_RATE_LIMIT": "off"},
-                         instance_path=instance)
+        # The schema and a key, made with the same instance folder (and so the same hash key).
+        app = create_app({"MODERATION_INSTANCE_PATH": instance})
         upgrade(app.extensions["store"].engine)
         key = new_api_key(app, "bench")
-        with serving(app) as url, httpx.Client(transport=ToLoopback(url), timeout=30) as http:
+        app.extensions["store"].engine.dispose()
+        with gunicorn(instance) as url, \
+                httpx.Client(transport=ToLoopback(url), timeout=30) as http:
             client = akismet.SyncClient.validated_client(
                 config=akismet.Config(key=key, url="https://news.example/"), http_client=http)
             akismet_times = []
@@ -91,7 +125,6 @@ def main() -> None:
                         "Content-Type": "application/json",
                         "X-Coral-Signature": f"sha256={signature}"})
                     coral_times.append(time.perf_counter() - start)
-        app.extensions["store"].engine.dispose()
     result = {"requests": args.requests, "at": datetime.now(timezone.utc).isoformat(),
               "akismet_comment_check": percentiles(akismet_times),
               "coral_phase": percentiles(coral_times)}
