@@ -15,7 +15,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service import accounts, auth, cli, config, errors, feed, health, intake, review, scoring
-from service import model_admin
+from service import integrations, model_admin
 from service.db import make_engine, sqlite_url_for
 from service.privacy import persisted_secret
 from service.store import Store
@@ -25,7 +25,8 @@ MAX_BODY_BYTES = 64 * 1024
 # Settings whose empty value means "generate once and keep in instance/<file>".
 _PERSISTED_KEYS = {"MODERATION_SECRET_KEY": "secret_key",
                    "MODERATION_IP_HASH_KEY": "ip_hash_key",
-                   "MODERATION_EMAIL_HASH_KEY": "email_hash_key"}
+                   "MODERATION_EMAIL_HASH_KEY": "email_hash_key",
+                   "MODERATION_API_KEY_HASH_KEY": "api_key_hash_key"}
 
 
 def create_app(test_config: Mapping[str, Any] | None = None,
@@ -64,6 +65,8 @@ def create_app(test_config: Mapping[str, Any] | None = None,
     # own comment form posts there cross-origin and has no token to send.
     csrf = CSRFProtect(app)
     csrf.exempt(intake.bp)
+    # Akismet clients and Coral post from servers, authenticated by key or signature, not cookie.
+    integrations.init_app(app, csrf)
     auth.init_app(app)
     review.init_app(app)
     model_admin.init_app(app)

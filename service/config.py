@@ -168,6 +168,15 @@ SETTINGS: tuple[Setting, ...] = (
             "attempt must wait, doubling from 2 s up to 15 minutes."),
     Setting("MODERATION_QUEUE_PAGE_SIZE", "25", int,
             "Comments per page of the review queue."),
+    Setting("MODERATION_AKISMET_API", "true", parse_bool,
+            "Serve the Akismet-compatible API under `/1.1/` (keys from `flask apikeys add`); "
+            "`false` answers 404 there."),
+    Setting("MODERATION_API_KEY_HASH_KEY", "", parse_optional_str,
+            "HMAC key for stored API key hashes. Empty: generated into "
+            "`instance/api_key_hash_key`. Changing it invalidates every API key."),
+    Setting("MODERATION_CORAL_SECRETS", "", parse_terms,
+            "Comma-separated signing secrets of Coral's external moderation phase (two while "
+            "rotating); empty turns `/coral/moderation` off (404)."),
 )
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}

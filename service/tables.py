@@ -191,3 +191,66 @@ class LoginFailure(Base):
     key: Mapped[str] = mapped_column(
         String(80), comment="'name:<lower-cased name>' or 'ip:<keyed hash>'; never a raw IP")
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# -- integrations (migration 0004) ----------------------------------------------------------------
+
+CHECK_SOURCES = ("akismet", "coral")
+FEEDBACK_LABELS = ("spam", "ham")
+
+
+class ApiKey(Base):
+    """A key for the Akismet-compatible API. Only a keyed hash of the key is kept; the key itself
+    is shown once, when `flask apikeys add` creates it."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True,
+                                      comment="Who holds the key, e.g. the site's name")
+    key_hash: Mapped[str] = mapped_column(
+        String(64), unique=True, comment="HMAC-SHA256 hex of the key; never the key itself")
+    hint: Mapped[str] = mapped_column(String(4), comment="Last characters, to tell keys apart")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class IntegrationCheck(Base):
+    """One comment another system asked us about (Akismet comment-check, a Coral moderation
+    phase): what we answered and why. The comment's text, author and raw IP are not kept; the
+    caller's CMS keeps the comment. A later submit-spam/submit-ham attaches its label here."""
+
+    __tablename__ = "integration_checks"
+    __table_args__ = (
+        CheckConstraint(_in("source", CHECK_SOURCES), name="ck_integration_checks_source"),
+        CheckConstraint(_in("status", STATUSES), name="ck_integration_checks_status"),
+        CheckConstraint("label IS NULL OR " + _in("label", FEEDBACK_LABELS),
+                        name="ck_integration_checks_label"),
+        # submit-spam/submit-ham find the check they answer by its fingerprint.
+        Index("ix_integration_checks_fingerprint_created", "fingerprint", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"), nullable=True)
+    fingerprint: Mapped[str] = mapped_column(
+        String(64), comment="SHA-256 of the caller's article, author and text: links feedback")
+    article: Mapped[str] = mapped_column(
+        String(2000), default="", comment="Akismet permalink or Coral story id")
+    ip_hash: Mapped[str | None] = mapped_column(
+        String(64), nullable=True, comment="Keyed HMAC of user_ip; never the raw IP")
+    spam_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    abuse_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    model_version: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), comment="What the policy chose")
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    answer: Mapped[str] = mapped_column(
+        String(32), comment="What we told the caller: ham/spam/discard, or a Coral status")
+    is_test: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    label: Mapped[str | None] = mapped_column(
+        String(8), nullable=True, comment="'spam' or 'ham' from a later submit-spam/submit-ham")
+    labelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    comment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id"), nullable=True,
+        comment="The labelled example in comments that the label became")

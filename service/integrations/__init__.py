@@ -1,0 +1,25 @@
+"""Drop-in endpoints for the tools newsrooms already run: an Akismet-compatible API (WordPress and
+other CMSs' Akismet clients) and a Coral Talk external moderation phase.
+
+Both score with the service's own classifier and decide with its own policy (`assessment`); what
+each keeps is in `records` and in the README, "Integrations".
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from service.integrations import akismet, apikeys, coral
+
+
+def init_app(app: Flask, csrf: CSRFProtect) -> None:
+    """Register the endpoints the settings turn on, without CSRF tokens: their callers are
+    servers that authenticate with an API key or a signature, never a browser session."""
+    if app.config["MODERATION_AKISMET_API"]:
+        app.register_blueprint(akismet.bp)
+        csrf.exempt(akismet.bp)
+    if app.config["MODERATION_CORAL_SECRETS"]:
+        app.register_blueprint(coral.bp)
+        csrf.exempt(coral.bp)
+    apikeys.init_app(app)

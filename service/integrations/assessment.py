@@ -1,0 +1,86 @@
+"""Scoring and deciding a comment for another system, with the service's own classifier and
+policy, and turning the decision into each system's words.
+
+`assess` needs the app (classifier, settings); `akismet_verdict` and `coral_answer` are pure
+functions of the decision, tested with tables of cases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from service import policy, scoring
+from service.intake import policy_rules
+from service.policy import Decision, History
+
+HAM, SPAM, DISCARD = "ham", "spam", "discard"
+TOXIC_FLAG, SPAM_FLAG = "COMMENT_DETECTED_TOXIC", "COMMENT_DETECTED_SPAM"
+# Which of our score reasons raises which of the two flags Coral accepts from a phase.
+_FLAGS = (("spam_score>=", SPAM_FLAG), ("abuse_score>=", TOXIC_FLAG))
+
+
+@dataclass(frozen=True)
+class Assessment:
+    scores: dict[str, float] | None  # None: the classifier was unavailable
+    model_version: str | None
+    decision: Decision
+    blatant: tuple[str, ...] = ()  # labels whose score reached their reject threshold
+
+
+def assess(text: str) -> Assessment:
+    """Score `text` and decide it as intake would for a first-time commenter: the caller's
+    system keeps its own commenter history and trust rules, so ours are not applied."""
+    holder = scoring.current()
+    scored = holder.score(text)
+    rules = policy_rules(current_app.config, scored.thresholds)
+    blatant = tuple(label for label in policy.LABELS if scored.scores is not None
+                    and scored.scores[label] >= rules.thresholds[label].reject)
+    return Assessment(scored.scores, scored.model_version,
+                      policy.decide(scored.scores, text, History(), rules), blatant)
+
+
+def flags(decision: Decision) -> list[str]:
+    """Coral's detection flags for the scores that held or rejected the comment."""
+    return [flag for prefix, flag in _FLAGS
+            if any(reason.startswith(prefix) for reason in decision.reasons)]
+
+
+def akismet_verdict(assessment: Assessment) -> str:
+    """Akismet's three answers. Held or rejected is `spam` (WordPress files it under Spam, where
+    "Not Spam" sends submit-ham); `discard` (blatant, dropped unseen) only when the spam score
+    reached its reject threshold: abuse and blocked terms stay reviewable."""
+    decision = assessment.decision
+    if decision.status == policy.PUBLISHED:
+        return HAM
+    if decision.status == policy.REJECTED and "spam" in assessment.blatant:
+        return DISCARD
+    return SPAM
+
+
+_REJECTION_CODES = {"spam": "SPAM", "abuse": "ABUSIVE"}
+
+
+def coral_answer(assessment: Assessment) -> dict | None:
+    """The body of Coral's External Moderation Response, or None for "no opinion" (204).
+
+    Published means no opinion rather than APPROVED: a status ends Coral's pipeline, and its
+    own later phases (new-commenter and pre-moderation rules) must still run."""
+    decision = assessment.decision
+    if decision.status == policy.PUBLISHED:
+        return None
+    answer: dict = {"actions": [{"actionType": "FLAG", "reason": flag}
+                                for flag in flags(decision)]}
+    if decision.status == policy.PENDING:
+        answer["status"] = "SYSTEM_WITHHELD"
+        return answer
+    # Rejected by a score (spam first: it is the surer call) or else by a rule such as a
+    # blocked term.
+    code = next((_REJECTION_CODES[label] for label in policy.LABELS
+                 if label in assessment.blatant), "OTHER")
+    answer["status"] = "REJECTED"
+    answer["moderationAction"] = {
+        "status": "REJECTED",
+        "rejectionReason": {"code": code, "detailedExplanation": "; ".join(decision.reasons)}}
+    return answer
