@@ -2,8 +2,8 @@
 `POST /api/comments` (JSON).
 
 The view is thin: decode the body, run the bot traps and validation, then hand the comment to
-the process's batcher, which scores, decides and stores it together with whatever else arrived
-at the same time (`decide_and_store`, service.batching). Form posts get Post/Redirect/Get; JSON
+the app's batcher, which scores, decides and stores it together with whatever else arrived at
+the same time (`decide_and_store`, service.batching). Form posts get Post/Redirect/Get; JSON
 clients get JSON.
 """
 
@@ -166,8 +166,7 @@ def _decide(scores, text: str, rules: Rules, history: policy.History) -> policy.
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["intake_batcher"] = Batcher(partial(decide_and_store, app),
-                                               name="intake-batcher")
+    app.extensions["intake_batcher"] = Batcher(partial(decide_and_store, app))
     app.register_blueprint(bp)
 
 

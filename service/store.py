@@ -144,8 +144,9 @@ class Store:
     def _enqueue_one(intake, candidate: Candidate, decide: Callable[[History], Decision],
                      root_id: int | None, now: datetime, duplicate_window: int,
                      rate: RateLimit | None, trust_cap: int) -> Outcome:
+        print_ = fingerprint(candidate)
         first_id, nth_recent, approved = intake.lookup(
-            fingerprint=fingerprint(candidate), email_hash=candidate.email_hash,
+            fingerprint=print_, email_hash=candidate.email_hash,
             ip_hash=candidate.ip_hash, dup_since=now - timedelta(seconds=duplicate_window),
             flood=rate and (now - timedelta(seconds=rate.seconds), rate.count - 1),
             cap=trust_cap)
@@ -158,7 +159,7 @@ class Store:
             return Outcome("flooded",
                            retry_after=max(1, math.ceil((frees_at - now).total_seconds())))
         decision = decide(History(approved_count=approved or 0))
-        values = _row(candidate, decision, root_id, now)
+        values = _row(candidate, decision, root_id, now, print_)
         comment_id = intake.insert(values)
         return Outcome("created", Receipt(comment_id, decision.status, tuple(decision.reasons),
                                           values["spam_score"], values["abuse_score"],
@@ -443,12 +444,13 @@ _SQLITE_INSERT = (f"INSERT INTO comments ({', '.join(_INSERT_COLUMNS)}) "
                   f"VALUES ({', '.join('?' for _ in _INSERT_COLUMNS)})")
 
 
-def _row(candidate: Candidate, decision: Decision, root_id: int | None, now: datetime) -> dict:
+def _row(candidate: Candidate, decision: Decision, root_id: int | None, now: datetime,
+         print_: str) -> dict:
     scores = candidate.scores or {}
     return dict(
         post_id=candidate.post_id, parent_id=candidate.parent_id, root_id=root_id,
         author=candidate.author, email=candidate.email, email_hash=candidate.email_hash,
-        url=candidate.url, text=candidate.text, fingerprint=fingerprint(candidate),
+        url=candidate.url, text=candidate.text, fingerprint=print_,
         permalink=candidate.permalink, status=decision.status,
         policy_status=decision.policy_status, reasons=list(decision.reasons),
         spam_score=scores.get("spam"), abuse_score=scores.get("abuse"),

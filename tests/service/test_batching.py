@@ -44,7 +44,7 @@ def test_what_queues_while_a_group_is_worked_on_becomes_the_next_group():
         first = pool.submit(batcher.submit, "a")
         assert gate.entered.wait(10)
         rest = [pool.submit(batcher.submit, item) for item in "bcdef"]
-        _wait_until(lambda: batcher._queue.qsize() == 5)
+        _wait_until(lambda: len(batcher._pending) == 5)
         gate.release.set()
         assert first.result(10) == "A"
         assert [future.result(10) for future in rest] == list("BCDEF")
@@ -78,11 +78,24 @@ def test_work_that_raises_fails_every_submitter_of_the_group_and_the_batcher_car
     assert batcher.submit("second") == "second"
 
 
-def test_an_idle_batcher_keeps_no_thread_and_starts_one_on_demand():
-    batcher = Batcher(lambda items: items, idle_seconds=0.05, name="idle-test-batcher")
-    assert batcher.submit(1) == 1
-    _wait_until(lambda: not any(t.name == "idle-test-batcher" for t in threading.enumerate()))
-    assert batcher.submit(2) == 2
+def test_a_lone_comment_is_worked_off_in_its_own_requests_thread():
+    threads = []
+    batcher = Batcher(lambda items: threads.append(threading.current_thread()) or items)
+    assert batcher.submit("alone") == "alone"
+    assert threads == [threading.current_thread()]
+
+
+def test_a_long_queue_is_worked_off_in_groups_of_at_most_max_size():
+    gate = Gate()
+    batcher = Batcher(gate.work, max_size=3)
+    with ThreadPoolExecutor(8) as pool:
+        first = pool.submit(batcher.submit, "a")
+        assert gate.entered.wait(10)
+        rest = [pool.submit(batcher.submit, item) for item in "bcdefg"]
+        _wait_until(lambda: len(batcher._pending) == 6)
+        gate.release.set()
+        assert [future.result(10) for future in [first, *rest]] == list("ABCDEFG")
+    assert batcher.group_sizes == [1, 3, 3]
 
 
 def _post_concurrently(app, forms: list[dict]) -> list:
