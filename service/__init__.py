@@ -14,7 +14,8 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from service import accounts, auth, cli, config, errors, feed, health, intake, review, scoring
+from service import (accounts, auth, cli, config, errors, feed, health, intake, logs, metrics,
+                     review, scoring)
 from service.db import make_engine, sqlite_url_for
 from service.privacy import persisted_secret
 from service.store import Store
@@ -55,6 +56,9 @@ def create_app(test_config: Mapping[str, Any] | None = None,
     preloaded = app.config.get("SCORER")
     scoring.init_app(app, scoring.ScorerHolder(preloaded) if preloaded is not None else None)
 
+    # First, so every request has its id and timer before any other hook can answer early.
+    logs.init_app(app)
+    metrics.init_app(app)
     app.register_blueprint(intake.bp)
     app.register_blueprint(feed.bp)
     app.register_blueprint(health.bp)
@@ -62,6 +66,7 @@ def create_app(test_config: Mapping[str, Any] | None = None,
     # own comment form posts there cross-origin and has no token to send.
     csrf = CSRFProtect(app)
     csrf.exempt(intake.bp)
+    csrf.exempt(metrics.bp)
     auth.init_app(app)
     review.init_app(app)
     errors.init_app(app)

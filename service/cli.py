@@ -44,4 +44,9 @@ def init_db_command(first_moderator: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from service import alerts, backup, digest
+
     app.cli.add_command(init_db_command)
+    app.cli.add_command(alerts.alerts_cli)
+    app.cli.add_command(digest.digest_command)
+    app.cli.add_command(backup.backup_command)

@@ -38,3 +38,42 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 # The Docker image keeps its worker heartbeat files in memory instead of on the container's disk.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+# -- Prometheus metrics across workers (service/metrics.py) -----------------------------------------
+# Every worker writes its counters to files in PROMETHEUS_MULTIPROC_DIR and `GET /metrics` adds
+# them up, whichever worker answers. The directory is set here, in the master, before any worker
+# imports prometheus_client (which reads it once), and emptied at each start so figures from an
+# earlier run are not added in. Set PROMETHEUS_MULTIPROC_DIR to choose it (it must be private to
+# this service); else a fresh directory in /dev/shm (memory) or the temp folder, removed on exit.
+_created_metrics_dir: list[str] = []
+
+
+def on_starting(server):
+    import glob
+    import tempfile
+
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if path:
+        os.makedirs(path, exist_ok=True)
+        for stale in glob.glob(os.path.join(path, "*.db")):
+            os.remove(stale)
+    else:
+        path = tempfile.mkdtemp(prefix="moderation-metrics-",
+                                dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+        _created_metrics_dir.append(path)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+
+
+def child_exit(server, worker):
+    # A dead worker's counters keep counting in the sums; its "live" gauges (the model version
+    # it served) are removed.
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    import shutil
+
+    for path in _created_metrics_dir:
+        shutil.rmtree(path, ignore_errors=True)

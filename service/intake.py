@@ -15,7 +15,7 @@ from flask import (Blueprint, Response, current_app, jsonify, redirect, render_t
                    url_for)
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
-from service import bots, cors, policy, privacy, scoring
+from service import bots, cors, logs, metrics, policy, privacy, scoring
 from service.policy import Rules, Thresholds
 from service.store import Candidate, Outcome, ParentError, Store
 from service.submission import FieldError, Submission, validate
@@ -114,7 +114,8 @@ def policy_rules(config: dict, card_thresholds: dict | None) -> Rules:
 def _submit(sub: Submission, permalink: str) -> Outcome:
     config = current_app.config
     holder = scoring.current()
-    scored = holder.score(sub.text)
+    with metrics.scoring_time():
+        scored = holder.score(sub.text)
     rules = policy_rules(config, getattr(holder.scorer, "thresholds", None))
     candidate = Candidate(
         post_id=sub.post_id, parent_id=sub.parent_id, author=sub.author, email=sub.email,
@@ -190,6 +191,8 @@ def form_page(status: int, messages: list[str], fields: dict[str, str],
 def _refuse(status: int, errors: list[FieldError] | list[dict], fields: dict[str, str],
             headers: dict | None = None) -> Response:
     as_dicts = [e.as_json() if isinstance(e, FieldError) else e for e in errors]
+    for error in as_dicts:
+        metrics.comment_refused(error["code"])
     if wants_json():
         return error_json(status, as_dicts, headers)
     return form_page(status, [e["message"] for e in as_dicts], fields, headers)
@@ -223,11 +226,15 @@ def _answer(outcome: Outcome, permalink: str, fields: dict[str, str]) -> Respons
                        fields, retry)
     comment = outcome.comment
     if outcome.kind == "duplicate":
+        metrics.comment_refused("duplicate")
         if wants_json():
             return error_json(409, [{"field": "comment", "code": "duplicate",
                                      "message": DUPLICATE_MESSAGE}], **comment_json(comment))
         # A double-click: send the reader where the first copy sent them.
         return redirect(comment_url(comment.permalink or permalink, comment), 303)
+    metrics.comment_received(comment.status, "json" if request.is_json else "form")
+    logs.decision(comment.id, comment.status, getattr(scoring.current().scorer, "version", None),
+                  by="policy")
     if wants_json():
         response = jsonify(comment_json(comment))
         response.status_code = 201
