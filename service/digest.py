@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy import Engine, func, select
 
 from service import alerts, stats
@@ -103,6 +104,7 @@ def send(engine: Engine, config, digest: Digest) -> dict[str, int]:
 
 
 @click.command("digest")
+@with_appcontext
 @click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="The UTC day to sum up (default: yesterday).")
 @click.option("--send", "send_it", is_flag=True,
