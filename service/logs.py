@@ -1,4 +1,5 @@
-"""Structured logs: one JSON line per request and one per decision, and a request id on every
+"""Structured logs: one JSON line per request (a comment's arrival carries the policy's decision:
+comment id, outcome, model version) and one per moderator decision, and a request id on every
 answer so a reader's complaint ("it said error, reference 3f2a...") can be found in the logs.
 
 Lines never carry the client's IP address, an e-mail address, the query string or the comment's
@@ -67,22 +68,19 @@ def request_id() -> str | None:
     return g.get("request_id") if has_request_context() else None
 
 
-def decision(comment_id: int, outcome: str, model_version: str | None, *, by: str,
-             action: str | None = None, reason: str | None = None) -> None:
-    """Log one decision: the policy's at intake (`by="policy"`) or a moderator's. Inside a
-    request, its id ties the line to the request's own line, which also carries the outcome."""
-    if has_request_context():
-        g.log_fields = {"comment_id": comment_id, "outcome": outcome,
-                        "model_version": model_version}
-    emit(decisions_log, "decision", comment_id=comment_id, outcome=outcome,
-         model_version=model_version, by=by, action=action, reason=reason,
-         request_id=request_id())
+def comment_outcome(comment_id: int, outcome: str, model_version: str | None) -> None:
+    """The policy's decision on a comment that just arrived: logged on the request's own line
+    (one line per comment received, not two: intake is the hot path)."""
+    g.log_fields = {"comment_id": comment_id, "outcome": outcome,
+                    "model_version": model_version, "by": "policy"}
 
 
 def decisions(comments: Iterable, action: str, moderator: str) -> None:
+    """One line per comment a moderator decided (a bulk action decides many in one request)."""
     for comment in comments:
-        decision(comment.id, comment.status, comment.model_version, by=moderator,
-                 action=action, reason=comment.decision_reason)
+        emit(decisions_log, "decision", comment_id=comment.id, outcome=comment.status,
+             model_version=comment.model_version, by=moderator, action=action,
+             reason=comment.decision_reason, request_id=request_id())
 
 
 # -- per request ----------------------------------------------------------------------------------
