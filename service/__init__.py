@@ -66,7 +66,6 @@ def create_app(test_config: Mapping[str, Any] | None = None,
     # own comment form posts there cross-origin and has no token to send.
     csrf = CSRFProtect(app)
     csrf.exempt(intake.bp)
-    csrf.exempt(metrics.bp)
     auth.init_app(app)
     review.init_app(app)
     errors.init_app(app)

@@ -168,4 +168,8 @@ def init_app(app: Flask) -> None:
     app.before_request(_start_timer)
     app.after_request(_count_request)
     app.register_blueprint(bp)
-    model_in_service(getattr(app.extensions["scorer"].scorer, "version", None))
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    # A `flask` command given gunicorn's environment before gunicorn made the directory must
+    # still run; the version is reported again at every scrape anyway.
+    if directory is None or os.path.isdir(directory):
+        model_in_service(getattr(app.extensions["scorer"].scorer, "version", None))
