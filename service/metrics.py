@@ -86,15 +86,25 @@ def model_in_service(version: str | None) -> None:
 
 # -- per request ----------------------------------------------------------------------------------
 
+# Labelled children looked up once per label set: `labels()` validates and locks on every call.
+_request_children: dict[tuple, tuple] = {}
+
+
 def _start_timer() -> None:
     g.started = time.perf_counter()
 
 
 def _count_request(response: Response) -> Response:
-    endpoint = request.endpoint or "unmatched"  # unmatched URLs share one label, not one each
     elapsed = time.perf_counter() - g.get("started", time.perf_counter())
-    REQUEST_SECONDS.labels(endpoint).observe(elapsed)
-    REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
+    current = request._get_current_object()  # one context lookup instead of three
+    # Unmatched URLs share one label, not one each.
+    key = (current.endpoint or "unmatched", current.method, response.status_code)
+    children = _request_children.get(key)
+    if children is None:
+        children = _request_children[key] = (REQUEST_SECONDS.labels(key[0]),
+                                             REQUESTS.labels(key[0], key[1], str(key[2])))
+    children[0].observe(elapsed)
+    children[1].inc()
     return response
 
 
