@@ -1,7 +1,7 @@
 """What metrics and request logs add to each request, measured on their own.
 
-    .venv/bin/python -m bench.ops_overhead                                   # in-process metrics
-    PROMETHEUS_MULTIPROC_DIR=$(mktemp -d) .venv/bin/python -m bench.ops_overhead   # as gunicorn
+    .venv/bin/python -m bench.ops_overhead                      # in-process metrics
+    PROMETHEUS_MULTIPROC_DIR=$(mktemp -d -p /dev/shm) .venv/bin/python -m bench.ops_overhead
 
 Times, inside one request context, the before/after-request hooks of `service.metrics` and
 `service.logs` plus the calls intake makes for a stored comment (`metrics.comment_received`,
