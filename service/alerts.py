@@ -71,7 +71,8 @@ def conditions(engine: Engine, config: Mapping[str, Any],
             found.append(Condition(
                 "queue_size", queue.depth > limit, queue.depth, limit,
                 f"{queue.depth} comments are waiting for moderation (alert above {limit}).",
-                f"The moderation queue is back to {queue.depth} comments (alert above {limit})."))
+                f"The moderation queue is back to {_comments(queue.depth)} (alert above "
+                f"{limit})."))
         if age_limit:
             minutes = int(queue.oldest_age_seconds // 60)
             found.append(Condition(
@@ -90,6 +91,10 @@ def conditions(engine: Engine, config: Mapping[str, Any],
             f"{window} (alert at {burst.count}).",
             f"The burst of rejected comments is over: {rejected} in the last {window}."))
     return found
+
+
+def _comments(n: int) -> str:
+    return f"{n} comment" if n == 1 else f"{n} comments"
 
 
 def _minutes(seconds: int) -> str:

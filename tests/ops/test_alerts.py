@@ -3,14 +3,23 @@ condition, and again after a failed delivery."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from datetime import timedelta
+from pathlib import Path
+
+from ops_helpers import put
 
 from service import alerts
 from service.config import RateLimit
 from service.db import make_engine
 from service.moderation import Moderation
+from service.store import Store
 from service.tables import utcnow
-from ops_helpers import put
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_queue_over_its_limit_alerts_every_channel_once_then_once_when_it_clears(
@@ -39,7 +48,7 @@ def test_queue_over_its_limit_alerts_every_channel_once_then_once_when_it_clears
     Moderation(store.engine).decide_many(ids, "ann", "approve")
     assert alerts.check(store.engine, settings)["transitions"] == ["queue_size cleared"]
     assert slack.received[-1]["text"] == \
-        "The moderation queue is back to 1 comments (alert above 2)."
+        "The moderation queue is back to 1 comment (alert above 2)."
     assert hook.received[-1]["state"] == "resolved"
     assert len(smtp.messages) == 2
 
@@ -182,3 +191,28 @@ def test_check_command_without_channels_says_so(runner):
     result = runner.invoke(args=["alerts", "check"])
     assert result.exit_code == 0
     assert "No alert channels configured" in result.output
+
+
+def test_the_alert_loop_sends_from_its_own_process(tmp_path, sqlite_url, slack):
+    """`flask --app service alerts run`, as systemd would start it, with the service's
+    environment: it checks on its own and the receiver hears the alert."""
+    store = Store(make_engine(sqlite_url))
+    put(store, "pending")
+    put(store, "pending")
+    store.engine.dispose()
+    env = {**os.environ, "MODERATION_INSTANCE_PATH": str(tmp_path / "instance"),
+           "MODERATION_DATABASE_URL": sqlite_url, "MODERATION_ALERT_QUEUE_SIZE": "1",
+           "MODERATION_ALERT_SLACK_WEBHOOKS": slack.url}
+    loop = subprocess.Popen([sys.executable, "-m", "flask", "--app", "service", "alerts", "run",
+                             "--interval", "1"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not slack.received:
+            assert loop.poll() is None, "the alert loop exited"
+            assert time.monotonic() < deadline, "no alert arrived"
+            time.sleep(0.1)
+    finally:
+        loop.terminate()
+        loop.wait(timeout=30)
+    assert slack.received == [{"text": "2 comments are waiting for moderation (alert above 1)."}]
