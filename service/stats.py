@@ -32,12 +32,7 @@ def queue_snapshot(engine: Engine, now: datetime | None = None) -> QueueSnapshot
         depth, oldest = connection.execute(
             select(func.count(), func.min(Comment.created_at))
             .where(Comment.status == "pending")).one()
-    if isinstance(oldest, datetime) and oldest.tzinfo is None:
-        # min() loses the column's type on SQLite, so the naive UTC value comes back as is.
-        oldest = Comment.created_at.type.process_result_value(oldest, engine.dialect)
-    elif isinstance(oldest, str):
-        oldest = datetime.fromisoformat(oldest)
-        oldest = Comment.created_at.type.process_result_value(oldest, engine.dialect)
+    # min() keeps the column's type, so `oldest` is an aware UTC datetime on both backends.
     return QueueSnapshot(depth or 0, oldest, now or utcnow())
 
 
