@@ -32,8 +32,10 @@ keepalive = 2
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
 max_requests_jitter = max_requests // 10
 preload_app = False
-# Access logs cost a write per request; on by default for operators, off for benchmarks.
-accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
+# Off by default: the service writes its own JSON line per request (service/logs.py), without
+# the client's IP address, which gunicorn's access log format starts with. GUNICORN_ACCESSLOG=-
+# turns it back on (stdout) where keeping raw IPs in logs is acceptable.
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 # The Docker image keeps its worker heartbeat files in memory instead of on the container's disk.
