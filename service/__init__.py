@@ -14,7 +14,8 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from service import accounts, auth, cli, config, errors, feed, health, intake, review, scoring
+from service import (accounts, auth, cli, config, errors, feed, health, intake, logs, metrics,
+                     review, scoring)
 from service import integrations, model_admin
 from service.db import make_engine, sqlite_url_for
 from service.privacy import persisted_secret
@@ -58,6 +59,9 @@ def create_app(test_config: Mapping[str, Any] | None = None,
     preloaded = app.config.get("SCORER")
     scoring.init_app(app, scoring.ScorerHolder(preloaded) if preloaded is not None else None)
 
+    # First, so every request has its id and timer before any other hook can answer early.
+    logs.init_app(app)
+    metrics.init_app(app)
     intake.init_app(app)
     app.register_blueprint(feed.bp)
     app.register_blueprint(health.bp)

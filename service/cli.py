@@ -1,4 +1,5 @@
-"""Operator commands, registered on the app: `flask --app service init-db [--first-moderator]`."""
+"""Operator commands, registered on the app: `flask --app service init-db [--first-moderator]`,
+and the operations commands `alerts check|run`, `digest`, `backup` from their own modules."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from werkzeug.security import generate_password_hash
 
-from service import db
+from service import alerts, backup, db, digest
 
 FIRST_MODERATOR = "admin"
 
@@ -45,3 +46,6 @@ def init_db_command(first_moderator: bool) -> None:
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(init_db_command)
+    app.cli.add_command(alerts.alerts_cli)
+    app.cli.add_command(digest.digest_command)
+    app.cli.add_command(backup.backup_command)

@@ -8,6 +8,7 @@ two agree.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from dataclasses import dataclass
@@ -79,6 +80,19 @@ def parse_seconds(raw: str) -> float:
 
 def parse_optional_str(raw: str) -> str | None:
     return raw.strip() or None
+
+
+def parse_list(raw: str) -> tuple[str, ...]:
+    """Comma-separated values (URLs, addresses, networks); blanks dropped."""
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+def parse_networks(raw: str) -> tuple:
+    """Comma-separated addresses or CIDR networks, e.g. `127.0.0.1/32,10.0.0.0/8`."""
+    try:
+        return tuple(ipaddress.ip_network(item, strict=False) for item in parse_list(raw))
+    except ValueError as exc:
+        raise ValueError(f"expected addresses or networks such as 10.0.0.0/8: {exc}") from exc
 
 
 @dataclass(frozen=True)
@@ -177,6 +191,41 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MODERATION_CORAL_SECRETS", "", parse_terms,
             "Comma-separated signing secrets of Coral's external moderation phase (two while "
             "rotating); empty turns `/coral/moderation` off (404)."),
+    # Operations: metrics, logs, alerts (README, "Running it in a newsroom").
+    Setting("MODERATION_METRICS_ALLOW", "127.0.0.1/32,::1/128", parse_networks,
+            "Client networks allowed to read `GET /metrics` (after `MODERATION_PROXY_HOPS`); "
+            "empty: none, only the token."),
+    Setting("MODERATION_METRICS_TOKEN", "", parse_optional_str,
+            "A bearer token that also opens `GET /metrics` from anywhere "
+            "(`Authorization: Bearer ...`); empty: no token."),
+    Setting("MODERATION_REQUEST_LOG", "true", parse_bool,
+            "One JSON line per request and per decision on stderr; `false` only for benchmarks."),
+    Setting("MODERATION_ALERT_QUEUE_SIZE", "100", int,
+            "Alert when more comments than this wait in the review queue; 0 disables."),
+    Setting("MODERATION_ALERT_QUEUE_AGE_MINUTES", "60", int,
+            "Alert when the oldest pending comment has waited longer than this; 0 disables."),
+    Setting("MODERATION_ALERT_SPAM_BURST", "50/10minutes", parse_rate,
+            "Alert when this many comments are rejected on arrival within the period (an "
+            "attack), e.g. `50/10minutes`; `off` disables."),
+    Setting("MODERATION_ALERT_SLACK_WEBHOOKS", "", parse_list,
+            "Comma-separated webhook URLs that get Slack-style JSON `{\"text\": ...}` (Slack, "
+            "Mattermost, Rocket.Chat, Teams workflows)."),
+    Setting("MODERATION_ALERT_JSON_WEBHOOKS", "", parse_list,
+            "Comma-separated webhook URLs that get the alert as plain JSON (`alert`, `state`, "
+            "`text`, `value`, `threshold`, `at`)."),
+    Setting("MODERATION_ALERT_EMAIL_TO", "", parse_list,
+            "Comma-separated e-mail addresses that get alerts and the digest."),
+    Setting("MODERATION_ALERT_EMAIL_FROM", "moderation@localhost", str,
+            "Sender address of alert e-mails."),
+    Setting("MODERATION_SMTP_URL", "smtp://localhost:25", str,
+            "Mail server for alerts: `smtp://host:25`, `smtp+starttls://user:password@host:587` "
+            "or `smtps://user:password@host:465`."),
+    Setting("MODERATION_ALERT_INTERVAL_SECONDS", "60", int,
+            "How often `flask --app service alerts run` checks the conditions and retries "
+            "failed deliveries."),
+    Setting("MODERATION_REVIEW_URL", "", parse_optional_str,
+            "Public address of the review page, linked from alerts and the digest, e.g. "
+            "`https://comments.news.example/review/`; empty: no link."),
 )
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}

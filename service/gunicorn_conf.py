@@ -36,9 +36,50 @@ keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "2"))
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
 max_requests_jitter = max_requests // 10
 preload_app = False
-# Access logs cost a write per request; on by default for operators, off for benchmarks.
-accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
+# Off by default: the service writes its own JSON line per request (service/logs.py), without
+# the client's IP address, which gunicorn's access log format starts with. GUNICORN_ACCESSLOG=-
+# turns it back on (stdout) where keeping raw IPs in logs is acceptable.
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 # The Docker image keeps its worker heartbeat files in memory instead of on the container's disk.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+# -- Prometheus metrics across workers (service/metrics.py) ---------------------------------------
+# Every worker writes its counters to files in PROMETHEUS_MULTIPROC_DIR and `GET /metrics` adds
+# them up, whichever worker answers. The directory is set here, in the master, before any worker
+# imports prometheus_client (which reads it once), and emptied at each start so figures from an
+# earlier run are not added in. Set PROMETHEUS_MULTIPROC_DIR to choose it (it must be private to
+# this service); else a fresh directory in /dev/shm (memory) or the temp folder, removed on exit.
+_created_metrics_dir: list[str] = []
+
+
+def on_starting(server):
+    import glob
+    import tempfile
+
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if path:
+        os.makedirs(path, exist_ok=True)
+        for stale in glob.glob(os.path.join(path, "*.db")):
+            os.remove(stale)
+    else:
+        path = tempfile.mkdtemp(prefix="moderation-metrics-",
+                                dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+        _created_metrics_dir.append(path)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+
+
+def child_exit(server, worker):
+    # A dead worker's counters keep counting in the sums; its "live" gauges (the model version
+    # it served) are removed.
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    import shutil
+
+    for path in _created_metrics_dir:
+        shutil.rmtree(path, ignore_errors=True)

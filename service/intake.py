@@ -19,7 +19,7 @@ from flask import (Blueprint, Flask, Response, current_app, jsonify, redirect, r
                    request, url_for)
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
-from service import bots, cors, policy, privacy, scoring
+from service import bots, cors, logs, metrics, policy, privacy, scoring
 from service.batching import Batcher
 from service.policy import Rules, Thresholds
 from service.store import Candidate, Outcome, ParentError, Store
@@ -136,7 +136,8 @@ def decide_and_store(app: Flask, candidates: list[Candidate]) -> list[Outcome | 
     one scoring call and one transaction for all of them."""
     config = app.config
     holder = app.extensions["scorer"]
-    scored = holder.score_many([candidate.text for candidate in candidates])
+    with metrics.scoring_time():  # one call per group
+        scored = holder.score_many([candidate.text for candidate in candidates])
     rules = policy_rules(config, scored[0].thresholds)  # one model scored the whole group
     items = [(replace(candidate, scores=s.scores, model_version=s.model_version),
               partial(_decide, s.scores, candidate.text, rules))
@@ -230,6 +231,8 @@ def form_page(status: int, messages: list[str], fields: dict[str, str],
 def _refuse(status: int, errors: list[FieldError] | list[dict], fields: dict[str, str],
             headers: dict | None = None) -> Response:
     as_dicts = [e.as_json() if isinstance(e, FieldError) else e for e in errors]
+    for error in as_dicts:
+        metrics.comment_refused(error["code"])
     if wants_json():
         return error_json(status, as_dicts, headers)
     return form_page(status, [e["message"] for e in as_dicts], fields, headers)
@@ -263,11 +266,15 @@ def _answer(outcome: Outcome, permalink: str, fields: dict[str, str]) -> Respons
                        fields, retry)
     comment = outcome.comment
     if outcome.kind == "duplicate":
+        metrics.comment_refused("duplicate")
         if wants_json():
             return error_json(409, [{"field": "comment", "code": "duplicate",
                                      "message": DUPLICATE_MESSAGE}], **comment_json(comment))
         # A double-click: send the reader where the first copy sent them.
         return redirect(comment_url(comment.permalink or permalink, comment), 303)
+    metrics.comment_received(comment.status, "json" if request.is_json else "form")
+    logs.comment_outcome(comment.id, comment.status,
+                         getattr(scoring.current().scorer, "version", None))
     if wants_json():
         response = jsonify(comment_json(comment))
         response.status_code = 201

@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, String, and_, cast, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from service import logs, metrics
 from service.db import IMMEDIATE
 from service.tables import DECISION_REASONS, AuditEntry, Comment, utcnow
 
@@ -295,6 +296,8 @@ class Moderation:
                 comment.lease_owner = comment.lease_until = None
                 comment.updated_at = now
                 result.decided.append(comment)
+        metrics.moderator_decided(action, len(result.decided))
+        logs.decisions(result.decided, action, moderator)
         return result
 
     def _lock_rows(self, session: Session, ids: list[int]) -> list[Comment]:
@@ -337,6 +340,8 @@ class Moderation:
                     # Back in the undoer's hands, so no one else grabs it mid-thought.
                     comment.lease_owner, comment.lease_until = moderator, now + self.lease
                 result.decided.append(comment)
+        metrics.moderator_decided("undo", len(result.decided))
+        logs.decisions(result.decided, "undo", moderator)
         return result
 
     def _last_undoable(self, session: Session, moderator: str) -> list[AuditEntry]:

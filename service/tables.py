@@ -254,3 +254,41 @@ class IntegrationCheck(Base):
     comment_id: Mapped[int | None] = mapped_column(
         ForeignKey("comments.id"), nullable=True,
         comment="The labelled example in comments that the label became")
+
+
+class AlertState(Base):
+    """Added by migration 0005: whether each alert condition is firing, so every host and worker
+    sends an alert once when its condition starts (and once when it clears), not once per check."""
+
+    __tablename__ = "alert_state"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True,
+                                      comment="queue_size, queue_age or spam_burst")
+    firing: Mapped[bool] = mapped_column(Boolean, default=False)
+    since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True,
+                                                   comment="When it started firing")
+    value: Mapped[float | None] = mapped_column(Float, nullable=True,
+                                                comment="What the last transition saw")
+
+
+class AlertDelivery(Base):
+    """Added by migration 0005: one message for one channel, kept until delivered, so a failing
+    webhook or mail server is retried with back-off by whichever host checks next."""
+
+    __tablename__ = "alert_outbox"
+    __table_args__ = (Index("ix_alert_outbox_due", "delivered_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), comment="'alert' or 'digest'")
+    channel: Mapped[str] = mapped_column(String(16), comment="'slack', 'json' or 'email'")
+    target: Mapped[str] = mapped_column(
+        String(64), comment="SHA-256 prefix of the webhook URL (never the URL: it is a secret), "
+        "or 'email'; resolved from the settings when sent")
+    subject: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict] = mapped_column(JSON, comment="The message: text and plain-JSON fields")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, nullable=True, comment="NULL once delivered or given up")
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)

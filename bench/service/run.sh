@@ -22,6 +22,7 @@ mkdir -p bench/out
 export MODERATION_INSTANCE_PATH="$WORK/instance"
 export MODERATION_RATE_LIMIT=off     # one client address: flood control would refuse the load
 export GUNICORN_WORKERS=2 GUNICORN_ACCESSLOG= GUNICORN_LOGLEVEL=warning
+export MODERATION_REQUEST_LOG=false  # our JSON request lines, like gunicorn's access log: off here
 
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }

@@ -149,6 +149,8 @@ def gunicorn(tmp_path: Path, artifacts: Path) -> Iterator[tuple[subprocess.Popen
     upgrade(engine)
     engine.dispose()
     port = _free_port()
+    log_path = tmp_path / "gunicorn.log"
+    log_file = log_path.open("w")
     env = {**os.environ, "MODERATION_INSTANCE_PATH": str(tmp_path / "instance"),
            "MODERATION_DATABASE_URL": f"sqlite:///{database}",
            "MODERATION_MODEL_PATH": str(artifacts), "MODERATION_MODEL_CHECK_SECONDS": "0.2",
@@ -157,15 +159,17 @@ def gunicorn(tmp_path: Path, artifacts: Path) -> Iterator[tuple[subprocess.Popen
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "--config", "service/gunicorn_conf.py",
          "--bind", f"127.0.0.1:{port}", "service:create_app()"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        # A file, not a pipe: the request log writes a line per request, and a pipe read only at
+        # the end would fill up and block the workers.
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log_file)
     try:
         _wait_until(lambda: _readyz(port) is not None, "gunicorn to be ready", server)
         yield server, port, database
     finally:
         server.terminate()
         server.wait(timeout=30)
-        log = server.stderr.read()
-        server.stderr.close()
+        log_file.close()
+        log = log_path.read_text()
     assert "Traceback" not in log, log
 
 

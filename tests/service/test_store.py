@@ -53,7 +53,7 @@ def test_schema_matches_tables_module(store):
     with store.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
-    assert current_revision(store.engine) == "0004"  # 0004: integrations
+    assert current_revision(store.engine) == "0005"  # 0005: alerts (after 0003: stored risk)
 
 
 def test_enqueue_keeps_everything_a_comment_needs(store):
@@ -286,8 +286,8 @@ def test_migration_0003_back_fills_risk_and_downgrades(unmigrated_db_url):
             fingerprint=f"f{n}", permalink="", status="pending", policy_status="pending",
             ip_hash="i", user_agent="", spam_score=spam, abuse_score=abuse, reasons=[],
             created_at=utcnow(), updated_at=utcnow()) for n, (spam, abuse) in enumerate(scores)])
-    upgrade(engine)
-    assert current_revision(engine) == "0004"  # head
+    upgrade(engine, "0003")
+    assert current_revision(engine) == "0003"
     with engine.connect() as connection:
         risks = connection.execute(select(Comment.risk).order_by(Comment.id)).scalars().all()
     assert risks == [0.7, 0.9, 1.0, 1.0, 0.5]
