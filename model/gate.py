@@ -8,7 +8,8 @@ Two comparisons, both on rows neither model trained on, scored by both models:
   a label count: no corpus holds spam out (YouTube is evaluated leave-one-video-out by
   ``model.evaluate``), so spam is judged on the recent decisions alone.
 - **The most recent decisions** (``model/weighting.py``), restricted to those the current model
-  never trained on (decided after the ``trained_through`` mark on its card). Per label, the
+  never trained on: decided after the ``trained_through`` mark on its card, and with a text that
+  is in no corpus' training rows. Per label, the
   candidate's ROC AUC must be at least the current model's. A label with fewer than two classes
   among them cannot be compared and does not block; the reasons say so.
 

@@ -272,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     thresholds = suggest_thresholds(model, train_rows)
     validation = validation_metrics(model, train_rows, thresholds, held_out)
     parent, promotion = judge(model, args.out, [e for e in joined.corpus if e.split == "test"],
-                              joined.recent)
+                              joined.fresh)
     if args.promote and not promotion["promoted"]:
         promotion = {**promotion, "promoted": True,
                      "reasons": ["made current by --promote despite:"] + promotion["reasons"]}

@@ -11,7 +11,8 @@ In order (``prepare``):
 3. **Train on older, validate on newer.** Decisions are grouped into duplicate clusters
    (``model/duplicates.py``); the clusters decided most recently, ``recent_share`` of the
    decisions, are kept out of training and become the "recent decisions" the promotion gate
-   compares models on. A cluster never straddles the two sides, or its copies would make the
+   compares models on (those whose text no corpus trains on: the current model has seen the
+   others). A cluster never straddles the two sides, or its copies would make the
    validation look better than it is.
 4. **One wave, one example.** The members of a near-duplicate cluster share a weight of 1.
 5. **No commenter outweighs ``COMMENTER_CAP`` decisions.** A commenter (the keyed e-mail hash
@@ -46,6 +47,9 @@ class Prepared:
     train: list[Example]               # decisions to train on, weights folded and capped
     recent: list[Example]              # newest decisions, split "test": never trained on
     report: dict = field(default_factory=dict)
+    # The recent decisions whose text is in no corpus' training rows: the current model, trained
+    # on the corpora, has seen the others (the gate would compare memory with judgement).
+    fresh: list[Example] = field(default_factory=list)
 
 
 def _when(example: Example) -> tuple:
@@ -109,11 +113,14 @@ def prepare(corpus: list[Example], decisions: list[Example],
     if not decisions:
         return Prepared(corpus=corpus, train=[], recent=[], report={"decisions": 0})
     decided = {text_key(e.text) for e in decisions}
-    kept = [e for e in corpus if text_key(e.text) not in decided]
+    corpus_keys = [text_key(e.text) for e in corpus]
+    kept = [e for e, key in zip(corpus, corpus_keys) if key not in decided]
+    trained_texts = {key for e, key in zip(corpus, corpus_keys) if e.split == "train"}
     latest = latest_per_text(decisions)
     older, recent = split_recent(latest, recent_share)
     train = fold_and_cap(older, cap)
     weights = _fold_weights(older)
+    fresh = [e for e in recent if text_key(e.text) not in trained_texts]
     report = {
         "decisions": len(decisions),
         "distinct_texts": len(latest),
@@ -123,11 +130,12 @@ def prepare(corpus: list[Example], decisions: list[Example],
         "duplicate_clusters": round(sum(weights)),
         "commenters_capped": sum(1 for w in _commenter_totals(older, weights).values() if w > cap),
         "recent": len(recent),
+        "recent_not_in_corpora": len(fresh),
         "recent_share": recent_share,
         "commenter_cap": cap,
         "trained_through": _mark(older),
     }
-    return Prepared(corpus=kept, train=train, recent=recent, report=report)
+    return Prepared(corpus=kept, train=train, recent=recent, report=report, fresh=fresh)
 
 
 def _mark(decisions: list[Example]) -> dict | None:
