@@ -139,9 +139,12 @@ def main(argv: list[str] | None = None) -> int:
             rows.append({"decisions": target, "trained_on": card["moderators"]["trained"],
                          "validated_on": card["moderators"]["recent"], "abuse_roc_auc": auc,
                          "shipped_abuse_roc_auc": shipped, "promoted": promotion.get("promoted"),
-                         "gate": promotion.get("reasons"), "training_seconds": round(seconds, 1)})
+                         "gate": promotion.get("reasons"),
+                         "gate_held_out_abuse": ((promotion.get("comparison") or {})
+                                                 .get("held_out", {}).get("abuse")),
+                         "training_seconds": round(seconds, 1)})
             print(json.dumps(rows[-1]))
-            print(report)
+            print(report, flush=True)
         engine.dispose()
 
     args.results.mkdir(parents=True, exist_ok=True)

@@ -39,6 +39,15 @@ from model.duplicates import clusters, text_key
 
 COMMENTER_CAP = 10.0
 RECENT_SHARE = 0.2
+# The card's account of the above, for whoever reads a version's card without this file.
+POLICY = (
+    "A moderator's decision replaces the corpus label of the same normalised text; the latest "
+    "decision in force wins. Exact and near-duplicate decisions (MinHash of word 3-shingles) "
+    "share the weight of one, so a spam wave counts once. No commenter (keyed e-mail hash) "
+    f"weighs more than {COMMENTER_CAP:g} decisions: a cap, not 1/n, so poisoning by volume "
+    "(approved copies of clean comments) is bounded while honest regulars keep full weight. "
+    f"The newest {RECENT_SHARE:.0%} of decisions are validated on, not trained on."
+)
 
 
 @dataclass
@@ -111,7 +120,7 @@ def prepare(corpus: list[Example], decisions: list[Example],
             recent_share: float = RECENT_SHARE, cap: float = COMMENTER_CAP) -> Prepared:
     """Join the corpora and the decisions as the module docstring says."""
     if not decisions:
-        return Prepared(corpus=corpus, train=[], recent=[], report={"decisions": 0})
+        return Prepared(corpus=corpus, train=[], recent=[], report={"decisions": 0, "policy": POLICY})
     decided = {text_key(e.text) for e in decisions}
     corpus_keys = [text_key(e.text) for e in corpus]
     kept = [e for e, key in zip(corpus, corpus_keys) if key not in decided]
@@ -133,6 +142,7 @@ def prepare(corpus: list[Example], decisions: list[Example],
         "recent_not_in_corpora": len(fresh),
         "recent_share": recent_share,
         "commenter_cap": cap,
+        "policy": POLICY,
         "trained_through": _mark(older),
     }
     return Prepared(corpus=kept, train=train, recent=recent, report=report, fresh=fresh)
