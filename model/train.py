@@ -194,6 +194,13 @@ def _hide_password(arg: str) -> str:
     return arg
 
 
+def _share(value: str) -> float:
+    share = float(value)
+    if not 0 <= share < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a share between 0 and 1 (e.g. 0.2)")
+    return share
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m model.train", description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=None,
@@ -208,7 +215,7 @@ def _parser() -> argparse.ArgumentParser:
                              "(the deliberate rebuild of `make model`); the card keeps the comparison")
     parser.add_argument("--dry-run", action="store_true",
                         help="train, compare and report; save nothing and change no pointer")
-    parser.add_argument("--recent-share", type=float, default=weighting.RECENT_SHARE,
+    parser.add_argument("--recent-share", type=_share, default=weighting.RECENT_SHARE,
                         help="share of the newest decisions kept out of training to validate on "
                              f"(default {weighting.RECENT_SHARE})")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -260,7 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     held_out = [e for e in examples if e.split == "test"]
     counts = Counter(source_kind(e) for e in train_rows)
     print(f"training on {len(train_rows)} rows ({dict(counts)}), {len(held_out)} held out"
-          + (f"; decisions: {joined.report}" if decisions else ""), file=sys.stderr)
+          + (f"; decisions: { {k: v for k, v in joined.report.items() if k != 'policy'} }"
+             if decisions else ""), file=sys.stderr)
 
     steps = 1 + 2 * (N_FOLDS + 1)
     with tqdm(total=steps, desc="training", unit="step", disable=args.quiet,
