@@ -6,6 +6,11 @@ Layout of an artifact directory (``model/artifacts`` by default)::
     moderation-20261124-163000.json     its card: versions, data hashes, metrics, thresholds,
                                         the artifact's own sha256, the command that built it
     CURRENT                             one line: the name of the version in service
+    HISTORY.jsonl                       one JSON object per promote, rollback or refusal
+
+Each card names its ``parent`` (the version current when it was trained) and its ``promotion``:
+``{"promoted": bool, "reasons": [...], "comparison": {...}}`` (``model/gate.py``). The service reads
+``versions()`` and ``history()`` for its model page; both tolerate a directory without either.
 
 joblib files are pickles, and unpickling runs code. So ``load`` checks the artifact against its
 card before it unpickles anything: a missing card, a sha256 that differs (a tampered or truncated
@@ -14,10 +19,13 @@ file) or a scikit-learn version other than the one that built it is refused with
 
 from __future__ import annotations
 
+import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import joblib
@@ -25,6 +33,8 @@ import sklearn
 
 DEFAULT_DIR = Path(__file__).resolve().parent / "artifacts"
 POINTER = "CURRENT"
+HISTORY = "HISTORY.jsonl"
+ACTIONS = ("promote", "rollback", "refused")
 
 
 class ArtifactError(RuntimeError):
@@ -104,10 +114,144 @@ def current_stem(directory: Path | str = DEFAULT_DIR) -> str:
 
 
 def set_current(directory: Path | str, stem: str) -> None:
+    """Point CURRENT at ``stem`` (atomically); no history. ``promote`` is the operator's verb."""
     directory = Path(directory)
     if not (directory / f"{stem}.joblib").exists():
         raise ArtifactError(f"no artifact {stem}.joblib in {directory}")
     write_atomically(directory / POINTER, (stem + "\n").encode())
+
+
+@contextmanager
+def _pointer_lock(directory: Path):
+    """One pointer change at a time: a scheduled training run and an operator's rollback must not
+    both read the old pointer and each record it as "previous"."""
+    with open(directory / ".pointer.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _current_or_none(directory: Path) -> str | None:
+    try:
+        return current_stem(directory)
+    except ArtifactError:
+        return None
+
+
+def record(directory: Path | str, action: str, version: str, previous: str | None,
+           reason: str) -> dict:
+    """Append one line to HISTORY.jsonl (appended, flushed and fsynced; never rewritten)."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown history action {action!r}")
+    entry = {"at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+             "action": action, "version": version, "previous": previous, "reason": reason}
+    fd = os.open(Path(directory) / HISTORY, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, (json.dumps(entry) + "\n").encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return entry
+
+
+def history(directory: Path | str = DEFAULT_DIR) -> list[dict]:
+    """Every promote, rollback and refusal, oldest first; [] when there is no history yet.
+
+    A last line torn by a crash mid-append is not JSON and is left out."""
+    path = Path(directory) / HISTORY
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    out = []
+    for line in lines:
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict):
+            out.append(entry)
+    return out
+
+
+def versions(directory: Path | str = DEFAULT_DIR) -> list[dict]:
+    """The card of every version in ``directory`` that has its artifact, oldest first."""
+    directory = Path(directory)
+    out = []
+    for cpath in sorted(directory.glob("*.json")):
+        if cpath.name.startswith(".") or not cpath.with_suffix(".joblib").exists():
+            continue
+        try:
+            out.append(json.loads(cpath.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            continue        # a card being replaced or damaged: that version cannot be shown
+    return sorted(out, key=lambda card: (card.get("created_at", ""), card.get("version", "")))
+
+
+def update_card(directory: Path | str, stem: str, **changes) -> dict:
+    """Rewrite ``stem``'s card with ``changes`` (the artifact and its sha256 are untouched)."""
+    path = Path(directory) / f"{stem}.json"
+    card = {**read_card(Path(directory) / f"{stem}.joblib"), **changes}
+    write_atomically(path, (json.dumps(card, indent=2) + "\n").encode())
+    return card
+
+
+def promote(directory: Path | str, stem: str, reason: str) -> str | None:
+    """Make ``stem`` current and record it; returns the version that was current before."""
+    directory = Path(directory)
+    with _pointer_lock(directory):
+        previous = _current_or_none(directory)
+        set_current(directory, stem)
+        record(directory, "promote", stem, previous, reason)
+    return previous
+
+
+def refuse(directory: Path | str, stem: str, reason: str) -> None:
+    """Record that ``stem`` was kept as a candidate; the pointer does not move."""
+    directory = Path(directory)
+    with _pointer_lock(directory):
+        record(directory, "refused", stem, _current_or_none(directory), reason)
+
+
+def previous_version(directory: Path | str) -> str | None:
+    """The version that was current before the current one.
+
+    Replays the history as a stack (a promotion pushes, a rollback pops), so rolling back twice
+    goes two versions back rather than toggling; without history, the current card's parent."""
+    directory = Path(directory)
+    stack: list[str] = []
+    for entry in history(directory):
+        if entry.get("action") == "promote":
+            if entry.get("previous") and not stack:
+                stack.append(entry["previous"])
+            stack.append(entry["version"])
+        elif entry.get("action") == "rollback" and stack:
+            stack.pop()
+            if not stack or stack[-1] != entry.get("version"):
+                stack.append(entry["version"])
+    current = _current_or_none(directory)
+    if len(stack) >= 2 and stack[-1] == current:
+        return stack[-2]
+    if current is None:
+        return None
+    return read_card(directory / f"{current}.joblib").get("parent")
+
+
+def rollback(directory: Path | str, reason: str = "rolled back by hand") -> tuple[str, str]:
+    """Point CURRENT back at the previous version; returns (now current, was current)."""
+    directory = Path(directory)
+    with _pointer_lock(directory):
+        current = current_stem(directory)
+        target = previous_version(directory)
+        if not target:
+            raise ArtifactError(f"cannot roll back: {current} has no previous version on record")
+        if not (directory / f"{target}.joblib").exists():
+            raise ArtifactError(f"cannot roll back to {target}: its artifact is not in {directory}")
+        set_current(directory, target)
+        record(directory, "rollback", target, current, reason)
+    return target, current
 
 
 def resolve(path: Path | str | None) -> Path:

@@ -18,6 +18,7 @@ import csv
 import hashlib
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 FOX_TEST_ARTICLES = (
@@ -43,7 +44,9 @@ class Example:
     source: str                 # corpus name, e.g. "youtube:Psy", "olid", "moderators"
     split: str = "train"
     group: str = ""             # the unit that must not straddle folds (video, article, commenter)
-    weight: float = 1.0
+    weight: float = 1.0         # relative weight within its source (folded duplicates share one)
+    decided_at: datetime | None = None   # moderators' decisions: when, for train-on-older splits
+    comment_id: int | None = None
 
 
 @dataclass

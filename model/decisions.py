@@ -10,17 +10,23 @@ The mapping (also in the README, "Labels for retraining"), for comments a human 
 | rejected    | abuse                  | 0    | 1     |
 | rejected    | off-topic, other       | not used: neither label applies with certainty |
 
+The comments table holds each comment's decision in force: an overturned decision was replaced
+and an undone one restored what was there before (``service/moderation.py``), so reading it gives
+the latest decision of every comment; an undo back to "pending" leaves no label.
+
 Only SQLAlchemy Core is used, so the model package stays independent of the service's code.
 """
 
 from __future__ import annotations
+
+from datetime import datetime, timezone
 
 from sqlalchemy import create_engine, text
 
 from model.dataset import Example
 
 _QUERY = text(
-    "SELECT id, text, status, decision_reason, email_hash FROM comments "
+    "SELECT id, text, status, decision_reason, email_hash, ip_hash, decided_at FROM comments "
     "WHERE decided_by IS NOT NULL AND status IN ('published', 'rejected') ORDER BY decided_at, id"
 )
 _LABELS = {("published", None): (0, 0), ("rejected", "spam"): (1, 0), ("rejected", "abuse"): (0, 1)}
@@ -38,7 +44,15 @@ def labels_for(status: str, reason: str | None) -> tuple[int, int] | None:
     return _LABELS.get((status, None if status == "published" else reason))
 
 
+def _aware(value):
+    """SQLite hands back naive datetimes (stored as naive UTC) and sometimes strings."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
 def load_decisions(url: str) -> list[Example]:
+    """The labelled decisions, oldest first; ``group`` names the commenter (keyed e-mail hash)."""
     engine = create_engine(engine_url(url))
     try:
         with engine.connect() as conn:
@@ -51,5 +65,6 @@ def load_decisions(url: str) -> list[Example]:
         if labels is None or not (row.text or "").strip():
             continue
         out.append(Example(text=row.text, spam=labels[0], abuse=labels[1], source="moderators",
-                           group=f"commenter:{row.email_hash}"))
+                           group=f"commenter:{row.email_hash or row.ip_hash}",
+                           decided_at=_aware(row.decided_at), comment_id=row.id))
     return out

@@ -1,8 +1,10 @@
 """Train the spam and abuse model: ``python -m model.train``.
 
 Reads the public corpora (``--data``, default ``../shared/data``) and, with ``--database-url``, the
-moderators' decisions stored by the service; fits a TwoHeadModel; writes the artifact and its card
-under ``--out``; with ``--promote``, makes it the current version.
+moderators' decisions stored by the service (joined as ``model/weighting.py`` says); fits a
+TwoHeadModel; compares it with the current version (``model/gate.py``); writes the artifact and
+its card under ``--out``, and makes it current when the gate lets it (or ``--promote`` forces it).
+``--dry-run`` trains and reports, and writes nothing.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import scipy
 import sklearn
 from tqdm import tqdm
 
-from model import artifact, metrics
+from model import artifact, gate, metrics, weighting
 from model.dataset import Example, default_data_dir, examples_of, load_corpora
 from model.pipeline import LABELS, TwoHeadModel
 
@@ -34,9 +36,15 @@ from model.pipeline import LABELS, TwoHeadModel
 # Davidson's "offensive" class is mostly casual profanity. Values chosen on the evaluation splits
 # (see model/report/report.md), where they moved held-out ROC AUC by about 0.005.
 SOURCE_SHARE = {
-    "spam": {"youtube": 1.0, "fox": 0.12, "olid": 0.09, "davidson": 0.09, "moderators": 1.0},
-    "abuse": {"davidson": 0.3, "olid": 1.2, "fox": 0.35, "youtube": 0.05, "moderators": 1.0},
+    "spam": {"youtube": 1.0, "fox": 0.12, "olid": 0.09, "davidson": 0.09},
+    "abuse": {"davidson": 0.3, "olid": 1.2, "fox": 0.35, "youtube": 0.05},
 }
+# Moderators' decisions are not a share but a weight per decision: one (folded, capped) decision
+# counts as DECISION_WEIGHT corpus rows, so 100 decisions nudge the model and 1,000 move it, and
+# never more than MAX_DECISION_SHARE of a head's total weight, so the corpora keep the model
+# general while a site has few decisions. Chosen with bench/learning_curve.py (bench/README.md).
+DECISION_WEIGHT = 20.0
+MAX_DECISION_SHARE = 0.5
 N_FOLDS = 4
 
 
@@ -59,18 +67,29 @@ def label_matrix(examples: list[Example]) -> np.ndarray:
 
 
 def weight_matrix(examples: list[Example]) -> np.ndarray:
-    """Per head, weights such that each source gets its share and the mean weight is 1."""
+    """Per head: each corpus gets its SOURCE_SHARE of the corpus weight (rows within it weighted
+    by ``Example.weight``); each moderators' decision DECISION_WEIGHT times its own weight, up to
+    MAX_DECISION_SHARE of the total; the mean weight is 1."""
     labels = label_matrix(examples)
     weights = np.zeros(labels.shape)
     kinds = np.array([source_kind(e) for e in examples])
+    units = np.array([e.weight for e in examples], dtype=float)
+    site = kinds == "moderators"
     for k, label in enumerate(LABELS):
         has = labels[:, k] >= 0
+        corpus = has & ~site
         shares = SOURCE_SHARE[label]
-        present = {s for s in set(kinds[has]) if shares.get(s, 0) > 0}
+        present = {s for s in set(kinds[corpus]) if shares.get(s, 0) > 0}
         total_share = sum(shares[s] for s in present)
         for s in present:
-            rows = has & (kinds == s)
-            weights[rows, k] = shares[s] / total_share * has.sum() / rows.sum()
+            rows = corpus & (kinds == s)
+            weights[rows, k] = shares[s] / total_share * corpus.sum() / units[rows].sum() * units[rows]
+        decided = has & site
+        if decided.any():
+            w = units[decided] * DECISION_WEIGHT
+            limit = MAX_DECISION_SHARE / (1 - MAX_DECISION_SHARE) * weights[corpus, k].sum()
+            weights[decided, k] = w * min(1.0, limit / w.sum())
+            weights[has, k] *= has.sum() / weights[has, k].sum()
     return weights
 
 
@@ -130,7 +149,7 @@ def fit(examples: list[Example], progress=None) -> TwoHeadModel:
 
 
 def build_card(*, stem, command, corpora, decisions, train_rows, held_out, thresholds,
-               validation, seconds, parent) -> dict:
+               validation, seconds, parent, promotion, joined) -> dict:
     return {
         "name": stem.rsplit("-", 2)[0],
         "version": stem,
@@ -157,6 +176,9 @@ def build_card(*, stem, command, corpora, decisions, train_rows, held_out, thres
         "thresholds": thresholds,
         "validation": validation,
         "source_shares": SOURCE_SHARE,
+        "decision_weight": {"per_decision": DECISION_WEIGHT, "max_share": MAX_DECISION_SHARE},
+        "moderators": joined,
+        "promotion": promotion,
     }
 
 
@@ -172,7 +194,14 @@ def _hide_password(arg: str) -> str:
     return arg
 
 
-def main(argv: list[str] | None = None) -> int:
+def _share(value: str) -> float:
+    share = float(value)
+    if not 0 <= share < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a share between 0 and 1 (e.g. 0.2)")
+    return share
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m model.train", description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=None,
                         help="folder of public corpora (default: ../shared/data)")
@@ -182,24 +211,64 @@ def main(argv: list[str] | None = None) -> int:
                         help="artifact folder (default: model/artifacts)")
     parser.add_argument("--name", default="moderation", help="artifact name prefix")
     parser.add_argument("--promote", action="store_true",
-                        help="make the new version current (write the CURRENT pointer)")
+                        help="make the new version current even if the promotion gate refuses it "
+                             "(the deliberate rebuild of `make model`); the card keeps the comparison")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="train, compare and report; save nothing and change no pointer")
+    parser.add_argument("--recent-share", type=_share, default=weighting.RECENT_SHARE,
+                        help="share of the newest decisions kept out of training to validate on "
+                             f"(default {weighting.RECENT_SHARE})")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
-    args = parser.parse_args(argv)
+    return parser
 
+
+def _current(directory: Path):
+    """(stem, model, card) of the current version, or (stem or None, None, reason it is unusable)."""
+    try:
+        stem = artifact.current_stem(directory)
+    except artifact.ArtifactError:
+        return None, None, "no current model to compare with"
+    try:
+        model, card = artifact.load(directory / f"{stem}.joblib")
+    except artifact.ArtifactError as exc:
+        return stem, None, f"the current model cannot be loaded to compare with: {exc}"
+    return stem, model, card
+
+
+def judge(model, out: Path, held_out: list[Example], recent: list[Example]) -> tuple[str | None, dict]:
+    """(parent, promotion) of a model just trained, against the current version in ``out``."""
+    parent, current, card = _current(out)
+    if current is None:
+        first = parent is None
+        return parent, {"promoted": first, "reasons": [card], "comparison": None}
+    unseen = weighting.unseen_by(recent, (card.get("moderators") or {}).get("trained_through"))
+    comparison = gate.compare(model, current, held_out, unseen)
+    promoted, reasons = gate.verdict(comparison)
+    return parent, {"promoted": promoted, "reasons": reasons, "comparison": comparison}
+
+
+def _report(promotion: dict, stem: str, parent: str | None) -> str:
+    head = (f"{stem}: promoted (was {parent})" if promotion["promoted"]
+            else f"{stem}: NOT promoted, kept as a candidate; {parent} stays current")
+    return "\n".join([head] + [f"  - {r}" for r in promotion["reasons"]])
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     started = time.perf_counter()
-    data_dir = args.data or default_data_dir()
-    corpora = load_corpora(data_dir)
-    examples = examples_of(corpora)
+    corpora = load_corpora(args.data or default_data_dir())
     decisions: list[Example] = []
     if args.database_url:
         from model.decisions import load_decisions
         decisions = load_decisions(args.database_url)
-        examples += decisions
+    joined = weighting.prepare(examples_of(corpora), decisions, args.recent_share)
+    examples = joined.corpus + joined.train + joined.recent
     train_rows = [e for e in examples if e.split == "train"]
     held_out = [e for e in examples if e.split == "test"]
     counts = Counter(source_kind(e) for e in train_rows)
-    print(f"training on {len(train_rows)} rows ({dict(counts)}), {len(held_out)} held out",
-          file=sys.stderr)
+    print(f"training on {len(train_rows)} rows ({dict(counts)}), {len(held_out)} held out"
+          + (f"; decisions: { {k: v for k, v in joined.report.items() if k != 'policy'} }"
+             if decisions else ""), file=sys.stderr)
 
     steps = 1 + 2 * (N_FOLDS + 1)
     with tqdm(total=steps, desc="training", unit="step", disable=args.quiet,
@@ -210,24 +279,34 @@ def main(argv: list[str] | None = None) -> int:
         model = fit(train_rows, progress)
     thresholds = suggest_thresholds(model, train_rows)
     validation = validation_metrics(model, train_rows, thresholds, held_out)
+    parent, promotion = judge(model, args.out, [e for e in joined.corpus if e.split == "test"],
+                              joined.fresh)
+    if args.promote and not promotion["promoted"]:
+        promotion = {**promotion, "promoted": True,
+                     "reasons": ["made current by --promote despite:"] + promotion["reasons"]}
     seconds = time.perf_counter() - started
 
     stem = f"{args.name}-{dt.datetime.now(dt.timezone.utc):%Y%m%d-%H%M%S}"
-    try:
-        parent = artifact.current_stem(args.out)
-    except artifact.ArtifactError:
-        parent = None
+    print(metrics.format_validation(validation))
+    print(_report(promotion, stem, parent))
+    if args.dry_run:
+        print("dry run: nothing saved, the current version is unchanged")
+        return 0
     command = "python -m model.train " + " ".join(
         shlex.quote(_hide_password(a)) for a in (argv if argv is not None else sys.argv[1:]))
     card = build_card(stem=stem, command=command.strip(), corpora=corpora, decisions=decisions,
                       train_rows=train_rows, held_out=held_out, thresholds=thresholds,
-                      validation=validation, seconds=seconds, parent=parent)
+                      validation=validation, seconds=seconds, parent=parent,
+                      promotion=promotion, joined=joined.report)
     path = artifact.save(model, card, args.out, stem)
-    if args.promote:
-        artifact.set_current(args.out, stem)
+    reason = "; ".join(promotion["reasons"])
+    if promotion["promoted"]:
+        artifact.promote(args.out, stem, reason)
+    else:
+        artifact.refuse(args.out, stem, reason)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in {seconds:.1f} s"
-          + ("; now current" if args.promote else ""), file=sys.stderr)
-    print(metrics.format_validation(validation))
+          + ("; now current" if promotion["promoted"] else "; current version unchanged"),
+          file=sys.stderr)
     return 0
 
 

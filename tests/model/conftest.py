@@ -1,7 +1,10 @@
-"""A tiny corpus in the shared/data layout, written by the tests, and a model trained on it."""
+"""A tiny corpus in the shared/data layout, written by the tests, a model trained on it, and a
+service store the tests fill with moderators' decisions."""
 
 import csv
+import hashlib
 import random
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -66,3 +69,66 @@ def tiny_artifacts(tiny_data, tmp_path_factory):
     out = tmp_path_factory.mktemp("artifacts")
     assert train.main(["--data", str(tiny_data), "--out", str(out), "--promote", "--quiet"]) == 0
     return out
+
+
+class Site:
+    """A service store the test fills the way the site does: comments arrive through intake as
+    pending, and moderators decide, overturn and undo them with the review queue's own verbs.
+    Every step advances a clock by a minute, so decisions have a clear order."""
+
+    def __init__(self, url):
+        from service.db import make_engine
+        from service.moderation import Moderation
+        from service.store import Store
+
+        self.url = url
+        self.engine = make_engine(url)
+        self.store, self.moderation = Store(self.engine), Moderation(self.engine)
+        self.clock = datetime(2026, 11, 1, tzinfo=timezone.utc)
+
+    def _tick(self):
+        self.clock += timedelta(minutes=1)
+        return self.clock
+
+    def post(self, text, commenter="reader", post_id="article-1"):
+        from service.policy import Decision
+        from service.store import Candidate
+
+        digest = hashlib.sha256(commenter.encode()).hexdigest()
+        candidate = Candidate(post_id=post_id, author=commenter, email=f"{commenter}@example.org",
+                              email_hash=digest, text=text, ip_hash=digest)
+        outcome = self.store.enqueue(
+            candidate, lambda _h: Decision(status="pending", reasons=(), policy_status="pending"),
+            duplicate_window=0, rate=None, now=self._tick())
+        return outcome.comment.id
+
+    def decide(self, comment_id, action, reason=None, moderator="ann", overturn=False):
+        from service.moderation import state_token
+
+        seen = state_token(self.store.get(comment_id)) if overturn else None
+        self.moderation.decide(comment_id, moderator, action, reason, seen=seen, now=self._tick())
+
+    def label(self, text, spam=0, abuse=0, commenter="reader", post_id="article-1"):
+        """Post ``text`` and have a moderator decide it as (spam, abuse) says."""
+        comment_id = self.post(text, commenter, post_id)
+        if spam or abuse:
+            self.decide(comment_id, "reject", "spam" if spam else "abuse")
+        else:
+            self.decide(comment_id, "approve")
+        return comment_id
+
+    def undo(self, moderator="ann"):
+        self.moderation.undo_last(moderator, now=self._tick())
+
+
+@pytest.fixture(scope="session")
+def make_site():
+    """The Site class, for tests and fixtures that open a store of their own."""
+    return Site
+
+
+@pytest.fixture
+def site(db_url):
+    s = Site(db_url)
+    yield s
+    s.engine.dispose()
