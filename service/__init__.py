@@ -14,7 +14,8 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from service import accounts, auth, cli, config, errors, feed, health, intake, review, scoring
+from service import (accounts, auth, cli, config, errors, feed, health, intake, limits, retention,
+                     review, scoring, security_headers)
 from service.db import make_engine, sqlite_url_for
 from service.privacy import persisted_secret
 from service.store import Store
@@ -50,7 +51,8 @@ def create_app(test_config: Mapping[str, Any] | None = None,
     if url is None:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         url = sqlite_url_for(app.instance_path)
-    app.extensions["store"] = Store(make_engine(url))
+    # hide_parameters: a database error logged with its statement must not carry e-mails.
+    app.extensions["store"] = Store(make_engine(url, hide_parameters=True))
 
     preloaded = app.config.get("SCORER")
     scoring.init_app(app, scoring.ScorerHolder(preloaded) if preloaded is not None else None)
@@ -63,10 +65,13 @@ def create_app(test_config: Mapping[str, Any] | None = None,
     csrf = CSRFProtect(app)
     csrf.exempt(intake.bp)
     auth.init_app(app)
+    limits.init_app(app)
     review.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     accounts.init_app(app)
+    retention.init_app(app)
+    security_headers.init_app(app)
     return app
 
 

@@ -15,7 +15,7 @@ from flask import (Blueprint, Response, current_app, jsonify, redirect, render_t
                    url_for)
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
-from service import bots, cors, policy, privacy, scoring
+from service import bots, cors, limits, policy, privacy, scoring
 from service.policy import Rules, Thresholds
 from service.store import Candidate, Outcome, ParentError, Store
 from service.submission import FieldError, Submission, validate
@@ -208,10 +208,15 @@ def create_comment() -> Response:
         return _refuse(400, errors, fields)
 
     permalink = return_url(sub.permalink)
+    wait = limits.commenter_wait(sub.email)  # before scoring: a flood costs no CPU
+    if wait is not None:
+        return _answer(Outcome("flooded", retry_after=wait), permalink, fields)
     try:
         outcome = _submit(sub, permalink)
     except ParentError:
         return _refuse(400, [FieldError("comment_parent", "parent_invalid")], fields)
+    if outcome.kind == "created":
+        limits.count_comment(sub.email)
 
     return _answer(outcome, permalink, fields)
 
