@@ -24,11 +24,12 @@ import math
 import time
 
 from flask import Flask, Response, current_app, render_template, request, session
-from flask_limiter import Limiter, RequestLimit
+from flask_limiter import Limiter, RateLimitExceeded, RequestLimit
 from limits import RateLimitItem, RateLimitItemPerSecond
 
 from service import privacy
 from service.config import RateLimit
+from service.errors import handle_http_error
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,11 @@ def _login_refused(limit: RequestLimit) -> Response | None:
     return response
 
 
+def _rate_limited(exc: RateLimitExceeded) -> Response:
+    # The page `_login_refused` built, else the usual error page or JSON.
+    return exc.response if exc.response is not None else handle_http_error(exc)
+
+
 def init_app(app: Flask) -> None:
     """A Flask-Limiter per app (its counters must not leak between apps in one process), with the
     login limit on the `auth` blueprint's POSTs."""
@@ -125,6 +131,7 @@ def init_app(app: Flask) -> None:
         swallow_errors=True, in_memory_fallback_enabled=True, headers_enabled=True)
     limiter.init_app(app)
     app.extensions["moderation_limiter"] = limiter
+    app.register_error_handler(RateLimitExceeded, _rate_limited)
     login_rate = app.config["MODERATION_LOGIN_RATE_LIMIT"]
     if login_rate is not None:
         limiter.limit(f"{login_rate.count}/{login_rate.seconds} seconds", key_func=account_key,
