@@ -14,8 +14,8 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from service import (accounts, auth, cli, config, errors, feed, health, intake, limits, retention,
-                     review, scoring, security_headers)
+from service import (accounts, auth, cli, config, errors, feed, health, input_guard, intake,
+                     limits, retention, review, scoring, security_headers)
 from service.db import make_engine, sqlite_url_for
 from service.privacy import persisted_secret
 from service.store import Store
@@ -71,6 +71,7 @@ def create_app(test_config: Mapping[str, Any] | None = None,
     cli.init_app(app)
     accounts.init_app(app)
     retention.init_app(app)
+    input_guard.init_app(app)
     security_headers.init_app(app)
     return app
 

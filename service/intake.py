@@ -138,7 +138,10 @@ def return_url(permalink: str) -> str:
     allowed = set(current_app.config["MODERATION_CORS_ORIGINS"]) - {"*"}
     own = f"{request.scheme}://{request.host}"
     for candidate in (permalink, request.referrer or ""):
-        parts = urlsplit(candidate)
+        try:
+            parts = urlsplit(candidate)
+        except ValueError:  # an unbalanced "[" reads as a broken IPv6 host: not a place to go
+            continue
         if not candidate:
             continue
         if not parts.scheme and not parts.netloc and candidate.startswith("/"):
