@@ -2,8 +2,8 @@
 
 Storage is in memory by default (each worker counts on its own) or Redis when
 `MODERATION_RATE_LIMIT_STORAGE` names one (every worker and host shares the counts). Keys are
-keyed hashes of the client IP and the e-mail and lower-cased account names, never raw IPs, so
-neither Redis nor Flask-Limiter's own log lines carry one.
+keyed hashes of the client IP, the e-mail and the account name, so neither Redis nor
+Flask-Limiter's own log lines carry an address.
 
 Intake: `MODERATION_RATE_LIMIT` comments per commenter (same IP hash, or same e-mail hash). The
 commenter is only known once the form is validated, so the view asks `commenter_wait` before
@@ -55,10 +55,13 @@ def commenter_keys(email: str) -> list[str]:
 
 def account_key() -> str:
     """The account an `auth` POST is about: the name typed into the login form, else the
-    moderator already logged in (password change, logout)."""
+    moderator already logged in (password change, logout). Hashed like the IP, because a
+    name typed into the login form may be an e-mail address, and limit keys reach Redis and
+    Flask-Limiter's log lines."""
     name = request.form.get("name") if request.endpoint == "auth.login" else session.get(
         "moderator")
-    return "account:" + (name or "").strip().lower()[:100]
+    key = current_app.config["MODERATION_IP_HASH_KEY"]
+    return "account:" + privacy.keyed_hash(key, "account:" + (name or "").strip().lower())
 
 
 def _limiter() -> Limiter:
@@ -105,9 +108,9 @@ def count_comment(email: str) -> None:
 def _login_refused(limit: RequestLimit) -> Response | None:
     """The login form again, in the reader's words, with Retry-After (other auth pages get the
     plain 429 error page, which also carries Retry-After)."""
-    wait = max(1, math.ceil(limit.reset_at - time.time()))
     if request.endpoint != "auth.login":
         return None
+    wait = max(1, math.ceil(limit.reset_at - time.time()))
     response = current_app.make_response((render_template(
         "auth/login.html", next=request.form.get("next", ""), name=request.form.get("name", ""),
         error=LOGIN_MESSAGE.format(wait=wait)), 429))

@@ -204,3 +204,17 @@ def test_every_payload_in_every_input_is_stored_and_shown_as_plain_text(attacked
     check_demo_page_shows_them_as_text(attacked)
     check_review_search_takes_them_literally(attacked)
     check_login_form_shows_them_as_text(attacked)
+
+
+def test_nul_characters_in_a_search_or_a_login_are_a_clear_400(make_app, db_url):
+    # PostgreSQL text cannot hold a NUL; before the guard this was a database error (500).
+    app = make_app(MODERATION_DATABASE_URL=db_url)
+    add_moderator(app, "ann", hash_password(PASSWORD))
+    moderator = app.test_client()
+    assert login(moderator, "ann").status_code == 302
+    search = moderator.get("/review/", query_string={"q": "bridge\x00"})
+    assert search.status_code == 400 and b"NUL characters" in search.data
+    visitor = app.test_client()
+    refused = visitor.post("/auth/login", data={"name": "ann\x00", "password": "x",
+                                                "csrf_token": csrf_token(visitor)})
+    assert refused.status_code == 400 and b"NUL characters" in refused.data
