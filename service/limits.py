@@ -126,8 +126,13 @@ def _rate_limited(exc: RateLimitExceeded) -> Response:
 def init_app(app: Flask) -> None:
     """A Flask-Limiter per app (its counters must not leak between apps in one process), with the
     login limit on the `auth` blueprint's POSTs."""
+    storage = app.config["MODERATION_RATE_LIMIT_STORAGE"]
+    # A Redis that stops answering must cost a comment half a second, not the OS's connect
+    # timeout of minutes.
+    options = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5} \
+        if storage.startswith("redis") else {}
     limiter = Limiter(
-        client_key, storage_uri=app.config["MODERATION_RATE_LIMIT_STORAGE"],
+        client_key, storage_uri=storage, storage_options=options,
         strategy="moving-window", key_prefix=app.config.get("RATELIMIT_KEY_PREFIX")
         or DEFAULT_KEY_PREFIX,
         # A broken Redis must not take logins down; the database slow-down still holds.
