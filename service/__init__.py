@@ -14,8 +14,8 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from service import (accounts, auth, cli, config, errors, feed, health, intake, logs, metrics,
-                     review, scoring)
+from service import (accounts, auth, cli, config, errors, feed, health, input_guard, intake,
+                     limits, logs, metrics, retention, review, scoring, security_headers)
 from service import integrations, model_admin
 from service.db import make_engine, sqlite_url_for
 from service.privacy import persisted_secret
@@ -53,8 +53,10 @@ def create_app(test_config: Mapping[str, Any] | None = None,
     if url is None:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         url = sqlite_url_for(app.instance_path)
+    # hide_parameters: a database error logged with its statement must not carry e-mails.
     app.extensions["store"] = Store(make_engine(
-        url, checkpoint_seconds=app.config["MODERATION_SQLITE_CHECKPOINT_SECONDS"]))
+        url, checkpoint_seconds=app.config["MODERATION_SQLITE_CHECKPOINT_SECONDS"],
+        hide_parameters=True))
 
     preloaded = app.config.get("SCORER")
     scoring.init_app(app, scoring.ScorerHolder(preloaded) if preloaded is not None else None)
@@ -72,11 +74,15 @@ def create_app(test_config: Mapping[str, Any] | None = None,
     # Akismet clients and Coral post from servers, authenticated by key or signature, not cookie.
     integrations.init_app(app, csrf)
     auth.init_app(app)
+    limits.init_app(app)
     review.init_app(app)
     model_admin.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     accounts.init_app(app)
+    retention.init_app(app)
+    input_guard.init_app(app)
+    security_headers.init_app(app)
     return app
 
 

@@ -22,6 +22,7 @@ from flask_wtf.csrf import CSRFError
 
 from service import privacy
 from service.errors import handle_http_error
+from service.security_headers import no_store
 from service.tables import LoginFailure, Moderator, utcnow
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -34,22 +35,7 @@ MAX_WAIT_SECONDS = 15 * 60
 _DUMMY_HASH = generate_password_hash("not a password", method="scrypt")
 
 
-# No inline script or style anywhere in the moderators' pages: an injected <script> or event
-# handler attribute is dead even if escaping ever failed.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-
-
-def security_headers(response):
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
-    # Comments and moderator names must not linger in shared caches or the back button.
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-bp.after_request(security_headers)
+bp.after_request(no_store)
 
 
 def hash_password(password: str) -> str:

@@ -59,6 +59,14 @@ def parse_rate(raw: str) -> RateLimit | None:
     return RateLimit(int(count), seconds)
 
 
+def parse_limit_storage(raw: str) -> str:
+    """Where Flask-Limiter keeps its counters: `memory://` (per worker) or a Redis URL."""
+    value = raw.strip() or "memory://"
+    if not value.startswith(("memory://", "redis://", "rediss://", "redis+unix://")):
+        raise ValueError(f"expected memory:// or a redis:// URL, got {raw!r}")
+    return value
+
+
 def parse_optional_float(raw: str) -> float | None:
     if not raw.strip():
         return None
@@ -158,6 +166,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MODERATION_RATE_LIMIT", "5/minute", parse_rate,
             "Flood limit per commenter (IP or e-mail), e.g. `5/minute`, `20/hour`; `off` "
             "disables."),
+    Setting("MODERATION_RATE_LIMIT_STORAGE", "memory://", parse_limit_storage,
+            "Where the rate limits count (Flask-Limiter): `memory://` counts in each worker; "
+            "a Redis URL such as `redis://127.0.0.1:6379/0` shares the counts between workers "
+            "and hosts. The flood limit also counts stored comments in the database."),
+    Setting("MODERATION_LOGIN_RATE_LIMIT", "10/minute", parse_rate,
+            "Login (and password change) attempts per moderator account, e.g. `10/minute`; "
+            "`off` disables. On top of the slow-down after failed logins."),
     Setting("MODERATION_DUPLICATE_WINDOW_SECONDS", "600", int,
             "The same author posting the same text on the same article within this many seconds "
             "gets the first comment back instead of a second copy."),
@@ -180,6 +195,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MODERATION_LOGIN_FREE_FAILURES", "5", int,
             "Failed logins (per name, and per client) allowed in 15 minutes before each further "
             "attempt must wait, doubling from 2 s up to 15 minutes."),
+    Setting("MODERATION_RETENTION_DAYS", "90", int,
+            "Days after a comment is decided before `flask --app service purge` drops its IP "
+            "hash, user agent and e-mail address."),
     Setting("MODERATION_QUEUE_PAGE_SIZE", "25", int,
             "Comments per page of the review queue."),
     Setting("MODERATION_AKISMET_API", "true", parse_bool,

@@ -40,6 +40,11 @@ preload_app = False
 # the client's IP address, which gunicorn's access log format starts with. GUNICORN_ACCESSLOG=-
 # turns it back on (stdout) where keeping raw IPs in logs is acceptable.
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "") or None
+# No client address, query string, Referer or user agent (the default format logs all four): the
+# logs must carry no raw IP and no e-mail address (a moderator's search may hold one).
+access_log_format = '%(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
+# The error log names the client of a malformed request; this logger masks addresses.
+logger_class = "service.log_redaction.RedactingLogger"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 # The Docker image keeps its worker heartbeat files in memory instead of on the container's disk.

@@ -19,7 +19,7 @@ from flask import (Blueprint, Flask, Response, current_app, jsonify, redirect, r
                    request, url_for)
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
-from service import bots, cors, logs, metrics, policy, privacy, scoring
+from service import bots, cors, limits, logs, metrics, policy, privacy, scoring
 from service.batching import Batcher
 from service.policy import Rules, Thresholds
 from service.store import Candidate, Outcome, ParentError, Store
@@ -179,7 +179,10 @@ def return_url(permalink: str) -> str:
     allowed = set(current_app.config["MODERATION_CORS_ORIGINS"]) - {"*"}
     own = f"{request.scheme}://{request.host}"
     for candidate in (permalink, request.referrer or ""):
-        parts = urlsplit(candidate)
+        try:
+            parts = urlsplit(candidate)
+        except ValueError:  # an unbalanced "[" reads as a broken IPv6 host: not a place to go
+            continue
         if not candidate:
             continue
         if not parts.scheme and not parts.netloc and candidate.startswith("/"):
@@ -251,10 +254,15 @@ def create_comment() -> Response:
         return _refuse(400, errors, fields)
 
     permalink = return_url(sub.permalink)
+    wait = limits.commenter_wait(sub.email)  # before scoring: a flood costs no CPU
+    if wait is not None:
+        return _answer(Outcome("flooded", retry_after=wait), permalink, fields)
     try:
         outcome = _submit(sub, permalink)
     except ParentError:
         return _refuse(400, [FieldError("comment_parent", "parent_invalid")], fields)
+    if outcome.kind == "created":
+        limits.count_comment(sub.email)
 
     return _answer(outcome, permalink, fields)
 

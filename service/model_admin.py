@@ -17,14 +17,15 @@ from flask import (Blueprint, Response, current_app, flash, jsonify, redirect, r
                    request, url_for)
 
 from service import scoring
-from service.auth import login_required, security_headers
+from service.auth import login_required
+from service.security_headers import no_store
 from service.bar_chart import BarChart, bar_chart
 from service.model_registry import (HistoryEntry, Registry, Version, artifacts_dir,
                                     read_registry)
 from service.overturns import Overturns, overturns_by_version
 
 bp = Blueprint("models", __name__)
-bp.after_request(security_headers)
+bp.after_request(no_store)
 
 
 @dataclass(frozen=True)

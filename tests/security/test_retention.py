@@ -1,0 +1,168 @@
+"""Retention and commenters' requests, on both stores: `purge --older-than`, `export --email`
+and `erase --email` (flask --app service ...)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from security_helpers import PUBLISH_ALL, form
+from service.privacy import email_hash
+from service.retention import parse_period
+from service.tables import AuditEntry, Comment, LoginFailure, utcnow
+
+NOW = utcnow()
+EMAIL_KEY = "test-email-key"  # tests/conftest.py TEST_KEYS
+
+
+def _add(app, label: str, *, status: str, created_days: int, decided_days: int | None = None,
+         decided_by: str | None = None, email: str = "old@example.org") -> None:
+    created = NOW - timedelta(days=created_days)
+    decided = NOW - timedelta(days=decided_days) if decided_days is not None else None
+    with app.extensions["store"].engine.begin() as connection:
+        connection.execute(insert(Comment), {
+            "post_id": "demo", "author": label, "email": email,
+            "email_hash": email_hash(EMAIL_KEY, email), "url": "", "text": label,
+            "fingerprint": hashlib.sha256(label.encode()).hexdigest(), "permalink": "",
+            "status": status, "policy_status": status, "reasons": [], "spam_score": 0.1,
+            "abuse_score": 0.1, "model_version": "m1", "ip_hash": "iphash-" + label,
+            "user_agent": "Mozilla/5.0 " + label, "created_at": created, "updated_at": created,
+            "decided_by": decided_by, "decided_at": decided})
+
+
+def _rows(app) -> dict[str, Comment]:
+    with Session(app.extensions["store"].engine) as session:
+        return {c.text: c for c in session.scalars(select(Comment))}
+
+
+@pytest.fixture
+def app(make_app, db_url):
+    return make_app(MODERATION_DATABASE_URL=db_url, **PUBLISH_ALL)
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def test_purge_drops_ip_hashes_agents_and_emails_of_decided_comments_past_retention(
+        app, runner):
+    _add(app, "old published by the policy", status="published", created_days=100)
+    _add(app, "old rejected by a moderator", status="rejected", created_days=120,
+         decided_days=95, decided_by="ann")
+    _add(app, "old but still pending", status="pending", created_days=100)
+    _add(app, "recent", status="published", created_days=10)
+    _add(app, "old but decided lately", status="published", created_days=100,
+         decided_days=5, decided_by="ann")
+    with app.extensions["store"].engine.begin() as connection:
+        connection.execute(insert(LoginFailure), [
+            {"key": "ip:old", "at": NOW - timedelta(days=1)},
+            {"key": "ip:new", "at": NOW - timedelta(minutes=1)}])
+
+    result = runner.invoke(args=["purge", "--older-than", "90d"])
+    assert result.exit_code == 0, result.output
+    assert "Purged personal data of 2 comment(s)" in result.output
+
+    rows = _rows(app)
+    for label in ("old published by the policy", "old rejected by a moderator"):
+        row = rows[label]
+        assert (row.ip_hash, row.user_agent, row.email) == ("", "", "")
+        # Statistics and trust keep what they need.
+        assert row.status in {"published", "rejected"} and row.spam_score == 0.1
+        assert row.email_hash == email_hash(EMAIL_KEY, "old@example.org")
+        assert row.text == label
+    for label in ("old but still pending", "recent", "old but decided lately"):
+        assert rows[label].ip_hash == "iphash-" + label
+        assert rows[label].email == "old@example.org" and rows[label].user_agent
+    with Session(app.extensions["store"].engine) as session:
+        assert session.scalars(select(LoginFailure.key)).all() == ["ip:new"]
+    # Running it again finds nothing left to purge.
+    assert "of 0 comment(s)" in runner.invoke(args=["purge", "--older-than", "90d"]).output
+
+
+def test_purge_defaults_to_the_configured_retention(make_app, db_url):
+    app = make_app(MODERATION_DATABASE_URL=db_url, MODERATION_RETENTION_DAYS="7")
+    _add(app, "ten days old", status="published", created_days=10)
+    _add(app, "three days old", status="published", created_days=3)
+    result = app.test_cli_runner().invoke(args=["purge"])
+    assert "of 1 comment(s) decided more than 7 days ago" in result.output
+    rows = _rows(app)
+    assert rows["ten days old"].email == "" and rows["three days old"].email
+
+
+def test_default_retention_is_90_days(make_app):
+    assert make_app().config["MODERATION_RETENTION_DAYS"] == 90
+
+
+@pytest.mark.parametrize("raw, days", [("90d", 90), ("12w", 84), ("30", 30), (" 7D ", 7)])
+def test_retention_periods(raw, days):
+    assert parse_period(raw) == timedelta(days=days)
+
+
+def test_a_bad_period_is_refused_clearly(runner):
+    result = runner.invoke(args=["purge", "--older-than", "three months"])
+    assert result.exit_code == 2
+    assert "expected a period such as 90d or 12w" in result.output
+
+
+@pytest.fixture
+def commenters(app):
+    """Ann's three comments (one address in two spellings), one decided by a moderator and one
+    already purged of its address; Bob's one comment."""
+    client = app.test_client()
+    ids = [client.post("/api/comments", json=form(comment=text, email=email),
+                       headers={"User-Agent": "AnnBrowser/1"}).get_json()["id"]
+           for text, email in (("Ann one", "ann@example.org"), ("Ann two", "ANN@Example.org"),
+                               ("Ann three", "ann@example.org"))]
+    bob = client.post("/api/comments", json=form(comment="Bob", author="Bob",
+                                                 email="bob@example.org")).get_json()["id"]
+    store = app.extensions["store"]
+    store.decide(ids[0], "moderator-may", "rejected", "spam")
+    with Session(store.engine) as session, session.begin():
+        session.get(Comment, ids[2]).email = ""  # as a purge leaves it
+    return ids, bob
+
+
+def test_export_prints_everything_stored_about_the_email(app, runner, commenters):
+    ann_ids, bob_id = commenters
+    result = runner.invoke(args=["export", "--email", " Ann@Example.org "])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert [c["id"] for c in data["comments"]] == ann_ids  # the purged one found by its hash
+    first = data["comments"][0]
+    assert first["text"] == "Ann one" and first["author"] == "Ann Reader"
+    assert first["email"] == "ann@example.org" and first["user_agent"] == "AnnBrowser/1"
+    assert first["ip_hash"] and first["email_hash"] and first["created_at"]
+    assert first["status"] == "rejected" and first["decision_reason"] == "spam"
+    assert [(a["moderator"], a["new_status"]) for a in first["audit"]] == \
+        [("moderator-may", "rejected")]
+    assert data["comments"][2]["email"] == ""
+    assert bob_id not in [c["id"] for c in data["comments"]]
+
+
+def test_erase_anonymises_the_commenter_and_keeps_the_statistics(app, runner, commenters):
+    ann_ids, bob_id = commenters
+    engine = app.extensions["store"].engine
+    with Session(engine) as session:
+        statuses_before = sorted(session.scalars(select(Comment.status)))
+    result = runner.invoke(args=["erase", "--email", "ann@example.org"])
+    assert result.exit_code == 0 and "Erased the personal data of 3 comment(s)" in result.output
+    with Session(engine) as session:
+        rows = {c.id: c for c in session.scalars(select(Comment))}
+        audit = session.scalar(select(func.count()).select_from(AuditEntry))
+        assert sorted(session.scalars(select(Comment.status))) == statuses_before
+    for comment_id in ann_ids:
+        row = rows[comment_id]
+        assert (row.author, row.email, row.email_hash, row.url, row.text, row.ip_hash,
+                row.user_agent, row.fingerprint) == ("",) * 8
+        assert row.post_id == "demo" and row.spam_score is not None and row.model_version
+    assert rows[ann_ids[0]].decided_by == "moderator-may" and audit == 1
+    assert rows[bob_id].text == "Bob" and rows[bob_id].email == "bob@example.org"
+    # Nothing is left to find under that address.
+    assert json.loads(runner.invoke(args=["export", "--email", "ann@example.org"]).output)[
+        "comments"] == []
