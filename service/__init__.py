@@ -50,7 +50,8 @@ def create_app(test_config: Mapping[str, Any] | None = None,
     if url is None:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         url = sqlite_url_for(app.instance_path)
-    app.extensions["store"] = Store(make_engine(url))
+    app.extensions["store"] = Store(make_engine(
+        url, wait_seconds=app.config["MODERATION_DB_WAIT_SECONDS"]))
 
     preloaded = app.config.get("SCORER")
     scoring.init_app(app, scoring.ScorerHolder(preloaded) if preloaded is not None else None)

@@ -150,6 +150,10 @@ SETTINGS: tuple[Setting, ...] = (
             "attempt must wait, doubling from 2 s up to 15 minutes."),
     Setting("MODERATION_QUEUE_PAGE_SIZE", "25", int,
             "Comments per page of the review queue."),
+    Setting("MODERATION_DB_WAIT_SECONDS", "10", float,
+            "How long a request waits for a locked or unreachable database (SQLite's busy "
+            "timeout; retries on PostgreSQL) before answering 503 with `Retry-After`; keep it "
+            "well under `GUNICORN_TIMEOUT`."),
 )
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}

@@ -6,6 +6,7 @@ MODERATION_DATABASE_URL says so. Backend differences live here and in `store.py`
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from alembic import command
@@ -19,14 +20,19 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 IMMEDIATE = {"sqlite_begin": "IMMEDIATE"}
 
 
-def make_engine(url: str, **kwargs) -> Engine:
-    """An engine for `url`. On SQLite: WAL (readers never wait for the writer), a 30 s busy
-    timeout instead of failing at once when another gunicorn worker holds the write lock, and
-    SQLAlchemy issuing BEGIN itself so write units of work can take the lock up front."""
+def make_engine(url: str, wait_seconds: float = 30, **kwargs) -> Engine:
+    """An engine for `url`. On SQLite: WAL (readers never wait for the writer), a busy timeout
+    of `wait_seconds` instead of failing at once when another gunicorn worker holds the write
+    lock, and SQLAlchemy issuing BEGIN itself so write units of work can take the lock up front.
+    On PostgreSQL: connections checked before use (a restarted server or a terminated backend
+    costs a reconnect, not an error) and a connect timeout of `wait_seconds`."""
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, **kwargs)
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
-                           **kwargs)
+        # libpq takes whole seconds and treats 1 as 2.
+        connect = {"connect_timeout": max(2, math.ceil(wait_seconds))} \
+            if url.startswith("postgresql") else {}
+        return create_engine(url, pool_pre_ping=True, connect_args=connect, **kwargs)
+    engine = create_engine(url, connect_args={"timeout": wait_seconds,
+                                              "check_same_thread": False}, **kwargs)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):

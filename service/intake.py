@@ -16,6 +16,7 @@ from flask import (Blueprint, Response, current_app, jsonify, redirect, render_t
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from service import bots, cors, policy, privacy, scoring
+from service.availability import DatabaseUnavailable, with_retries
 from service.policy import Rules, Thresholds
 from service.store import Candidate, Outcome, ParentError, Store
 from service.submission import FieldError, Submission, validate
@@ -124,10 +125,12 @@ def _submit(sub: Submission, permalink: str) -> Outcome:
         user_agent=request.user_agent.string[:500],
         scores=scored.scores, model_version=scored.model_version,
     )
-    return store().enqueue(
+    # Scored once; only the store's transaction is retried while the database is unavailable.
+    return with_retries(lambda: store().enqueue(
         candidate, lambda history: policy.decide(scored.scores, sub.text, history, rules),
         duplicate_window=config["MODERATION_DUPLICATE_WINDOW_SECONDS"],
-        rate=config["MODERATION_RATE_LIMIT"], trust_cap=config["MODERATION_TRUSTED_AFTER"])
+        rate=config["MODERATION_RATE_LIMIT"], trust_cap=config["MODERATION_TRUSTED_AFTER"]),
+        config["MODERATION_DB_WAIT_SECONDS"])
 
 
 # -- answering ------------------------------------------------------------------------------------
@@ -212,6 +215,9 @@ def create_comment() -> Response:
         outcome = _submit(sub, permalink)
     except ParentError:
         return _refuse(400, [FieldError("comment_parent", "parent_invalid")], fields)
+    except DatabaseUnavailable as down:
+        return _refuse(503, [{"field": None, "code": down.code, "message": down.message}],
+                       fields, {"Retry-After": str(down.retry_after)})
 
     return _answer(outcome, permalink, fields)
 
