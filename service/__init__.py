@@ -14,7 +14,8 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from service import accounts, auth, cli, config, errors, feed, health, intake, review, scoring
+from service import (accounts, auth, cli, config, errors, feed, health, intake, openapi, review,
+                     scoring)
 from service.db import make_engine, sqlite_url_for
 from service.privacy import persisted_secret
 from service.store import Store
@@ -59,6 +60,7 @@ def create_app(test_config: Mapping[str, Any] | None = None,
     app.register_blueprint(intake.bp)
     app.register_blueprint(feed.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(openapi.bp)
     # CSRF tokens on every state-changing request, except the public intake: the news site's
     # own comment form posts there cross-origin and has no token to send.
     csrf = CSRFProtect(app)
