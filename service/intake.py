@@ -8,6 +8,7 @@ decide and insert under its lock. Form posts get Post/Redirect/Get; JSON clients
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -33,6 +34,9 @@ FALLBACK_THRESHOLDS = {"spam": {"hold": 0.5, "reject": 0.97},
                        "abuse": {"hold": 0.5, "reject": 0.9}}
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 class BadEncoding(BadRequest):
     description = "The request body is not valid UTF-8 form data or JSON."
 
@@ -56,10 +60,16 @@ def read_fields() -> dict[str, str]:
     UTF-8 is a 400, not silently replaced (werkzeug's default), so nothing is stored garbled."""
     mimetype = request.mimetype
     if request.is_json:
-        data = request.get_json(silent=True)
+        try:
+            data = request.get_json(silent=True)
+        except RecursionError:  # nested deeper than the JSON decoder goes: not a form anyway
+            data = None
         if not isinstance(data, dict):
             raise BadEncoding("The body must be a JSON object of fields.")
         fields = {str(key): _as_text(value) for key, value in data.items()}
+        # JSON escapes can spell lone surrogates ("\ud800"): not characters, and not storable.
+        if any(_SURROGATE.search(value) for value in fields.values()):
+            raise BadEncoding()
     elif mimetype == "application/x-www-form-urlencoded":
         try:
             body = request.get_data(cache=True).decode("ascii")
@@ -141,7 +151,10 @@ def return_url(permalink: str) -> str:
     allowed = set(current_app.config["MODERATION_CORS_ORIGINS"]) - {"*"}
     own = f"{request.scheme}://{request.host}"
     for candidate in (permalink, request.referrer or ""):
-        parts = urlsplit(candidate)
+        try:
+            parts = urlsplit(candidate)
+        except ValueError:  # e.g. "http://[x": not an address to send anyone to
+            continue
         if not candidate:
             continue
         if not parts.scheme and not parts.netloc and candidate.startswith("/"):

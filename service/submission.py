@@ -74,7 +74,10 @@ def _clean_url(raw: str) -> tuple[str, str | None]:
         return "", None
     # Readers type "example.com"; WordPress's esc_url adds the scheme the same way.
     url = raw if "://" in raw else f"http://{raw}"
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unbalanced "[" read as an IPv6 address
+        return raw, "url_invalid"
     if parts.scheme.lower() not in {"http", "https"} or not _HOST.match(parts.netloc) \
             or any(ch.isspace() for ch in url):
         return raw, "url_invalid"
@@ -84,7 +87,7 @@ def _clean_url(raw: str) -> tuple[str, str | None]:
 def _parent(raw: str) -> tuple[int | None, bool]:
     if raw in {"", "0"}:
         return None, True
-    if raw.isdigit() and len(raw) < 12:
+    if raw.isascii() and raw.isdigit() and len(raw) < 12:  # not "٣" or "²"
         return int(raw), True
     return None, False
 
