@@ -2,14 +2,33 @@
 
 Each value can be overridden on the command line (e.g. `--bind`) or with the environment
 variables named below. Why these values:
-- 2 sync workers by default: intake is short CPU work (scoring, one SQLite write), so one process
+- 2 workers by default: intake is short CPU work (scoring, one SQLite write), so one process
   per core on the small hosts this targets. Raise GUNICORN_WORKERS to about the core count; more
   workers than cores only queue on the CPU, and SQLite serialises writes anyway.
-- Sync workers, no threads: the classifier holds the GIL while scoring, so threads would add
-  contention, not throughput.
-- timeout 30 s: a request that takes longer is stuck (a locked database, a wedged model); the
-  worker is killed and replaced rather than holding a slot. graceful_timeout gives in-flight
-  requests the same time on restart/deploy.
+- gthread workers with 8 threads each (GUNICORN_THREADS), for slow clients, not for speed: the
+  classifier holds the GIL while scoring, so threads add no throughput. What they add is that a
+  client sending its request slowly (a phone on a bad line, or a slowloris attack) occupies one
+  thread, not a whole worker: with sync workers two such clients take the service down, as
+  gunicorn's own documentation warns. A connection that has sent nothing waits in the worker's
+  poller, not in a thread (gunicorn >= 23), and is closed after `keepalive` seconds.
+- A receive timeout on every client socket (GUNICORN_CLIENT_TIMEOUT, 10 s): gunicorn reads a
+  request head or body with blocking reads and no deadline, so a client that stops sending
+  mid-request would hold its thread for ever. With SO_RCVTIMEO set on the listening socket
+  (inherited by each accepted one) such a read fails after 10 s of silence and the thread is
+  freed (0 turns the timeout off). Limits of this defence: a client dribbling a byte every few
+  seconds still holds a thread, and gunicorn closes each cut connection gracefully, lingering
+  up to 2 s in the worker's main loop, so hundreds of stalled connections still slow a worker
+  down. On the Internet, run gunicorn behind a buffering reverse proxy (nginx:
+  client_header_timeout, client_body_timeout), which hands gunicorn only complete requests.
+- Request limits: a request line of at most 4094 bytes (our URLs are short), at most 50 header
+  fields (browsers send about 20) of at most 8190 bytes each; larger requests get 4xx from
+  gunicorn before the app sees them. Bodies over 64 KiB get 413 from the app
+  (service/__init__.py, MAX_BODY_BYTES).
+- timeout 30 s: a worker whose main loop stops answering the arbiter (wedged in C code) is
+  killed and replaced. It is not a per-request limit for gthread workers; requests are bounded
+  by what they wait for: the database (MODERATION_DB_WAIT_SECONDS, 10 s, then 503) and the
+  client (the receive timeout above). graceful_timeout gives in-flight requests the same time on
+  restart/deploy.
 - No preload: each worker loads the model and opens its own database connections after the fork,
   so no connection or file handle is shared between processes.
 - max_requests with jitter recycles workers slowly, bounding any slow leak without restarting
@@ -17,6 +36,8 @@ variables named below. Why these values:
 """
 
 import os
+import socket
+import struct
 
 # One BLAS/OpenMP thread per worker: the workers already use the cores, and numpy's thread pools
 # would otherwise oversubscribe them. Set before the workers import numpy (no preload).
@@ -25,10 +46,14 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
-worker_class = "sync"
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = timeout
 keepalive = 2
+limit_request_line = 4094
+limit_request_fields = 50
+limit_request_field_size = 8190
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
 max_requests_jitter = max_requests // 10
 preload_app = False
@@ -38,3 +63,14 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 # The Docker image keeps its worker heartbeat files in memory instead of on the container's disk.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+_client_timeout = float(os.environ.get("GUNICORN_CLIENT_TIMEOUT", "10"))
+
+
+def when_ready(server):
+    """Give every client socket a receive timeout (see the module docstring): set on the
+    listening sockets, it is inherited by each connection accepted from them."""
+    seconds, fraction = divmod(_client_timeout, 1)
+    timeval = struct.pack("ll", int(seconds), int(fraction * 1_000_000))
+    for listener in server.LISTENERS:
+        listener.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval)

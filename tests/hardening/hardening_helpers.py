@@ -52,7 +52,9 @@ class Gunicorn:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 [str(Path(sys.executable).parent / "gunicorn"), "--config",
-                 "service/gunicorn_conf.py", "--bind", f"127.0.0.1:{self.port}", *self.args,
+                 "service/gunicorn_conf.py", "--bind", f"127.0.0.1:{self.port}",
+                 # Several test servers may run at once: none claims the shared control socket.
+                 "--no-control-socket", *self.args,
                  "service:create_app()"], cwd=ROOT, env=self.env, stdout=log, stderr=log)
         expected = int(self.env.get("GUNICORN_WORKERS", "2"))
         deadline = time.monotonic() + timeout
