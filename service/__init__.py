@@ -15,7 +15,8 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service import (accounts, auth, cli, config, errors, feed, health, input_guard, intake,
-                     limits, logs, metrics, retention, review, scoring, security_headers)
+                     limits, logs, metrics, openapi, retention, review, scoring,
+                     security_headers)
 from service import integrations, model_admin
 from service.db import make_engine, sqlite_url_for
 from service.privacy import persisted_secret
@@ -55,7 +56,8 @@ def create_app(test_config: Mapping[str, Any] | None = None,
         url = sqlite_url_for(app.instance_path)
     # hide_parameters: a database error logged with its statement must not carry e-mails.
     app.extensions["store"] = Store(make_engine(
-        url, checkpoint_seconds=app.config["MODERATION_SQLITE_CHECKPOINT_SECONDS"],
+        url, wait_seconds=app.config["MODERATION_DB_WAIT_SECONDS"],
+        checkpoint_seconds=app.config["MODERATION_SQLITE_CHECKPOINT_SECONDS"],
         hide_parameters=True))
 
     preloaded = app.config.get("SCORER")
@@ -67,6 +69,7 @@ def create_app(test_config: Mapping[str, Any] | None = None,
     intake.init_app(app)
     app.register_blueprint(feed.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(openapi.bp)
     # CSRF tokens on every state-changing request, except the public intake: the news site's
     # own comment form posts there cross-origin and has no token to send.
     csrf = CSRFProtect(app)

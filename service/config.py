@@ -244,6 +244,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MODERATION_REVIEW_URL", "", parse_optional_str,
             "Public address of the review page, linked from alerts and the digest, e.g. "
             "`https://comments.news.example/review/`; empty: no link."),
+    Setting("MODERATION_DB_WAIT_SECONDS", "10", float,
+            "How long a request waits for a locked or unreachable database (SQLite's busy "
+            "timeout; retries on PostgreSQL) before answering 503 with `Retry-After`; keep it "
+            "well under `GUNICORN_TIMEOUT`."),
 )
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}

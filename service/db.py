@@ -7,6 +7,7 @@ MODERATION_DATABASE_URL says so. Backend differences live here and in `store.py`
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sqlite3
 import threading
@@ -30,19 +31,25 @@ IMMEDIATE = {"sqlite_begin": "IMMEDIATE"}
 _FALLBACK_AUTOCHECKPOINT_PAGES = 10_000
 
 
-def make_engine(url: str, checkpoint_seconds: float | None = None, **kwargs) -> Engine:
-    """An engine for `url`. On SQLite: WAL (readers never wait for the writer), a 30 s busy
-    timeout instead of failing at once when another gunicorn worker holds the write lock, and
-    SQLAlchemy issuing BEGIN itself so write units of work can take the lock up front.
+def make_engine(url: str, wait_seconds: float = 30, checkpoint_seconds: float | None = None,
+                **kwargs) -> Engine:
+    """An engine for `url`. On SQLite: WAL (readers never wait for the writer), a busy timeout
+    of `wait_seconds` instead of failing at once when another gunicorn worker holds the write
+    lock, and SQLAlchemy issuing BEGIN itself so write units of work can take the lock up front.
+    On PostgreSQL: connections checked before use (a restarted server or a terminated backend
+    costs a reconnect, not an error) and a connect timeout of `wait_seconds`.
 
     `checkpoint_seconds` (SQLite files only): copy the WAL back into the database from a
     background thread this often, instead of in whichever request's commit fills the WAL.
     A checkpoint waits for two fsyncs, several milliseconds each on ordinary disks; in a request
     it stalls that comment and, through the intake lock, every comment queued behind it."""
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, **kwargs)
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
-                           **kwargs)
+        # libpq takes whole seconds and treats 1 as 2.
+        connect = {"connect_timeout": max(2, math.ceil(wait_seconds))} \
+            if url.startswith("postgresql") else {}
+        return create_engine(url, pool_pre_ping=True, connect_args=connect, **kwargs)
+    engine = create_engine(url, connect_args={"timeout": wait_seconds,
+                                              "check_same_thread": False}, **kwargs)
     database = engine.url.database
     checkpointer = WalCheckpointer(engine, database, checkpoint_seconds) \
         if checkpoint_seconds and database and database != ":memory:" else None

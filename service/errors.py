@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+import logging
+
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
+
+from service.availability import TRANSIENT, retry_after_for
+
+log = logging.getLogger(__name__)
 
 CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
          413: "too_large", 415: "unsupported_media_type"}
@@ -32,5 +38,23 @@ def handle_http_error(exc: HTTPException) -> Response:
     return response
 
 
+def handle_database_down(exc: Exception) -> Response:
+    """A page or feed read while the database is unreachable or locked: 503, not a 500."""
+    log.warning("database unavailable for %s %s: %s", request.method, request.path,
+                type(exc).__name__)
+    message = "The comment system is briefly unavailable; please try again in a minute."
+    if _wants_json():
+        response = jsonify({"error": {"code": "unavailable", "message": message, "field": None}})
+    else:
+        response = Response(render_template("error.html", title="Service Unavailable",
+                                            message=message), mimetype="text/html")
+    response.status_code = 503
+    response.headers["Retry-After"] = str(retry_after_for(
+        current_app.config["MODERATION_DB_WAIT_SECONDS"]))
+    return response
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
+    for transient in TRANSIENT:
+        app.register_error_handler(transient, handle_database_down)

@@ -5,14 +5,31 @@ variables named below. Why these values:
 - 2 workers by default, one process per core on the small hosts this targets: intake is CPU
   work (parsing, scoring, one SQLite write), so more workers than cores only queue on the CPU.
   Raise GUNICORN_WORKERS to about the core count.
-- Threaded workers (gthread), 8 threads each (GUNICORN_THREADS): not for parallel Python, which
-  the GIL forbids, but so that comments arriving together reach the worker's batcher together
-  and are scored in one call and committed in one transaction (service/batching.py; with 16
-  concurrent clients this more than halves the cost per comment, bench/README.md). Threads
-  also keep a slow client from holding the whole worker, and allow keep-alive connections.
-- timeout 30 s: a request that takes longer is stuck (a locked database, a wedged model); the
-  worker is killed and replaced rather than holding a slot. graceful_timeout gives in-flight
-  requests the same time on restart/deploy.
+- gthread workers with 8 threads each (GUNICORN_THREADS), for two reasons. Group commit:
+  comments arriving together reach the worker's batcher together and are scored in one call
+  and committed in one transaction (service/batching.py, bench/README.md). Slow clients: a
+  client sending its request slowly (a phone on a bad line, or a slowloris attack) occupies one
+  thread, not a whole worker: with sync workers two such clients take the service down, as
+  gunicorn's own documentation warns. A connection that has sent nothing waits in the worker's
+  poller, not in a thread (gunicorn >= 23), and is closed after `keepalive` seconds.
+- A receive timeout on every client socket (GUNICORN_CLIENT_TIMEOUT, 10 s): gunicorn reads a
+  request head or body with blocking reads and no deadline, so a client that stops sending
+  mid-request would hold its thread for ever. With SO_RCVTIMEO set on the listening socket
+  (inherited by each accepted one) such a read fails after 10 s of silence and the thread is
+  freed (0 turns the timeout off). Limits of this defence: a client dribbling a byte every few
+  seconds still holds a thread, and gunicorn closes each cut connection gracefully, lingering
+  up to 2 s in the worker's main loop, so hundreds of stalled connections still slow a worker
+  down. On the Internet, run gunicorn behind a buffering reverse proxy (nginx:
+  client_header_timeout, client_body_timeout), which hands gunicorn only complete requests.
+- Request limits: a request line of at most 4094 bytes (our URLs are short), at most 50 header
+  fields (browsers send about 20) of at most 8190 bytes each; larger requests get 4xx from
+  gunicorn before the app sees them. Bodies over 64 KiB get 413 from the app
+  (service/__init__.py, MAX_BODY_BYTES).
+- timeout 30 s: a worker whose main loop stops answering the arbiter (wedged in C code) is
+  killed and replaced. It is not a per-request limit for gthread workers; requests are bounded
+  by what they wait for: the database (MODERATION_DB_WAIT_SECONDS, 10 s, then 503) and the
+  client (the receive timeout above). graceful_timeout gives in-flight requests the same time on
+  restart/deploy.
 - No preload: each worker loads the model and opens its own database connections after the fork,
   so no connection or file handle is shared between processes.
 - max_requests with jitter recycles workers slowly, bounding any slow leak without restarting
@@ -20,6 +37,8 @@ variables named below. Why these values:
 """
 
 import os
+import socket
+import struct
 
 # One BLAS/OpenMP thread per worker: the workers already use the cores, and numpy's thread pools
 # would otherwise oversubscribe them. Set before the workers import numpy (no preload).
@@ -33,6 +52,9 @@ threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = timeout
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "2"))
+limit_request_line = 4094
+limit_request_fields = 50
+limit_request_field_size = 8190
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
 max_requests_jitter = max_requests // 10
 preload_app = False
@@ -88,3 +110,15 @@ def on_exit(server):
 
     for path in _created_metrics_dir:
         shutil.rmtree(path, ignore_errors=True)
+
+
+_client_timeout = float(os.environ.get("GUNICORN_CLIENT_TIMEOUT", "10"))
+
+
+def when_ready(server):
+    """Give every client socket a receive timeout (see the module docstring): set on the
+    listening sockets, it is inherited by each connection accepted from them."""
+    seconds, fraction = divmod(_client_timeout, 1)
+    timeval = struct.pack("ll", int(seconds), int(fraction * 1_000_000))
+    for listener in server.LISTENERS:
+        listener.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval)

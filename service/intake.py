@@ -10,6 +10,7 @@ clients get JSON.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -21,6 +22,7 @@ from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from service import bots, cors, limits, logs, metrics, policy, privacy, scoring
 from service.batching import Batcher
+from service.availability import DatabaseUnavailable, with_retries
 from service.policy import Rules, Thresholds
 from service.store import Candidate, Outcome, ParentError, Store
 from service.submission import FieldError, Submission, validate
@@ -35,6 +37,9 @@ FLOOD_MESSAGE = "You are posting comments too quickly. Slow down."
 # Defaults used only when the model card does not suggest thresholds.
 FALLBACK_THRESHOLDS = {"spam": {"hold": 0.5, "reject": 0.97},
                        "abuse": {"hold": 0.5, "reject": 0.9}}
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class BadEncoding(BadRequest):
@@ -60,10 +65,16 @@ def read_fields() -> dict[str, str]:
     UTF-8 is a 400, not silently replaced (werkzeug's default), so nothing is stored garbled."""
     mimetype = request.mimetype
     if request.is_json:
-        data = request.get_json(silent=True)
+        try:
+            data = request.get_json(silent=True)
+        except RecursionError:  # nested deeper than the JSON decoder goes: not a form anyway
+            data = None
         if not isinstance(data, dict):
             raise BadEncoding("The body must be a JSON object of fields.")
         fields = {str(key): _as_text(value) for key, value in data.items()}
+        # JSON escapes can spell lone surrogates ("\ud800"): not characters, and not storable.
+        if any(_SURROGATE.search(value) for value in fields.values()):
+            raise BadEncoding()
     elif mimetype == "application/x-www-form-urlencoded":
         try:
             body = request.get_data(cache=True).decode("ascii")
@@ -142,12 +153,17 @@ def decide_and_store(app: Flask, candidates: list[Candidate]) -> list[Outcome | 
     items = [(replace(candidate, scores=s.scores, model_version=s.model_version),
               partial(_decide, s.scores, candidate.text, rules))
              for candidate, s in zip(candidates, scored)]
-    limits = dict(duplicate_window=config["MODERATION_DUPLICATE_WINDOW_SECONDS"],
+    checks = dict(duplicate_window=config["MODERATION_DUPLICATE_WINDOW_SECONDS"],
                   rate=config["MODERATION_RATE_LIMIT"],
                   trust_cap=config["MODERATION_TRUSTED_AFTER"])
     store_ = app.extensions["store"]
+    wait = config["MODERATION_DB_WAIT_SECONDS"]
+    # Scored once; only the group's transaction is retried while the database is unavailable
+    # (service.availability), and DatabaseUnavailable goes to every request of the group.
     try:
-        return store_.enqueue_many(items, **limits)
+        return with_retries(lambda: store_.enqueue_many(items, **checks), wait)
+    except DatabaseUnavailable:
+        raise
     except Exception:
         if len(items) == 1:
             raise
@@ -156,7 +172,7 @@ def decide_and_store(app: Flask, candidates: list[Candidate]) -> list[Outcome | 
     outcomes: list[Outcome | Exception] = []
     for item in items:
         try:
-            outcomes.append(store_.enqueue(*item, **limits))
+            outcomes.append(with_retries(lambda: store_.enqueue(*item, **checks), wait))
         except Exception as exc:  # noqa: BLE001 - raised to that comment's request only
             outcomes.append(exc)
     return outcomes
@@ -261,6 +277,9 @@ def create_comment() -> Response:
         outcome = _submit(sub, permalink)
     except ParentError:
         return _refuse(400, [FieldError("comment_parent", "parent_invalid")], fields)
+    except DatabaseUnavailable as down:
+        return _refuse(503, [{"field": None, "code": down.code, "message": down.message}],
+                       fields, {"Retry-After": str(down.retry_after)})
     if outcome.kind == "created":
         limits.count_comment(sub.email)
 

@@ -87,7 +87,7 @@ def _clean_url(raw: str) -> tuple[str, str | None]:
 def _parent(raw: str) -> tuple[int | None, bool]:
     if raw in {"", "0"}:
         return None, True
-    if raw.isdigit() and len(raw) < 12:
+    if raw.isascii() and raw.isdigit() and len(raw) < 12:  # not "٣" or "²"
         return int(raw), True
     return None, False
 
