@@ -3,11 +3,20 @@
 schemathesis generates requests from the description, valid ones and deliberately invalid ones,
 against the real app (WSGI, real classifier, SQLite): no answer may be a 5xx, and every answer's
 status, content type, headers and body must be one the description lists. The run is bounded
-(MAX_EXAMPLES per operation and mode)."""
+(MAX_EXAMPLES per operation and mode).
+
+Generated credentials cannot be right by chance, so a well-formed one stands for the real thing:
+a well-formed Akismet key is replaced by a key the app knows, a well-formed X-Coral-Signature by
+the body's real signature. Malformed or missing ones (the negative cases) are sent as generated.
+GET /metrics is scraped with its bearer token (the WSGI client has no address to allow).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -21,20 +30,32 @@ from schemathesis.specs.openapi.checks import (content_type_conformance,
                                                status_code_conformance)
 
 from comment_helpers import good_form
+from service.integrations import apikeys
 
 MAX_EXAMPLES = 25
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance]
 DESCRIPTION = Path(__file__).resolve().parents[2] / "service" / "openapi.json"
+# Turns on the optional routes (the Coral phase exists only with a signing secret).
+CORAL_SECRET = "empsec_openapi-test"
+METRICS_TOKEN = "openapi-test-scraper"
+WELL_FORMED_KEY = re.compile(r"^[0-9a-f]{12}$")
+WELL_FORMED_SIGNATURE = re.compile(r"^sha256=[0-9a-f]{64}(, ?sha256=[0-9a-f]{64})*$")
 
 
 @pytest.fixture
 def api_app(make_app):
-    app = make_app()
+    app = make_app(MODERATION_CORAL_SECRETS=CORAL_SECRET, MODERATION_METRICS_TOKEN=METRICS_TOKEN)
+    _, app.config["TEST_AKISMET_KEY"] = apikeys.add_key(
+        app.extensions["store"].engine, app.config["MODERATION_API_KEY_HASH_KEY"], "OpenAPI test")
     # Some published threads, so the feed's answers have comments (and replies) to check.
     client = app.test_client()
     for i in range(3):
         client.post("/api/comments", json=good_form(comment=f"Published {i}", author=f"R{i}"))
+    # Then thresholds low enough that generated text is published, held and rejected, so every
+    # answer of comment-check and the Coral phase (true/false/discard, 204/held/rejected) occurs.
+    app.config.update(MODERATION_SPAM_HOLD=0.005, MODERATION_SPAM_REJECT=0.03,
+                      MODERATION_ABUSE_HOLD=0.1, MODERATION_ABUSE_REJECT=0.5)
     return app
 
 
@@ -58,9 +79,28 @@ def test_every_answer_matches_the_description(api_app, path, method, mode):
     @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck))
     def answers_as_described(case):
-        case.call_and_validate(checks=CHECKS)
+        case.call_and_validate(checks=CHECKS, **_with_credentials(case, api_app))
 
     answers_as_described()
+
+
+def _with_credentials(case, app) -> dict:
+    """The extra arguments of the call: the real key or signature where a well-formed one was
+    generated, and the metrics token (see the module's docstring)."""
+    if case.path == "/metrics":
+        return {"headers": {"Authorization": f"Bearer {METRICS_TOKEN}"}}
+    if case.path.startswith("/1.1/") and isinstance(case.body, dict):
+        case.body = {name: app.config["TEST_AKISMET_KEY"] if name in {"api_key", "key"}
+                     and isinstance(value, str) and WELL_FORMED_KEY.match(value) else value
+                     for name, value in case.body.items()}
+    signature = (case.headers or {}).get("X-Coral-Signature")
+    if case.path == "/coral/moderation" and isinstance(signature, str) \
+            and WELL_FORMED_SIGNATURE.match(signature):
+        # Serialised here, so the signature covers exactly the bytes sent.
+        raw = case.body if isinstance(case.body, bytes) else json.dumps(case.body).encode()
+        digest = hmac.new(CORAL_SECRET.encode(), raw, hashlib.sha256).hexdigest()
+        return {"data": raw, "headers": {"X-Coral-Signature": f"sha256={digest}"}}
+    return {}
 
 
 def test_the_served_description_is_the_checked_in_file(client):
@@ -69,13 +109,15 @@ def test_the_served_description_is_the_checked_in_file(client):
     assert response.get_json() == json.loads(DESCRIPTION.read_text())
 
 
-def test_every_public_json_route_is_described(app):
+def test_every_public_json_route_is_described(make_app):
     """Each route outside the moderators' HTML pages (/review, /auth), the demo page and static
-    files is in the description, with the same methods."""
+    files is in the description, with the same methods; optional routes turned on."""
+    app = make_app(MODERATION_CORAL_SECRETS=CORAL_SECRET, MODERATION_AKISMET_API="true")
     described = json.loads(DESCRIPTION.read_text())["paths"]
     routes = {}
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.split(".")[0] in {"review", "auth", "static"} or rule.rule == "/":
+        if rule.endpoint == "static" or rule.rule == "/" \
+                or rule.rule.startswith(("/review/", "/auth/")):
             continue
         path = rule.rule.replace("<", "{").replace(">", "}")
         routes[path] = sorted(rule.methods - {"HEAD", "OPTIONS"})
