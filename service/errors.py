@@ -23,7 +23,11 @@ def _wants_json() -> bool:
 def handle_http_error(exc: HTTPException) -> Response:
     code = CODES.get(exc.code or 500, "error")
     if exc.code == 413:
-        message = "Your comment could not be sent: the form data is over 64 KiB."
+        # Each route's own limit: the comment form's 64 KiB, or an integration's larger one.
+        limit = request.max_content_length or current_app.config["MAX_CONTENT_LENGTH"]
+        message = (f"Your comment could not be sent: the form data is over {limit // 1024} KiB."
+                   if request.blueprint == "intake" else
+                   f"The request body is over {limit // 1024} KiB.")
     else:
         message = exc.description or exc.name
     if _wants_json():

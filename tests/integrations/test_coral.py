@@ -195,3 +195,13 @@ def test_long_html_comments_are_accepted(coral_app, coral):
     assert len(body.encode()) > 64 * 1024
     assert post(coral, coral_request(body)).status_code != 413
     assert len(checks(coral_app)) == 1  # scored and answered
+
+
+def test_a_body_past_the_phases_own_limit_is_refused_naming_that_limit(coral_app):
+    response = coral_app.test_client().post(
+        "/coral/moderation", data=b"{" + b" " * (513 * 1024) + b"}",
+        headers={"Content-Type": "application/json", "Accept": "application/json",
+                 "X-Coral-Signature": "sha256=00"})
+    assert response.status_code == 413
+    assert response.get_json()["error"] == {
+        "code": "too_large", "field": None, "message": "The request body is over 512 KiB."}

@@ -446,3 +446,9 @@ def test_intake_on_both_stores(make_app, db_url):
 
 def _unescape(html: str) -> str:
     return html.replace("&#39;", "'").replace("&#34;", '"').replace("&amp;", "&")
+
+
+def test_the_413_page_speaks_of_the_comment_form(client):
+    response = client.post("/api/comments", json=good_form(comment="x" * (64 * 1024)))
+    assert response.get_json()["error"]["message"] == \
+        "Your comment could not be sent: the form data is over 64 KiB."
