@@ -170,3 +170,18 @@ def test_dockerfile_matches_the_serve_commands():
     # Requirements are installed before the code is copied (layer caching), and no data goes in.
     assert dockerfile.index("pip install -r requirements.txt") < dockerfile.index("COPY service/")
     assert "shared/data" not in dockerfile and "COPY . " not in dockerfile
+
+
+def test_gunicorn_workers_freeze_what_is_loaded_at_start():
+    import gc
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gunicorn_conf",
+                                                  ROOT / "service" / "gunicorn_conf.py")
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    try:
+        conf.post_worker_init(worker=None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
