@@ -2,7 +2,7 @@
 
 Scoring eight comments in one call costs about a third per comment of scoring them one at a
 time, and one transaction for several comments shares SQLite's commit (bench/README.md,
-"Intake"). So a request does not score and store its own comment: it queues it, and one of the
+"Service: comment intake under load"). So a request does not score and store its own comment: it queues it, and one of the
 waiting requests, the leader, works off everything queued in one go while the others wait for
 their answers. When the leader is done and more has queued up meanwhile, it hands the lead to
 the oldest waiting request and returns its own answer.

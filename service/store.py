@@ -173,7 +173,7 @@ class Store:
 
         SQLite runs the three statements on the driver's own connection: they are the whole of
         a comment's database work, and SQLAlchemy's per-statement bookkeeping cost several times
-        what SQLite itself spends on them (bench/README.md, "Intake"). PostgreSQL keeps Core:
+        what SQLite itself spends on them (bench/README.md, "Service"). PostgreSQL keeps Core:
         there a network round trip dominates each statement anyway."""
         if self.engine.dialect.name != "sqlite":
             with self._write_engine.begin() as connection:
