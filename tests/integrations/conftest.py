@@ -8,7 +8,8 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from integration_helpers import BLOG, ToLoopback, new_api_key, serving
+from integration_helpers import BLOG, ToLoopback, new_api_key
+from serving import serving
 from service.db import make_engine
 
 

@@ -1,16 +1,12 @@
-"""Comments the shipped classifier scores far apart, API keys, a loopback server, and reading
+"""Comments the shipped classifier scores far apart, API keys, and reading
 back what the service kept."""
 
 from __future__ import annotations
 
-import threading
-from contextlib import contextmanager
-from typing import Iterator
 
 import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from service.integrations.apikeys import add_key
 from service.tables import Comment, IntegrationCheck
@@ -42,20 +38,6 @@ def new_api_key(app, name: str = "Daily Planet WordPress") -> str:
     _, key = add_key(app.extensions["store"].engine, app.config["MODERATION_API_KEY_HASH_KEY"],
                      name)
     return key
-
-
-@contextmanager
-def serving(app) -> Iterator[str]:
-    """`app` served by a real HTTP server on a free loopback port; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
-        server.server_close()
 
 
 class ToLoopback(httpx.BaseTransport):

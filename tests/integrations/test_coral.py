@@ -14,7 +14,8 @@ import httpx
 import pytest
 
 from integration_helpers import (HAM_TEXT, NEVER_REJECT, RUDE_TEXT, SPAM_TEXT, TOXIC_TEXT,
-                                 checks, comments, serving)
+                                 checks, comments)
+from serving import serving
 
 # Coral's own secret shape: a prefix, an underscore, 32 to 36 random bytes in hex.
 SECRET = "empsec_" + secrets.token_hex(32)

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from service.tables import Comment
 
@@ -109,15 +106,3 @@ class Moderator:
         return self.post(f"/review/comments/{comment.id}/decide", data, headers=headers)
 
 
-@contextmanager
-def serving(app):
-    """`app` served by threads on a free loopback port, for the browser; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        server.server_close()

@@ -9,7 +9,8 @@ from sqlalchemy import insert
 
 from model.artifact import set_current
 from model_versions import two_versions
-from review_helpers import PASSWORD, add_comment, serving
+from review_helpers import PASSWORD, add_comment
+from serving import serving
 from service.moderation import state_token
 from service.scoring import ScorerHolder
 from service.tables import Moderator as ModeratorRow, utcnow

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert
 
-from review_helpers import PASSWORD, add_comment, reload, serving
+from review_helpers import PASSWORD, add_comment, reload
+from serving import serving
 from service.tables import Moderator as ModeratorRow, utcnow
 
 pytestmark = pytest.mark.browser

@@ -1,15 +1,12 @@
-"""Helpers for the security tests: a commenter's form, an app served on a loopback port, and
+"""Helpers for the security tests: a commenter's form, and
 the Redis server the shared rate-limit storage is tested against."""
 
 from __future__ import annotations
 
 import os
-import threading
 import uuid
-from contextlib import contextmanager
 
 import pytest
-from werkzeug.serving import make_server
 
 REDIS_URL = os.environ.get("MODERATION_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -50,20 +47,6 @@ def delete_keys(client, prefix: str) -> int:
     """Delete only the keys this test made (every key name carries its prefix)."""
     keys = list(client.scan_iter(match=f"*{prefix}*", count=500))
     return client.delete(*keys) if keys else 0
-
-
-@contextmanager
-def served(app):
-    """Serve `app` on a free loopback port in a thread; yield its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        server.server_close()
 
 
 class CountingScorer:

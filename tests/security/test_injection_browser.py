@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from security_helpers import PUBLISH_ALL, served
+from security_helpers import PUBLISH_ALL
+from serving import serving
 from service.submission import clean_text
 
 pytestmark = pytest.mark.browser
@@ -63,7 +64,7 @@ def test_demo_article_shows_every_payload_as_plain_text(make_app, page):
             "comment": payload, "author": payload.strip()[:245], "email": f"r{n}@example.org",
             "comment_post_ID": "demo"})
         assert response.status_code == 201, (payload, response.get_json())
-    with served(app) as base:
+    with serving(app) as base:
         page.goto(base + "/")
         _poke(page)
         assert page.evaluate(INERT) == SAFE
@@ -83,7 +84,7 @@ def test_demo_article_shows_every_payload_as_plain_text(make_app, page):
     "'; DROP TABLE comments; --",
 ])
 def test_a_refused_form_keeps_the_payload_as_typed(make_app, page, payload):
-    with served(make_app()) as base:
+    with serving(make_app()) as base:
         page.goto(base + "/")
         page.fill("#comment", payload)
         page.fill("#author", payload)
@@ -102,7 +103,7 @@ def test_a_refused_form_keeps_the_payload_as_typed(make_app, page, payload):
 
 def test_a_payload_sent_through_the_real_form_is_published_as_text(make_app, page):
     payload = "<img src=x onerror=\"window.__xss=1;alert(1)\"> ' OR '1'='1"
-    with served(make_app(**PUBLISH_ALL)) as base:
+    with serving(make_app(**PUBLISH_ALL)) as base:
         page.goto(base + "/")
         page.fill("#comment", payload)
         page.fill("#author", "<b id=injected>Mallory</b>")
