@@ -15,6 +15,7 @@ answer only after its group is committed: an accepted comment is a stored commen
 from __future__ import annotations
 
 import threading
+from collections import deque
 from typing import Callable, Generic, TypeVar
 
 Item = TypeVar("Item")
@@ -52,7 +53,7 @@ class Batcher(Generic[Item, Result]):
         self._lock = threading.Lock()
         self._pending: list[_Job] = []
         self._leading = False  # a thread is working off groups
-        self.group_sizes: list[int] = []  # the last groups' sizes, for tests and benchmarks
+        self.group_sizes: deque[int] = deque(maxlen=1000)  # the last groups' sizes
 
     def submit(self, item: Item) -> Result:
         """Queue `item`, wait until its group is done, and return its result (or raise)."""
@@ -88,7 +89,7 @@ class Batcher(Generic[Item, Result]):
                 raise RuntimeError(f"{len(results)} results for {len(jobs)} items")
         except BaseException as exc:  # noqa: BLE001 - handed to the waiting requests
             results = [exc] * len(jobs)
-        self.group_sizes = (self.group_sizes + [len(jobs)])[-1000:]
+        self.group_sizes.append(len(jobs))
         for job, result in zip(jobs, results):
             if isinstance(result, BaseException):
                 job.error = result

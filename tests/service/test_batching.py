@@ -49,7 +49,7 @@ def test_what_queues_while_a_group_is_worked_on_becomes_the_next_group():
         assert first.result(10) == "A"
         assert [future.result(10) for future in rest] == list("BCDEF")
     assert [sorted(group) for group in gate.groups] == [["a"], list("bcdef")]
-    assert batcher.group_sizes == [1, 5]
+    assert list(batcher.group_sizes) == [1, 5]
 
 
 def test_a_failed_item_fails_only_its_own_submitter():
@@ -95,7 +95,7 @@ def test_a_long_queue_is_worked_off_in_groups_of_at_most_max_size():
         _wait_until(lambda: len(batcher._pending) == 6)
         gate.release.set()
         assert [future.result(10) for future in [first, *rest]] == list("ABCDEFG")
-    assert batcher.group_sizes == [1, 3, 3]
+    assert list(batcher.group_sizes) == [1, 3, 3]
 
 
 def _post_concurrently(app, forms: list[dict]) -> list:
