@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from comment_helpers import PUBLISH_ALL
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-PUBLISH_ALL = {f"MODERATION_{label}_{kind}": "1" for label in ("SPAM", "ABUSE")
-               for kind in ("HOLD", "REJECT")}
 
 
 @pytest.fixture

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 from sqlalchemy import text
 
 from service.db import make_engine
 from service.tables import AuditEntry, Comment, Moderator
-
-# The service tests' helpers (a good form submission, thresholds that publish everything).
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "service"))
 
 TABLES = ", ".join(table.__tablename__ for table in (AuditEntry, Comment, Moderator))
 

@@ -1,4 +1,4 @@
-"""Helpers for the security tests: a commenter's form, and
+"""Helpers for the security tests: moderators, and
 the Redis server the shared rate-limit storage is tested against."""
 
 from __future__ import annotations
@@ -10,20 +10,6 @@ import pytest
 
 REDIS_URL = os.environ.get("MODERATION_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 IN_CI = os.environ.get("CI", "").lower() == "true"
-# Thresholds that publish whatever the model thinks, so a test controls the outcome.
-PUBLISH_ALL = {f"MODERATION_{label}_{kind}": "1" for label in ("SPAM", "ABUSE")
-               for kind in ("HOLD", "REJECT")}
-
-
-def form(**overrides) -> dict:
-    """What the site's "Leave a reply" form posts for a top-level comment."""
-    fields = {"comment": "The ramps needed that lighting.", "author": "Ann Reader",
-              "email": "ann@example.org", "url": "", "comment_post_ID": "demo",
-              "comment_parent": "0"}
-    fields.update(overrides)
-    return fields
-
-
 def redis_or_fail():
     """A client for the test Redis; skips locally when it is down, fails under CI=true."""
     import redis

@@ -15,7 +15,8 @@ from markupsafe import escape as html_escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from security_helpers import PASSWORD, PUBLISH_ALL, add_moderator, csrf_token, login
+from comment_helpers import PUBLISH_ALL
+from security_helpers import PASSWORD, add_moderator, csrf_token, login
 from service.auth import hash_password
 from service.submission import clean_text
 from service.tables import AuditEntry, Comment, Moderator

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from security_helpers import PUBLISH_ALL
+from comment_helpers import PUBLISH_ALL
 from serving import serving
 from service.submission import clean_text
 

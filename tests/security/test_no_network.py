@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from security_helpers import PASSWORD, PUBLISH_ALL, add_moderator, csrf_token, form, login
+from comment_helpers import PUBLISH_ALL, good_form
+from security_helpers import PASSWORD, add_moderator, csrf_token, login
 
 
 class OutboundRefused(OSError):
@@ -65,9 +66,9 @@ def test_intake_scoring_and_review_make_no_outbound_connection(no_network, make_
     assert app.extensions["scorer"].scorer is not None
     client = app.test_client()
     assert client.get("/").status_code == 200
-    assert client.post("/comments", data=form(comment="Visit http://spam.example now",
+    assert client.post("/comments", data=good_form(comment="Visit http://spam.example now",
                                               url="https://ann.example")).status_code == 303
-    created = client.post("/api/comments", json=form(comment="Held for a human.",
+    created = client.post("/api/comments", json=good_form(comment="Held for a human.",
                                                      email="bob@example.org"))
     assert created.status_code == 201 and created.get_json()["scores"]["spam"] is not None
     assert client.get("/api/articles/demo/comments").status_code == 200

@@ -9,7 +9,8 @@ from hashlib import sha256
 
 from sqlalchemy import MetaData, select
 
-from security_helpers import add_moderator, form, login
+from comment_helpers import good_form
+from security_helpers import add_moderator, login
 from service.auth import hash_password
 
 IPS = ("198.51.100.23", "2001:db8::23", "203.0.113.5")
@@ -32,12 +33,12 @@ def test_only_keyed_hashes_of_client_addresses_are_stored(make_app, db_url):
     add_moderator(app, "ann", hash_password("correct horse battery"))
     client = app.test_client()
     for n, ip in enumerate(IPS[:2]):
-        client.post("/comments", data=form(comment=f"From {n}", email=f"c{n}@example.org"),
+        client.post("/comments", data=good_form(comment=f"From {n}", email=f"c{n}@example.org"),
                     environ_base={"REMOTE_ADDR": ip})
-        client.post("/comments", data=form(comment=f"Flood {n}", email=f"c{n}@example.org"),
+        client.post("/comments", data=good_form(comment=f"Flood {n}", email=f"c{n}@example.org"),
                     environ_base={"REMOTE_ADDR": ip})
     # Behind a trusted proxy the forwarded address is the client's.
-    client.post("/api/comments", json=form(comment="Proxied", email="p@example.org"),
+    client.post("/api/comments", json=good_form(comment="Proxied", email="p@example.org"),
                 headers={"X-Forwarded-For": IPS[2]}, environ_base={"REMOTE_ADDR": "10.0.0.1"})
     for ip in IPS:
         login(app.test_client(), "ann", "wrong password", ip=ip)

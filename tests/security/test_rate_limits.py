@@ -7,8 +7,9 @@ import shutil
 
 import pytest
 
-from security_helpers import (PUBLISH_ALL, REDIS_URL, CountingScorer, add_moderator,
-                              delete_keys, form, login, redis_or_fail, unique_prefix)
+from comment_helpers import PUBLISH_ALL, good_form
+from security_helpers import (REDIS_URL, CountingScorer, add_moderator, delete_keys, login,
+                              redis_or_fail, unique_prefix)
 from service.auth import hash_password
 from service.config import from_env
 
@@ -44,13 +45,13 @@ def test_flooding_commenter_is_refused_before_the_classifier_runs(make_app, scor
     counting = CountingScorer(scorer)
     client = make_app(SCORER=counting, **BURST).test_client()
     for n in range(2):
-        assert client.post("/comments", data=form(comment=f"Point {n}")).status_code == 303
-    page = client.post("/comments", data=form(comment="Point 3"))
+        assert client.post("/comments", data=good_form(comment=f"Point {n}")).status_code == 303
+    page = client.post("/comments", data=good_form(comment="Point 3"))
     assert page.status_code == 429
     assert 1 <= int(page.headers["Retry-After"]) <= 60
     assert "You are posting comments too quickly" in page.get_data(as_text=True)
     assert "Point 3" in page.get_data(as_text=True)
-    refused = client.post("/api/comments", json=form(comment="Point 4"),
+    refused = client.post("/api/comments", json=good_form(comment="Point 4"),
                           environ_base={"REMOTE_ADDR": "203.0.113.9"})  # same e-mail, new IP
     assert refused.status_code == 429 and refused.get_json()["error"]["code"] == "flood"
     assert counting.calls == 2  # the refused comments never reached the model
@@ -60,9 +61,9 @@ def test_a_limited_commenter_does_not_limit_anyone_else(make_app):
     client = make_app(**BURST).test_client()
     ann = {"REMOTE_ADDR": "198.51.100.1"}
     for n in range(2):
-        client.post("/comments", data=form(comment=f"a{n}"), environ_base=ann)
-    assert client.post("/comments", data=form(comment="a3"), environ_base=ann).status_code == 429
-    other = client.post("/comments", data=form(comment="b", email="bob@example.org"),
+        client.post("/comments", data=good_form(comment=f"a{n}"), environ_base=ann)
+    assert client.post("/comments", data=good_form(comment="a3"), environ_base=ann).status_code == 429
+    other = client.post("/comments", data=good_form(comment="b", email="bob@example.org"),
                         environ_base={"REMOTE_ADDR": "198.51.100.2"})
     assert other.status_code == 303
 
@@ -75,8 +76,8 @@ def test_redis_shares_the_count_between_hosts(make_app, redis_prefix, second_dat
     # Host B has a database of its own, so only the shared Redis can know about host A.
     host_b = make_app(MODERATION_DATABASE_URL=second_database, **shared).test_client()
     for n in range(2):
-        assert host_a.post("/comments", data=form(comment=f"a{n}")).status_code == 303
-    refused = host_b.post("/api/comments", json=form(comment="on host b"))
+        assert host_a.post("/comments", data=good_form(comment=f"a{n}")).status_code == 303
+    refused = host_b.post("/api/comments", json=good_form(comment="on host b"))
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
     keys = [key.decode() for key in client.scan_iter(match=f"*{prefix}*")]
     assert keys, "the counts live in Redis under this test's prefix"
@@ -88,15 +89,15 @@ def test_in_memory_counts_stay_in_their_worker(make_app, second_database):
     host_a = make_app(**BURST).test_client()
     host_b = make_app(MODERATION_DATABASE_URL=second_database, **BURST).test_client()
     for n in range(2):
-        host_a.post("/comments", data=form(comment=f"a{n}"))
-    assert host_b.post("/comments", data=form(comment="b")).status_code == 303
+        host_a.post("/comments", data=good_form(comment=f"a{n}"))
+    assert host_b.post("/comments", data=good_form(comment="b")).status_code == 303
 
 
 def test_unreachable_redis_leaves_the_database_limit_in_force(make_app):
     # Port 1 on loopback: nothing listens, the connection is refused at once.
     client = make_app(MODERATION_RATE_LIMIT_STORAGE="redis://127.0.0.1:1/0",
                       **BURST).test_client()
-    assert [client.post("/comments", data=form(comment=f"n{n}")).status_code
+    assert [client.post("/comments", data=good_form(comment=f"n{n}")).status_code
             for n in range(3)] == [303, 303, 429]
 
 

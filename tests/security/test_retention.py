@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from security_helpers import PUBLISH_ALL, form
+from comment_helpers import PUBLISH_ALL, good_form
 from service.privacy import email_hash
 from service.retention import parse_period
 from service.tables import AuditEntry, Comment, LoginFailure, utcnow
@@ -115,11 +115,11 @@ def commenters(app):
     """Ann's three comments (one address in two spellings), one decided by a moderator and one
     already purged of its address; Bob's one comment."""
     client = app.test_client()
-    ids = [client.post("/api/comments", json=form(comment=text, email=email),
+    ids = [client.post("/api/comments", json=good_form(comment=text, email=email),
                        headers={"User-Agent": "AnnBrowser/1"}).get_json()["id"]
            for text, email in (("Ann one", "ann@example.org"), ("Ann two", "ANN@Example.org"),
                                ("Ann three", "ann@example.org"))]
-    bob = client.post("/api/comments", json=form(comment="Bob", author="Bob",
+    bob = client.post("/api/comments", json=good_form(comment="Bob", author="Bob",
                                                  email="bob@example.org")).get_json()["id"]
     store = app.extensions["store"]
     store.decide(ids[0], "moderator-may", "rejected", "spam")

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from security_helpers import PASSWORD, add_moderator, csrf_token, form, login
+from comment_helpers import good_form
+from security_helpers import PASSWORD, add_moderator, csrf_token, login
 from service.auth import hash_password
 
 SERVICE = Path(__file__).resolve().parents[2] / "service"
@@ -63,7 +64,7 @@ def site(make_app):
     app = make_app(TESTING=False)
     add_moderator(app, "ann", hash_password(PASSWORD))
     client = app.test_client()
-    response = client.post("/api/comments", json=form())
+    response = client.post("/api/comments", json=good_form())
     return app, response.get_json()["id"]
 
 
