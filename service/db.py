@@ -11,6 +11,7 @@ import math
 import os
 import sqlite3
 import threading
+import time
 import weakref
 from pathlib import Path
 
@@ -101,8 +102,10 @@ class WalCheckpointer:
             threading.Thread(target=self._run, name="sqlite-wal-checkpoint", daemon=True).start()
 
     def _run(self) -> None:
-        stop = threading.Event()
-        while self._engine() is not None and not stop.wait(self.seconds):
+        while True:
+            time.sleep(self.seconds)
+            if self._engine() is None:  # its app is gone
+                return
             try:
                 checkpoint(self.database)
             except sqlite3.Error as exc:  # a busy or vanished file: try again next round

@@ -300,8 +300,8 @@ def _answer(outcome: Outcome, permalink: str, fields: dict[str, str]) -> Respons
         # A double-click: send the reader where the first copy sent them.
         return redirect(comment_url(comment.permalink or permalink, comment), 303)
     metrics.comment_received(comment.status, "json" if request.is_json else "form")
-    logs.comment_outcome(comment.id, comment.status,
-                         getattr(scoring.current().scorer, "version", None))
+    # The version that scored this comment: a swap since then must not be logged in its name.
+    logs.comment_outcome(comment.id, comment.status, comment.model_version)
     if wants_json():
         response = jsonify(comment_json(comment))
         response.status_code = 201

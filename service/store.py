@@ -55,6 +55,7 @@ class Receipt:
     spam_score: float | None
     abuse_score: float | None
     permalink: str
+    model_version: str | None = None  # known for a comment just stored; None for a duplicate
 
     @property
     def scores(self) -> dict[str, float | None]:
@@ -163,7 +164,7 @@ class Store:
         comment_id = intake.insert(values)
         return Outcome("created", Receipt(comment_id, decision.status, tuple(decision.reasons),
                                           values["spam_score"], values["abuse_score"],
-                                          candidate.permalink))
+                                          candidate.permalink, candidate.model_version))
 
     @contextmanager
     def _intake_transaction(self, candidates: list[Candidate]
