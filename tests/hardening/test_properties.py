@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from model.text import normalize
+from service import MAX_BODY_BYTES
 from service.submission import (MAX_AUTHOR, MAX_COMMENT, MAX_EMAIL, MAX_URL, MESSAGES,
                                 clean_text, validate)
 
@@ -240,13 +241,17 @@ def test_invalid_utf8_inside_a_field_gets_400(intake_app, prefix, bad):
 @HTTP
 @given(text=sendable_text)
 def test_an_accepted_comment_is_stored_exactly_as_written(intake_app, text):
-    response = intake_app.test_client().post(
-        "/api/comments", json=good_form(comment=text, author="Prop"))
+    form = good_form(comment=text, author="Prop")
+    response = intake_app.test_client().post("/api/comments", json=form)
     _assert_clear(response)
     if response.status_code == 201:
         stored = {c.id: c.text for c in stored_comments(
             intake_app.config["MODERATION_DATABASE_URL"])}
         assert stored[response.get_json()["id"]] == clean_text(text)
+    elif response.status_code == 413:
+        # Within 10,000 characters but not within the 64 KiB body: characters outside the BMP
+        # take 12 bytes each as JSON escapes (found by this property: 5,452 of U+10000).
+        assert len(intake_app.json.dumps(form).encode()) > MAX_BODY_BYTES
     else:
         assert not clean_text(text) or len(clean_text(text)) > MAX_COMMENT
 
@@ -264,6 +269,14 @@ def test_found_by_the_properties_json(intake_app, body, headers, code):
     response = intake_app.test_client().post("/api/comments", json=good_form(**body),
                                              headers=headers)
     assert response.status_code == 400 and response.get_json()["error"]["code"] == code
+
+
+def test_found_by_the_properties_few_characters_many_bytes(intake_app):
+    # 5,452 characters are within the comment limit, but as JSON escapes (12 bytes each) they
+    # pass the 64 KiB body limit: the answer is 413, as JSON, not a 400 about the text.
+    response = intake_app.test_client().post(
+        "/api/comments", json=good_form(comment="\U00010000" * 5452, author="Prop"))
+    assert response.status_code == 413 and response.is_json
 
 
 @pytest.mark.parametrize("body, headers", [

@@ -55,6 +55,18 @@ def test_login_sets_a_httponly_samesite_session_and_logout_ends_it(review_app):
     assert moderator.get("/review/").status_code == 302
 
 
+def test_readers_get_no_session_and_a_forged_session_cookie_logs_nobody_in(review_app):
+    # Readers carry no session cookie, so intake skips building a cookie signer for them
+    # (service.auth.CookieSessions); a cookie that is present is still verified.
+    reader = review_app.test_client()
+    response = reader.post("/comments", data={
+        "comment": "Glad the bridge is open again.", "author": "Ann Reader",
+        "email": "ann@example.org", "url": "", "comment_post_ID": "demo"})
+    assert response.status_code == 303 and "Set-Cookie" not in response.headers
+    reader.set_cookie("session", "eyJtb2RlcmF0b3IiOiJhbm4ifQ.forged.signature")
+    assert reader.get("/review/").status_code == 302
+
+
 def test_secure_cookie_when_configured(make_app, sqlite_url):
     from service.accounts import add_moderator
 

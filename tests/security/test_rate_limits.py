@@ -6,6 +6,8 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from flask import request
+from flask_limiter import Limiter
 
 from comment_helpers import PUBLISH_ALL, good_form
 from security_helpers import (REDIS_URL, CountingScorer, add_moderator, delete_keys, login,
@@ -115,6 +117,30 @@ def test_login_attempts_are_limited_per_account(make_app, password_hash):
     assert 1 <= int(blocked.headers["Retry-After"]) <= 60
     assert "Too many login attempts for this account" in blocked.get_data(as_text=True)
     assert login(app.test_client(), "bob").status_code == 302
+
+
+def test_only_the_login_pages_pay_for_flask_limiters_check(make_app, password_hash,
+                                                          monkeypatch):
+    # Intake has its own flood control (commenter_wait); running Flask-Limiter's check on every
+    # comment as well cost about 50 µs each (bench/README.md).
+    checked = []
+    original = Limiter._check_request_limit
+
+    def counting(self, *args, **kwargs):
+        checked.append(request.endpoint)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Limiter, "_check_request_limit", counting)
+    app = make_app(MODERATION_LOGIN_RATE_LIMIT="1/minute", MODERATION_LOGIN_FREE_FAILURES="100",
+                   **PUBLISH_ALL)
+    add_moderator(app, "ann", password_hash)
+    client = app.test_client()
+    assert client.post("/comments", data=good_form()).status_code == 303
+    assert client.get("/api/articles/demo/comments").status_code == 200
+    assert login(client, "ann", "guess guess").status_code == 401
+    refused = login(client, "ann")
+    assert refused.status_code == 429 and "X-RateLimit-Limit" in refused.headers
+    assert checked and set(checked) == {"auth.login"}  # its GETs and POSTs, nothing else
 
 
 def test_login_limit_is_shared_through_redis(make_app, password_hash, redis_prefix):
