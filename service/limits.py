@@ -157,6 +157,10 @@ def _check_only_where_limited(app: Flask, limiter: Limiter, scopes: list[str]) -
     intake, whose flood control is `commenter_wait` (bench/README.md, "Service")."""
     def moved(hooks: dict, is_limiter_hook) -> None:
         ours = [hook for hook in hooks.get(None, []) if is_limiter_hook(hook)]
+        if len(ours) != 1:
+            # A Flask-Limiter that registers its hooks differently: refuse to start rather than
+            # serve logins with no limit.
+            raise RuntimeError(f"expected one Flask-Limiter hook, found {len(ours)}")
         hooks[None] = [hook for hook in hooks.get(None, []) if not is_limiter_hook(hook)]
         for scope in scopes:
             hooks.setdefault(scope, []).extend(ours)
