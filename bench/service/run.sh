@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Intake benchmark: POST realistic comment forms to /comments on the service (gunicorn, 2 workers,
-# SQLite store, flood limit off) and, in the same run, the same load against a bare Flask
-# endpoint under the same gunicorn settings. Then check every accepted comment is in the database.
+# SQLite store, or PostgreSQL with STORE=postgresql; flood limit off) and, in the same run, the
+# same load against a bare Flask endpoint under the same gunicorn settings. Then check every
+# accepted comment is in the database.
 #
-#   bash bench/service/run.sh            # DURATION=10s CONNECTIONS=16 THREADS=2 by default
+#   bash bench/service/run.sh                        # DURATION=10s CONNECTIONS=16 THREADS=2
+#   STORE=postgresql bash bench/service/run.sh       # a fresh database on 127.0.0.1:5432
 #
 # Writes bench/out/service-<UTC time>.json and prints the figures and the pass/fail of the targets
 # (>= 50% of the bare endpoint's requests/s, p99 <= 25 ms, no errors, every 303 stored).
@@ -29,8 +31,24 @@ export MODERATION_REQUEST_LOG=false  # our JSON request lines, like gunicorn's a
 # service look twice as close to it as it is (bench/README.md, "A correction").
 export GUNICORN_MAX_REQUESTS=0
 
+# The store: SQLite in the temporary instance folder (the issue's benchmark), or with
+# STORE=postgresql a fresh database on the PostgreSQL server at $POSTGRES_SERVER, dropped after.
+STORE=${STORE:-sqlite}
+if [ "$STORE" = postgresql ]; then
+  POSTGRES_SERVER=${POSTGRES_SERVER:-postgresql+psycopg://postgres@127.0.0.1:5432}
+  export MODERATION_DATABASE_URL="$POSTGRES_SERVER/moderation_bench_$$"
+  $PY -m bench.service.store_check create "$MODERATION_DATABASE_URL"
+  STORE_URL=$MODERATION_DATABASE_URL
+else
+  STORE_URL="sqlite:///$WORK/instance/moderation.sqlite3"
+fi
+
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [ "$STORE" = postgresql ]; then $PY -m bench.service.store_check drop "$STORE_URL"; fi
+}
 trap cleanup EXIT
 
 $PY -m flask --app service init-db >/dev/null
@@ -49,12 +67,7 @@ wait_ready() {
 wait_ready "http://127.0.0.1:$SERVICE_PORT/readyz"
 wait_ready "http://127.0.0.1:$BARE_PORT/healthz"
 
-count_rows() {
-  $PY - "$WORK/instance/moderation.sqlite3" <<'PY'
-import sqlite3, sys
-print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM comments").fetchone()[0])
-PY
-}
+count_rows() { $PY -m bench.service.store_check count "$STORE_URL"; }
 
 worker_cpu_ticks() {  # gunicorn master pid -> CPU time (user + system, clock ticks) of its workers
   local total=0 pid fields
@@ -85,14 +98,7 @@ bare=$(BENCH_IDS_FILE= run_wrk "http://127.0.0.1:$BARE_PORT" bare "$bare_pid")
 service=$(BENCH_IDS_FILE="$WORK/accepted-ids" run_wrk "http://127.0.0.1:$SERVICE_PORT" "run$$" \
   "$service_pid")
 after=$(count_rows)
-missing=$($PY - "$WORK/instance/moderation.sqlite3" "$WORK/accepted-ids" <<'PY'
-import sqlite3, sys
-ids = {int(line) for line in open(sys.argv[2]) if line.strip()}
-db = sqlite3.connect(sys.argv[1])
-stored = {row[0] for row in db.execute("SELECT id FROM comments")}
-print(f"{len(ids)} {len(ids - stored)}")
-PY
-)
+missing=$($PY -m bench.service.store_check missing "$STORE_URL" "$WORK/accepted-ids")
 model=$(curl -fsS "http://127.0.0.1:$SERVICE_PORT/readyz")
 
 OUT="bench/out/service-$(date -u +%Y%m%dT%H%M%SZ).json"
@@ -114,7 +120,8 @@ checks = {
     # normal: requests in flight when wrk stops are stored but not counted.)
     "all_303_stored": accepted_ids == service["status_303"] and missing == 0,
 }
-report = {"command": "bash bench/service/run.sh", "load": {
+report = {"command": "bash bench/service/run.sh", "store": os.environ.get("STORE", "sqlite"),
+          "load": {
               "tool": "wrk", "duration": os.environ.get("DURATION", "10s"),
               "connections": int(os.environ.get("CONNECTIONS", "16")),
               "threads": int(os.environ.get("THREADS", "2"))},
