@@ -96,9 +96,12 @@ def reload() -> Response:
             "pid": os.getpid()}
     if result.error is None:
         return jsonify(body)
+    # 409 either way: the request is fine, but the model store's state refuses it (a pinned
+    # file, or a pointer naming a version that does not load). Not a 500: nothing broke here,
+    # and the version serving stays.
     code = "model_pinned" if holder.directory is None else "model_not_loaded"
     body["error"] = {"code": code, "message": result.error}
-    return jsonify(body), (409 if code == "model_pinned" else 500)
+    return jsonify(body), 409
 
 
 def init_app(app) -> None:

@@ -221,7 +221,7 @@ def test_a_version_that_cannot_load_is_reported_and_the_old_one_kept(following, 
     set_current(directory, "moderation-broken")
     response = ann.post("/admin/model/reload", headers={"Accept": "application/json"})
     body = response.get_json()
-    assert response.status_code == 500 and body["version"] == old
+    assert response.status_code == 409 and body["version"] == old
     assert body["error"]["code"] == "model_not_loaded" and "sha256" in body["error"]["message"]
     assert "moderation-broken not loaded" in ann.get("/review/models").get_data(as_text=True)
 
