@@ -78,7 +78,7 @@ worker_cpu_ticks() {  # gunicorn master pid -> CPU time (user + system, clock ti
   echo "$total"
 }
 
-run_wrk() {  # url run-id master-pid -> the RESULT json line with the workers' CPU time added;
+run_wrk() {  # url run-id master-pid -> the RESULT json line with the workers' CPU ticks added;
              # accepted ids go to $BENCH_IDS_FILE
   local before after
   before=$(worker_cpu_ticks "$3")
@@ -86,7 +86,7 @@ run_wrk() {  # url run-id master-pid -> the RESULT json line with the workers' C
     --script bench/service/post_comments.lua "$1" -- "$2" | sed -n 's/^RESULT //p' \
     | tr -d '\n' | sed 's/}$//'
   after=$(worker_cpu_ticks "$3")
-  echo ", \"worker_cpu_s\": $(( (after - before) / $(getconf CLK_TCK) )).$(printf '%02d' $(( (after - before) % $(getconf CLK_TCK) * 100 / $(getconf CLK_TCK) )))}"
+  echo ", \"worker_cpu_ticks\": $((after - before))}"
 }
 
 # Warm up both (imports, first connections, page cache), then measure.
@@ -111,6 +111,7 @@ ratio = service["rps"] / bare["rps"]
 # CPU time of the two workers per request: what each answer costs, which the machine's noise and
 # the split of connections between workers disturb far less than requests per second do.
 for result in (bare, service):
+    result["worker_cpu_s"] = round(result.pop("worker_cpu_ticks") / os.sysconf("SC_CLK_TCK"), 2)
     result["worker_cpu_us_per_request"] = round(result["worker_cpu_s"] / result["requests"] * 1e6)
 checks = {
     "rps_ratio>=0.5": ratio >= 0.5,
