@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from comment_helpers import good_form
 from review_helpers import PASSWORD, T0, Moderator
 from service.accounts import list_moderators
 from service.auth import wait_seconds
@@ -38,9 +39,7 @@ def test_post_without_csrf_token_is_refused_even_when_logged_in(review_app, ann)
 
 
 def test_public_intake_still_takes_the_sites_form_without_a_token(review_app):
-    response = review_app.test_client().post("/comments", data={
-        "comment": "Glad the bridge is open again.", "author": "Ann Reader",
-        "email": "ann@example.org", "url": "", "comment_post_ID": "demo", "comment_parent": "0"})
+    response = review_app.test_client().post("/comments", data=good_form())
     assert response.status_code in (302, 303)
 
 
@@ -59,9 +58,7 @@ def test_readers_get_no_session_and_a_forged_session_cookie_logs_nobody_in(revie
     # Readers carry no session cookie, so intake skips building a cookie signer for them
     # (service.auth.CookieSessions); a cookie that is present is still verified.
     reader = review_app.test_client()
-    response = reader.post("/comments", data={
-        "comment": "Glad the bridge is open again.", "author": "Ann Reader",
-        "email": "ann@example.org", "url": "", "comment_post_ID": "demo"})
+    response = reader.post("/comments", data=good_form())
     assert response.status_code == 303 and "Set-Cookie" not in response.headers
     reader.set_cookie("session", "eyJtb2RlcmF0b3IiOiJhbm4ifQ.forged.signature")
     assert reader.get("/review/").status_code == 302
