@@ -37,17 +37,22 @@ def _wait_until(condition, seconds: float = 10) -> None:
     assert condition()
 
 
+def _submit_while_the_first_is_held(batcher: Batcher, gate: Gate, items: str) -> list:
+    """Submit the first item, and the rest while its group is held in `gate.work`; release it
+    once all the rest are queued. The results, in order."""
+    with ThreadPoolExecutor(len(items)) as pool:
+        first = pool.submit(batcher.submit, items[0])
+        assert gate.entered.wait(10)
+        rest = [pool.submit(batcher.submit, item) for item in items[1:]]
+        _wait_until(lambda: len(batcher._pending) == len(rest))
+        gate.release.set()
+        return [future.result(10) for future in [first, *rest]]
+
+
 def test_what_queues_while_a_group_is_worked_on_becomes_the_next_group():
     gate = Gate()
     batcher = Batcher(gate.work)
-    with ThreadPoolExecutor(6) as pool:
-        first = pool.submit(batcher.submit, "a")
-        assert gate.entered.wait(10)
-        rest = [pool.submit(batcher.submit, item) for item in "bcdef"]
-        _wait_until(lambda: len(batcher._pending) == 5)
-        gate.release.set()
-        assert first.result(10) == "A"
-        assert [future.result(10) for future in rest] == list("BCDEF")
+    assert _submit_while_the_first_is_held(batcher, gate, "abcdef") == list("ABCDEF")
     assert [sorted(group) for group in gate.groups] == [["a"], list("bcdef")]
     assert list(batcher.group_sizes) == [1, 5]
 
@@ -88,13 +93,7 @@ def test_a_lone_comment_is_worked_off_in_its_own_requests_thread():
 def test_a_long_queue_is_worked_off_in_groups_of_at_most_max_size():
     gate = Gate()
     batcher = Batcher(gate.work, max_size=3)
-    with ThreadPoolExecutor(8) as pool:
-        first = pool.submit(batcher.submit, "a")
-        assert gate.entered.wait(10)
-        rest = [pool.submit(batcher.submit, item) for item in "bcdefg"]
-        _wait_until(lambda: len(batcher._pending) == 6)
-        gate.release.set()
-        assert [future.result(10) for future in [first, *rest]] == list("ABCDEFG")
+    assert _submit_while_the_first_is_held(batcher, gate, "abcdefg") == list("ABCDEFG")
     assert list(batcher.group_sizes) == [1, 3, 3]
 
 
