@@ -1,6 +1,6 @@
-"""Artifact directories for the hot-swap tests: a temporary copy of the shipped version and a
-second version made from it (the same weights under a new name, with a card that verifies), so
-a test can promote one without training."""
+"""Artifact directories for tests: a byte-for-byte copy of a current version, and for the
+hot-swap tests a second version made from it (the same weights under a new name, with a card
+that verifies), so a test can promote one without training."""
 
 from __future__ import annotations
 
@@ -10,6 +10,16 @@ from pathlib import Path
 
 from model.artifact import (DEFAULT_DIR, card_path, current_stem, read_card, set_current,
                             sha256_of)
+
+
+def copy_current(source: Path, target: Path) -> str:
+    """Copy `source`'s current version (artifact and card, byte for byte) into `target` and make
+    it current there; its stem."""
+    stem = current_stem(source)
+    for suffix in (".joblib", ".json"):
+        shutil.copy(Path(source) / f"{stem}{suffix}", Path(target) / f"{stem}{suffix}")
+    set_current(target, stem)
+    return stem
 
 
 def add_version(directory: Path, stem: str, *, parent: str | None = None,

@@ -1,21 +1,17 @@
 """Loading refuses an artifact it cannot verify: joblib files are pickles and run code on load."""
 
 import json
-import shutil
 
 import pytest
 
 from model import ArtifactError, Scorer
-from model.artifact import current_stem, set_current
+from model.artifact import set_current
+from model_versions import copy_current
 
 
 @pytest.fixture
 def copy(tiny_artifacts, tmp_path):
-    stem = current_stem(tiny_artifacts)
-    for suffix in (".joblib", ".json"):
-        shutil.copy(tiny_artifacts / f"{stem}{suffix}", tmp_path / f"{stem}{suffix}")
-    set_current(tmp_path, stem)
-    return tmp_path, stem
+    return tmp_path, copy_current(tiny_artifacts, tmp_path)
 
 
 def test_a_verified_artifact_loads(copy):

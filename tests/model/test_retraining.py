@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from model import Scorer, artifact, train
+from model_versions import copy_current
 
 WORDS = ["parks", "schools", "roads", "taxes", "winter", "football", "music", "trains", "buses", "housing"]
 
@@ -30,11 +31,7 @@ REGULAR = ["The new cycle lane on the high street is a big improvement",
 def current_copy(tiny_artifacts, out):
     """An artifact folder whose current version is the tiny model, as a site would have."""
     out.mkdir()
-    stem = artifact.current_stem(tiny_artifacts)
-    for suffix in (".joblib", ".json"):
-        shutil.copy(tiny_artifacts / f"{stem}{suffix}", out / f"{stem}{suffix}")
-    artifact.set_current(out, stem)
-    return stem
+    return copy_current(tiny_artifacts, out)
 
 
 def fill_with_flips(site):

@@ -4,12 +4,12 @@ joblib files are pickles, and unpickling a hostile one runs its code."""
 from __future__ import annotations
 
 import pickle
-import shutil
 
 import pytest
 
 from model import ArtifactError, Scorer
-from model.artifact import DEFAULT_DIR, current_stem, set_current
+from model.artifact import DEFAULT_DIR
+from model_versions import copy_current
 
 
 class _RunsOnLoad:
@@ -25,11 +25,7 @@ class _RunsOnLoad:
 @pytest.fixture
 def shipped_copy(tmp_path):
     """The shipped artifact and its card, copied; (directory, stem)."""
-    stem = current_stem(DEFAULT_DIR)
-    for suffix in (".joblib", ".json"):
-        shutil.copy(DEFAULT_DIR / f"{stem}{suffix}", tmp_path / f"{stem}{suffix}")
-    set_current(tmp_path, stem)
-    return tmp_path, stem
+    return tmp_path, copy_current(DEFAULT_DIR, tmp_path)
 
 
 def test_the_untouched_copy_loads(shipped_copy):
