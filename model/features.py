@@ -52,6 +52,11 @@ def _mix(h: np.ndarray) -> np.ndarray:
     return h
 
 
+def _bigram_hash(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """The hash of each word pair (first[i], second[i]), from the two words' own hashes."""
+    return (first * _BIGRAM_MULT + second) ^ _SALT_BIGRAM
+
+
 _POW = np.ones(1, dtype=np.uint64)
 _INV = np.ones(1, dtype=np.uint64)
 
@@ -75,7 +80,8 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
 class _Hashed:
     """Every hashed feature occurrence of a batch of normalised texts.
 
-    Attributes (one entry per occurrence): ``doc`` (row) and ``col`` (column). With
+    Attributes (one entry per occurrence): ``doc`` (row) and ``col`` (column); ``word_hash``,
+    one per word, before mixing (what word bigrams are hashed from). With
     ``with_terms`` also ``term`` (index of the word it belongs to, counted over the batch; for a
     bigram, its first word) and ``bigram`` (bool), which only explanations need.
     """
@@ -112,8 +118,7 @@ class _Hashed:
         if word_bigrams and n_words > 1:
             bigram_first = (np.arange(n_words - 1) if single
                             else np.flatnonzero(word_doc[:-1] == word_doc[1:]))
-            hashes.append((word_hash[bigram_first] * _BIGRAM_MULT
-                           + word_hash[bigram_first + 1]) ^ _SALT_BIGRAM)
+            hashes.append(_bigram_hash(word_hash[bigram_first], word_hash[bigram_first + 1]))
 
         # Character n-grams inside one space-padded word: no boundary strictly inside, and not
         # made of boundaries alone (the padding around a document separator).
@@ -144,6 +149,7 @@ class _Hashed:
         n_wordish = n_words + bigram_first.size
         mixed[n_wordish:] |= _U64(half)                  # character n-grams: the upper half
         self.col = mixed.view(np.int64)                  # a view: every value is < 2**63
+        self.word_hash = word_hash
         if single:
             self.doc = np.zeros(mixed.size, dtype=np.int64)
         else:
@@ -237,19 +243,78 @@ class CommentVectorizer(TransformerMixin, BaseEstimator):
                        with_terms)
 
     def _counts(self, texts: list[str]):
-        """Distinct (row, column) pairs with their term counts, plus what produced them."""
+        """Distinct (row, column) pairs with their term counts, and the normalised texts."""
         normed = self.normalize_many(texts)
-        hashed = self.hash_normalized(normed)
-        if len(texts) == 1:
-            cols, counts = np.unique(hashed.col, return_counts=True)
-            return np.zeros(cols.size, dtype=np.int64), cols, counts, hashed, normed
-        keys = hashed.doc * self.n_features + hashed.col
+        small = len(texts) <= self.SMALL_BATCH and self.n_features <= 2 ** 31  # int32 columns
+        words = self._words_of(normed) if small else None
+        if words is not None:
+            cols_of = [self._columns_from_words(w) for w in words]
+            doc = None if len(texts) == 1 else np.repeat(np.arange(len(texts)),
+                                                         [c.size for c in cols_of])
+            col = np.concatenate(cols_of).astype(np.int64)
+        else:
+            hashed = self.hash_normalized(normed)
+            doc, col = (None if len(texts) == 1 else hashed.doc), hashed.col
+        if doc is None:
+            cols, counts = np.unique(col, return_counts=True)
+            return np.zeros(cols.size, dtype=np.int64), cols, counts, normed
+        keys = doc * self.n_features + col
         if len(texts) * self.n_features <= 2 ** 32:
             keys = keys.astype(np.uint32)
         keys, counts = np.unique(keys, return_counts=True)
         keys = keys.astype(np.int64)
         shift = self.n_features.bit_length() - 1          # n_features is a power of two
-        return keys >> shift, keys & (self.n_features - 1), counts, hashed, normed
+        return keys >> shift, keys & (self.n_features - 1), counts, normed
+
+    # -- a few comments at a time: each word hashed once ---------------------------------------
+    # The service scores one form POST, or the few that arrive together. There the fixed cost of
+    # _Hashed's thirty-odd array operations is most of the work, not the text. A word's own
+    # columns (its unigram and its character n-grams, which never cross a space) do not depend
+    # on its neighbours, so they are hashed once per distinct word, by _Hashed itself, and kept;
+    # only the word pairs are hashed per comment. The columns are the same as hashing the batch
+    # whole (tests/model/test_features.py compares the two on the shared corpora).
+    SMALL_BATCH = 32
+    WORDS_KEPT = 20_000  # distinct words remembered (a few MB); then the memory starts afresh
+
+    @staticmethod
+    def _words_of(normed: list[str]) -> list[list[str]] | None:
+        """Each text's words, or None if a text is not the single-spaced, control-free string
+        ``normalize`` makes: then only hashing the batch whole is known to be right."""
+        words = []
+        for text in normed:
+            if not text:
+                words.append([])
+                continue
+            split = text.split(" ")
+            if "" in split or not text.isprintable():
+                return None
+            words.append(split)
+        return words
+
+    def _columns_from_words(self, words: list[str]) -> np.ndarray:
+        """Every column occurrence of one text, from its words (in no particular order)."""
+        known = self.__dict__.setdefault("_word_columns", {})
+        parts, hashes = [], []
+        for word in words:
+            entry = known.get(word)
+            if entry is None:
+                if len(known) >= self.WORDS_KEPT:
+                    known.clear()
+                hashed = self.hash_normalized([word])
+                entry = known[word] = (hashed.col.astype(np.int32), hashed.word_hash[0])
+            parts.append(entry[0])
+            hashes.append(entry[1])
+        if self.word_bigrams and len(hashes) > 1:
+            word_hash = np.array(hashes, dtype=np.uint64)
+            pairs = _mix(_bigram_hash(word_hash[:-1], word_hash[1:]))
+            parts.append((pairs & _U64(self.n_features // 2 - 1)).astype(np.int32))
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+
+    def __getstate__(self):
+        # The remembered words are a cache, not part of the fitted model: never pickled.
+        state = super().__getstate__()
+        state.pop("_word_columns", None)
+        return state
 
     def weighted_entries(self, texts: list[str]):
         """The TF-IDF entries of ``texts`` as COO arrays, and the dense signal columns.
@@ -272,7 +337,7 @@ class CommentVectorizer(TransformerMixin, BaseEstimator):
         return _chunks(texts, docs=max(1, 2 ** 32 // self.n_features))
 
     def weighted_chunk(self, texts: list[str]):
-        rows, cols, counts, hashed, normed = self._counts(texts)
+        rows, cols, counts, normed = self._counts(texts)
         # Sublinear TF: a word said ten times is not ten times the evidence.
         vals = (1.0 + np.log(counts)) * self.idf_[cols]
         key = rows * 2 + (cols >= self.n_features // 2)

@@ -44,3 +44,44 @@ def test_links_and_phones_are_counted_as_signals(vec):
 def test_obfuscated_and_plain_spellings_share_features(vec):
     plain, tricked = vec.transform(["idiot", "id10t"]).toarray()
     assert np.array_equal(plain[:-len(SIGNAL_NAMES)], tricked[:-len(SIGNAL_NAMES)])
+
+
+EDGE_TEXTS = ["", " ", "a", "x" * 5000, "f\u200buck", "\x01\x02 control", "tab\there", "ｆｕｌｌ",
+              "😀 emoji 😀", "a  b", " leading", "trailing ", "nul\x00inside", "Ünïcödé wörds"]
+
+
+def _entries(vec, texts, small_batch):
+    vec.SMALL_BATCH = small_batch  # 0: always hash the batch whole
+    try:
+        return vec.weighted_chunk(texts)
+    finally:
+        del vec.SMALL_BATCH
+
+
+def test_words_hashed_once_give_the_columns_of_hashing_the_batch_whole():
+    """Small batches (the service's form posts) reuse each word's hashed columns; on real
+    comments, alone and in groups, the entries must be exactly those of the array path."""
+    from model import Scorer
+    from model.dataset import examples_of, load_corpora
+
+    vec = Scorer.load().model.vectorizer_
+    texts = [example.text for example in examples_of(load_corpora())][::40] + EDGE_TEXTS
+    for start in range(0, len(texts), 3):
+        group = texts[start:start + 3]
+        for batch in [group] + [[text] for text in group]:
+            whole = _entries(vec, batch, 0)
+            by_word = _entries(vec, batch, 32)
+            assert all(np.array_equal(a, b) for a, b in zip(whole, by_word)), batch
+    assert vec._word_columns  # the word path did run
+
+
+def test_remembered_words_are_bounded_and_never_pickled(vec):
+    import pickle
+
+    vec.WORDS_KEPT = 5
+    try:
+        vec.transform(["one two three four five six seven"])
+        assert len(vec._word_columns) <= 5
+    finally:
+        del vec.WORDS_KEPT
+    assert "_word_columns" not in pickle.loads(pickle.dumps(vec)).__dict__
