@@ -150,8 +150,9 @@ class TwoHeadModel(BaseEstimator):
 
     def predict_proba(self, texts) -> np.ndarray:
         """Calibrated probabilities, shape (n, 2): column 0 spam, column 1 abuse."""
-        d = self.decision_function(texts)
-        return np.column_stack([self._calibrate(d[:, k], k) for k in range(2)])
+        # Both heads' sigmoids at once: the same arithmetic as ``_calibrate``, element by element.
+        slope, offset = self.calibration_[:, 0], self.calibration_[:, 1]
+        return 1.0 / (1.0 + np.exp(-(slope * self.decision_function(texts) + offset)))
 
     def _calibrate(self, d: np.ndarray, k: int) -> np.ndarray:
         slope, offset = self.calibration_[k]
