@@ -34,6 +34,11 @@ variables named below. Why these values:
   so no connection or file handle is shared between processes.
 - max_requests with jitter recycles workers slowly, bounding any slow leak without restarting
   all of them at once.
+- Pinning (GUNICORN_PIN_WORKERS, off by default): each worker bound to a core of its own keeps
+  its code and data warm in that core's caches instead of being moved between cores; intake
+  answers more comments per second with it (bench/README.md, "Pinning"). Off by default because
+  on a host shared with other busy programs a pinned worker cannot move off a core they occupy.
+  Turn it on where the service has the machine's cores to itself, about one worker per core.
 """
 
 import os
@@ -105,6 +110,31 @@ def post_worker_init(worker):
     import gc
 
     gc.freeze()
+
+
+# Linux only (os.sched_setaffinity); elsewhere the setting is refused at start.
+_pin_workers = os.environ.get("GUNICORN_PIN_WORKERS", "").lower() in {"1", "true", "yes", "on"}
+if _pin_workers and not hasattr(os, "sched_setaffinity"):
+    raise RuntimeError("GUNICORN_PIN_WORKERS needs os.sched_setaffinity (Linux)")
+
+
+def least_used_cpu(allowed: list[int], taken: list[int | None]) -> int:
+    """The core for a new worker: of the cores this server may use (`allowed`), the one fewest
+    live workers are pinned to (`taken`), the lowest-numbered on a tie. A replacement for a dead
+    worker so gets the core it left."""
+    return min(allowed, key=lambda cpu: (taken.count(cpu), cpu))
+
+
+def pre_fork(server, worker):
+    # In the master, which knows every live worker's core; the child pins itself (post_fork).
+    worker.cpu = least_used_cpu(sorted(os.sched_getaffinity(0)),
+                                [getattr(w, "cpu", None) for w in server.WORKERS.values()]) \
+        if _pin_workers else None
+
+
+def post_fork(server, worker):
+    if worker.cpu is not None:
+        os.sched_setaffinity(0, {worker.cpu})
 
 
 def child_exit(server, worker):

@@ -5,6 +5,7 @@
 # accepted comment is in the database.
 #
 #   bash bench/service/run.sh                        # DURATION=10s CONNECTIONS=16 THREADS=2
+#   GUNICORN_PIN_WORKERS=0 bash bench/service/run.sh # workers not pinned to cores
 #   STORE=postgresql bash bench/service/run.sh       # a fresh database on 127.0.0.1:5432
 #
 # Writes bench/out/service-<UTC time>.json and prints the figures and the pass/fail of the targets
@@ -30,6 +31,9 @@ export MODERATION_REQUEST_LOG=false  # our JSON request lines, like gunicorn's a
 # workers restarted once or twice per run and lost half its throughput to that, which made the
 # service look twice as close to it as it is (bench/README.md, "A correction").
 export GUNICORN_MAX_REQUESTS=0
+# Each worker on a core of its own, for both servers (service/gunicorn_conf.py; bench/README.md,
+# "Pinning"). GUNICORN_PIN_WORKERS=0 measures without it.
+export GUNICORN_PIN_WORKERS=${GUNICORN_PIN_WORKERS:-1}
 
 # The store: SQLite in the temporary instance folder (the issue's benchmark), or with
 # STORE=postgresql a fresh database on the PostgreSQL server at $POSTGRES_SERVER, dropped after.
@@ -126,6 +130,9 @@ report = {"command": "bash bench/service/run.sh", "store": os.environ.get("STORE
               "tool": "wrk", "duration": os.environ.get("DURATION", "10s"),
               "connections": int(os.environ.get("CONNECTIONS", "16")),
               "threads": int(os.environ.get("THREADS", "2"))},
+          "gunicorn": {"workers": int(os.environ["GUNICORN_WORKERS"]),
+                       "threads": int(os.environ.get("GUNICORN_THREADS", "8")),
+                       "pin_workers": os.environ["GUNICORN_PIN_WORKERS"]},
           "host": {"cpus": os.cpu_count(), "python": platform.python_version(),
                    "loadavg_1m_after": os.getloadavg()[0]},
           "model_version": ready.get("model_version"), "bare": bare, "service": service,
