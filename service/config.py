@@ -118,10 +118,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MODERATION_DATABASE_URL", "", parse_optional_str,
             "SQLAlchemy URL of the store; empty means SQLite at `instance/moderation.sqlite3`. "
             "PostgreSQL: `postgresql+psycopg://user@host/db`."),
-    Setting("MODERATION_SQLITE_CHECKPOINT_SECONDS", "1", float,
+    Setting("MODERATION_SQLITE_CHECKPOINT_SECONDS", "0.25", float,
             "SQLite only: how often a background thread in each worker copies the write-ahead "
-            "log back into the database file. `0` leaves it to SQLite, inside whichever "
-            "request fills the log (slower; see bench/README.md)."),
+            "log back into the database file (a round with nothing to copy costs next to "
+            "nothing). Often enough that a busy log never reaches the size at which a request "
+            "must copy it itself. `0` leaves it to SQLite, inside whichever request fills the "
+            "log (slower; see bench/README.md)."),
     Setting("MODERATION_SECRET_KEY", "", parse_optional_str,
             "Signs the demo form's timestamp and sessions. Empty: generated once into "
             "`instance/secret_key` so every worker agrees."),
