@@ -274,7 +274,7 @@ class CommentVectorizer(TransformerMixin, BaseEstimator):
     # only the word pairs are hashed per comment. The columns are the same as hashing the batch
     # whole (tests/model/test_features.py compares the two on the shared corpora).
     SMALL_BATCH = 32
-    WORDS_KEPT = 20_000  # distinct words remembered (a few MB); then the memory starts afresh
+    WORDS_KEPT = 20_000  # distinct words remembered (about 7 MB); then the memory starts afresh
 
     @staticmethod
     def _words_of(normed: list[str]) -> list[list[str]] | None:
@@ -293,7 +293,7 @@ class CommentVectorizer(TransformerMixin, BaseEstimator):
 
     def _columns_from_words(self, words: list[str]) -> np.ndarray:
         """Every column occurrence of one text, from its words (in no particular order)."""
-        known = self.__dict__.setdefault("_word_columns", {})
+        known = self._remembered_words()
         parts, hashes = [], []
         for word in words:
             entry = known.get(word)
@@ -309,6 +309,14 @@ class CommentVectorizer(TransformerMixin, BaseEstimator):
             pairs = _mix(_bigram_hash(word_hash[:-1], word_hash[1:]))
             parts.append((pairs & _U64(self.n_features // 2 - 1)).astype(np.int32))
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+
+    def _remembered_words(self) -> dict[str, tuple[np.ndarray, np.uint64]]:
+        # Kept with the hashing parameters they were made with: after set_params they are stale.
+        params = (self.n_features, tuple(self.char_ngrams))
+        memory = self.__dict__.get("_word_columns")
+        if memory is None or memory[0] != params:
+            memory = self.__dict__["_word_columns"] = (params, {})
+        return memory[1]
 
     def __getstate__(self):
         # The remembered words are a cache, not part of the fitted model: never pickled.

@@ -72,7 +72,7 @@ def test_words_hashed_once_give_the_columns_of_hashing_the_batch_whole():
             whole = _entries(vec, batch, 0)
             by_word = _entries(vec, batch, 32)
             assert all(np.array_equal(a, b) for a, b in zip(whole, by_word)), batch
-    assert vec._word_columns  # the word path did run
+    assert vec._remembered_words()  # the word path did run
 
 
 def test_remembered_words_are_bounded_and_never_pickled(vec):
@@ -81,7 +81,16 @@ def test_remembered_words_are_bounded_and_never_pickled(vec):
     vec.WORDS_KEPT = 5
     try:
         vec.transform(["one two three four five six seven"])
-        assert len(vec._word_columns) <= 5
+        assert 0 < len(vec._remembered_words()) <= 5
     finally:
         del vec.WORDS_KEPT
     assert "_word_columns" not in pickle.loads(pickle.dumps(vec)).__dict__
+
+
+def test_changing_the_hashing_forgets_the_remembered_words():
+    vec = CommentVectorizer(n_features=2 ** 16).fit(TEXTS)
+    vec.transform(["the same words"])
+    vec.set_params(n_features=2 ** 12).fit(TEXTS)
+    assert np.array_equal(vec.transform(["the same words"]).toarray(),
+                          CommentVectorizer(n_features=2 ** 12).fit(TEXTS)
+                          .transform(["the same words"]).toarray())
