@@ -121,9 +121,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MODERATION_SQLITE_CHECKPOINT_SECONDS", "0.25", float,
             "SQLite only: how often a background thread in each worker copies the write-ahead "
             "log back into the database file (a round with nothing to copy costs next to "
-            "nothing). Often enough that a busy log never reaches the size at which a request "
-            "must copy it itself. `0` leaves it to SQLite, inside whichever request fills the "
-            "log (slower; see bench/README.md)."),
+            "nothing). Under load shorter rounds copy less at a time, which keeps the slowest "
+            "requests faster. `0` leaves it to SQLite, inside whichever request fills the log "
+            "(slower; see bench/README.md)."),
     Setting("MODERATION_SECRET_KEY", "", parse_optional_str,
             "Signs the demo form's timestamp and sessions. Empty: generated once into "
             "`instance/secret_key` so every worker agrees."),
