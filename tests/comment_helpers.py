@@ -32,3 +32,15 @@ def only_comment(app) -> Comment:
     comments = all_comments(app)
     assert len(comments) == 1, [c.text for c in comments]
     return comments[0]
+
+
+def flood_with_form_posts(client) -> None:
+    """Under a limit of 2 comments a minute: two form posts are accepted, the third is refused
+    with 429, Retry-After and the form page that still holds what the reader wrote."""
+    for n in range(2):
+        assert client.post("/comments", data=good_form(comment=f"Point {n}")).status_code == 303
+    page = client.post("/comments", data=good_form(comment="Point 3"))
+    assert page.status_code == 429
+    assert 1 <= int(page.headers["Retry-After"]) <= 60
+    assert "You are posting comments too quickly" in page.get_data(as_text=True)
+    assert "Point 3" in page.get_data(as_text=True)  # nothing the reader wrote is lost

@@ -9,7 +9,7 @@ import pytest
 from flask import request
 from flask_limiter import Limiter
 
-from comment_helpers import PUBLISH_ALL, good_form
+from comment_helpers import PUBLISH_ALL, flood_with_form_posts, good_form
 from security_helpers import (REDIS_URL, CountingScorer, add_moderator, delete_keys, login,
                               redis_or_fail, unique_prefix)
 from service.auth import hash_password
@@ -46,13 +46,7 @@ def second_database(tmp_path, sqlite_template):
 def test_flooding_commenter_is_refused_before_the_classifier_runs(make_app, scorer):
     counting = CountingScorer(scorer)
     client = make_app(SCORER=counting, **BURST).test_client()
-    for n in range(2):
-        assert client.post("/comments", data=good_form(comment=f"Point {n}")).status_code == 303
-    page = client.post("/comments", data=good_form(comment="Point 3"))
-    assert page.status_code == 429
-    assert 1 <= int(page.headers["Retry-After"]) <= 60
-    assert "You are posting comments too quickly" in page.get_data(as_text=True)
-    assert "Point 3" in page.get_data(as_text=True)
+    flood_with_form_posts(client)
     refused = client.post("/api/comments", json=good_form(comment="Point 4"),
                           environ_base={"REMOTE_ADDR": "203.0.113.9"})  # same e-mail, new IP
     assert refused.status_code == 429 and refused.get_json()["error"]["code"] == "flood"
