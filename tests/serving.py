@@ -1,9 +1,13 @@
-"""A real HTTP server for an app under test, for browsers and HTTP client libraries."""
+"""A real HTTP server for an app under test, for browsers and HTTP client libraries; and the
+gunicorn settings the service is served with."""
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
 from typing import Iterator
 
 from werkzeug.serving import make_server
@@ -21,3 +25,12 @@ def serving(app) -> Iterator[str]:
         server.shutdown()
         thread.join(timeout=5)
         server.server_close()
+
+
+def gunicorn_conf() -> ModuleType:
+    """A fresh copy of service/gunicorn_conf.py, which reads its environment when loaded."""
+    path = Path(__file__).resolve().parents[1] / "service" / "gunicorn_conf.py"
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

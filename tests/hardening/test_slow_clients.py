@@ -10,16 +10,15 @@ the reader is never answered (GUNICORN_CLIENT_TIMEOUT=0 turns it off)."""
 from __future__ import annotations
 
 import http.client
-import importlib.util
 import json
 import socket
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 
 from comment_helpers import good_form
-from hardening_helpers import ROOT, Gunicorn
+from hardening_helpers import Gunicorn
+from serving import gunicorn_conf
 from service.config import SETTINGS
 
 WORKERS, THREADS = 2, 4
@@ -94,18 +93,10 @@ def test_a_request_within_the_limits_is_served(server):
     assert _raw(server.port, request).split(b" ")[1] == b"201"
 
 
-def _gunicorn_conf():
-    spec = importlib.util.spec_from_file_location("gunicorn_conf",
-                                                  Path(ROOT) / "service" / "gunicorn_conf.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_requests_end_before_the_worker_timeout():
     """A request waits for the database at most MODERATION_DB_WAIT_SECONDS (then 503) and for
     a silent client at most the receive timeout: both well inside the worker timeout."""
-    conf = _gunicorn_conf()
+    conf = gunicorn_conf()
     db_wait = float(next(s.default for s in SETTINGS if s.name == "MODERATION_DB_WAIT_SECONDS"))
     assert conf.worker_class == "gthread" and conf.threads > 1
     assert db_wait < conf.timeout / 2 and conf._client_timeout < conf.timeout / 2

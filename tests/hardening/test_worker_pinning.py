@@ -3,7 +3,6 @@ that dies replaced on the core it left; without the setting the workers may run 
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import subprocess
@@ -12,18 +11,11 @@ import time
 from pathlib import Path
 
 from hardening_helpers import ROOT, Gunicorn
-
-
-def _conf():
-    spec = importlib.util.spec_from_file_location("gunicorn_conf",
-                                                  ROOT / "service" / "gunicorn_conf.py")
-    conf = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(conf)
-    return conf
+from serving import gunicorn_conf
 
 
 def test_new_workers_take_the_least_used_core():
-    least_used_cpu = _conf().least_used_cpu
+    least_used_cpu = gunicorn_conf().least_used_cpu
     assert least_used_cpu([0, 1], []) == 0
     assert least_used_cpu([0, 1], [0]) == 1
     assert least_used_cpu([0, 1], [1]) == 0            # the replacement of the worker on core 0

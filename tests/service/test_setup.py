@@ -20,6 +20,8 @@ from werkzeug.security import check_password_hash
 from service import config, create_app
 from service.config import RateLimit, from_env, parse_rate
 
+from serving import gunicorn_conf
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -174,12 +176,8 @@ def test_dockerfile_matches_the_serve_commands():
 
 def test_gunicorn_workers_freeze_what_is_loaded_at_start():
     import gc
-    import importlib.util
 
-    spec = importlib.util.spec_from_file_location("gunicorn_conf",
-                                                  ROOT / "service" / "gunicorn_conf.py")
-    conf = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(conf)
+    conf = gunicorn_conf()
     try:
         conf.post_worker_init(worker=None)
         assert gc.get_freeze_count() > 0
