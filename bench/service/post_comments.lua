@@ -38,9 +38,11 @@ function setup(thread)
 end
 
 -- A run id (the script's first argument) keeps texts distinct from earlier runs, such as the
--- warm-up, which would otherwise be answered as duplicates and not stored.
+-- warm-up, which would otherwise be answered as duplicates and not stored. The second argument,
+-- if any, is the path to post to (bench/service/ceiling_app.py's probes).
 function init(args)
   run = args[1] or tostring(os.time())
+  path = args[2] or "/comments"
 end
 
 function request()
@@ -52,7 +54,7 @@ function request()
     .. "&email=" .. urlencode("reader" .. tid .. "-" .. (i % 50) .. "@example.org")
     .. "&url=&comment_post_ID=" .. articles[(i % #articles) + 1]
     .. "&comment_parent=0&submit=Post+Comment"
-  return wrk.format("POST", "/comments",
+  return wrk.format("POST", path,
     { ["Content-Type"] = "application/x-www-form-urlencoded" }, body)
 end
 

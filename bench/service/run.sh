@@ -7,6 +7,8 @@
 #   bash bench/service/run.sh                        # DURATION=10s CONNECTIONS=16 THREADS=2
 #   GUNICORN_PIN_WORKERS=0 bash bench/service/run.sh # workers not pinned to cores
 #   STORE=postgresql bash bench/service/run.sh       # a fresh database on 127.0.0.1:5432
+#   CEILING=1 bash bench/service/run.sh              # also intake stopped before scoring, and
+#                                                    # before storing (bench/service/ceiling_app.py)
 #
 # Writes bench/out/service-<UTC time>.json and prints the figures and the pass/fail of the targets
 # (>= 50% of the bare endpoint's requests/s, p99 <= 25 ms, no errors, every 303 stored).
@@ -18,6 +20,8 @@ CONNECTIONS=${CONNECTIONS:-16}
 THREADS=${THREADS:-2}
 SERVICE_PORT=${SERVICE_PORT:-8101}
 BARE_PORT=${BARE_PORT:-8102}
+CEILING=${CEILING:-0}
+CEILING_PORT=${CEILING_PORT:-8103}
 PY=.venv/bin/python
 WORK=$(mktemp -d)
 mkdir -p bench/out
@@ -60,6 +64,10 @@ $PY -m flask --app service init-db >/dev/null
   'service:create_app()' & service_pid=$!; pids+=($!)
 .venv/bin/gunicorn --config service/gunicorn_conf.py --bind "127.0.0.1:$BARE_PORT" \
   'bench.service.bare_app:create_app()' & bare_pid=$!; pids+=($!)
+if [ "$CEILING" = 1 ]; then
+  .venv/bin/gunicorn --config service/gunicorn_conf.py --bind "127.0.0.1:$CEILING_PORT" \
+    'bench.service.ceiling_app:create_app()' & ceiling_pid=$!; pids+=($!)
+fi
 
 wait_ready() {
   for _ in $(seq 1 300); do
@@ -70,6 +78,7 @@ wait_ready() {
 }
 wait_ready "http://127.0.0.1:$SERVICE_PORT/readyz"
 wait_ready "http://127.0.0.1:$BARE_PORT/healthz"
+if [ "$CEILING" = 1 ]; then wait_ready "http://127.0.0.1:$CEILING_PORT/readyz"; fi
 
 count_rows() { $PY -m bench.service.store_check count "$STORE_URL"; }
 
@@ -82,12 +91,12 @@ worker_cpu_ticks() {  # gunicorn master pid -> CPU time (user + system, clock ti
   echo "$total"
 }
 
-run_wrk() {  # url run-id master-pid -> the RESULT json line with the workers' CPU ticks added;
-             # accepted ids go to $BENCH_IDS_FILE
+run_wrk() {  # url run-id master-pid [path] -> the RESULT json line with the workers' CPU ticks
+             # added; accepted ids go to $BENCH_IDS_FILE
   local before after
   before=$(worker_cpu_ticks "$3")
   wrk --threads "$THREADS" --connections "$CONNECTIONS" --duration "$DURATION" --latency \
-    --script bench/service/post_comments.lua "$1" -- "$2" | sed -n 's/^RESULT //p' \
+    --script bench/service/post_comments.lua "$1" -- "$2" "${4:-/comments}" | sed -n 's/^RESULT //p' \
     | tr -d '\n' | sed 's/}$//'
   after=$(worker_cpu_ticks "$3")
   echo ", \"worker_cpu_ticks\": $((after - before))}"
@@ -97,6 +106,12 @@ run_wrk() {  # url run-id master-pid -> the RESULT json line with the workers' C
 wrk -t1 -c2 -d2s -s bench/service/post_comments.lua "http://127.0.0.1:$BARE_PORT" -- warm >/dev/null
 wrk -t1 -c2 -d2s -s bench/service/post_comments.lua "http://127.0.0.1:$SERVICE_PORT" -- warm \
   >/dev/null
+if [ "$CEILING" = 1 ]; then
+  for path in /comments/unscored /comments/scored; do
+    wrk -t1 -c2 -d2s -s bench/service/post_comments.lua "http://127.0.0.1:$CEILING_PORT" -- warm \
+      "$path" >/dev/null
+  done
+fi
 before=$(count_rows)
 bare=$(BENCH_IDS_FILE= run_wrk "http://127.0.0.1:$BARE_PORT" bare "$bare_pid")
 service=$(BENCH_IDS_FILE="$WORK/accepted-ids" run_wrk "http://127.0.0.1:$SERVICE_PORT" "run$$" \
@@ -104,17 +119,26 @@ service=$(BENCH_IDS_FILE="$WORK/accepted-ids" run_wrk "http://127.0.0.1:$SERVICE
 after=$(count_rows)
 missing=$($PY -m bench.service.store_check missing "$STORE_URL" "$WORK/accepted-ids")
 model=$(curl -fsS "http://127.0.0.1:$SERVICE_PORT/readyz")
+ceiling=null
+if [ "$CEILING" = 1 ]; then
+  unscored=$(BENCH_IDS_FILE= run_wrk "http://127.0.0.1:$CEILING_PORT" "u$$" "$ceiling_pid" \
+    /comments/unscored)
+  scored=$(BENCH_IDS_FILE= run_wrk "http://127.0.0.1:$CEILING_PORT" "s$$" "$ceiling_pid" \
+    /comments/scored)
+  ceiling="{\"unscored\": $unscored, \"scored\": $scored}"
+fi
 
 OUT="bench/out/service-$(date -u +%Y%m%dT%H%M%SZ).json"
-$PY - "$bare" "$service" "$((after - before))" "$model" "$OUT" "$missing" <<'PY'
+$PY - "$bare" "$service" "$((after - before))" "$model" "$OUT" "$missing" "$ceiling" <<'PY'
 import json, os, platform, sys
 bare, service, stored, ready, out = (json.loads(sys.argv[1]), json.loads(sys.argv[2]),
                                      int(sys.argv[3]), json.loads(sys.argv[4]), sys.argv[5])
 accepted_ids, missing = map(int, sys.argv[6].split())
+ceiling = json.loads(sys.argv[7])  # None unless CEILING=1
 ratio = service["rps"] / bare["rps"]
 # CPU time of the two workers per request: what each answer costs, which the machine's noise and
 # the split of connections between workers disturb far less than requests per second do.
-for result in (bare, service):
+for result in (bare, service, *(ceiling or {}).values()):
     result["worker_cpu_s"] = round(result.pop("worker_cpu_ticks") / os.sysconf("SC_CLK_TCK"), 2)
     result["worker_cpu_us_per_request"] = round(result["worker_cpu_s"] / result["requests"] * 1e6)
 checks = {
@@ -138,6 +162,12 @@ report = {"command": "bash bench/service/run.sh", "store": os.environ.get("STORE
           "model_version": ready.get("model_version"), "bare": bare, "service": service,
           "stored_during_run": stored, "accepted_ids_checked": accepted_ids,
           "accepted_ids_missing": missing, "rps_ratio": round(ratio, 3), "checks": checks}
+if ceiling:
+    # Not targets: how near the bare endpoint intake gets when it stops before the classifier,
+    # and before the store (bench/service/ceiling_app.py).
+    for probe in ceiling.values():
+        probe["rps_ratio"] = round(probe["rps"] / bare["rps"], 3)
+    report["ceiling"] = ceiling
 with open(out, "w") as handle:
     json.dump(report, handle, indent=2)
 print(json.dumps(report, indent=2))
