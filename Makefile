@@ -24,6 +24,7 @@ serve: $(VENV)/.runtime
 
 test: $(VENV)/.dev
 	bash scripts/install-browser.sh
+	bash scripts/install-wordpress.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Rebuild the shipped default model from ../shared/data (the command its card records).
