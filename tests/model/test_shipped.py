@@ -46,21 +46,14 @@ def test_the_shipped_artifact_is_current_small_and_carded(scorer):
         "youtube-spam", "davidson-hate-offensive", "olid", "fox-news-comments"}
 
 
-def test_obvious_spam_scores_above_ordinary_comments(scorer):
-    hold = scorer.thresholds["spam"]["hold"]
-    spam = [s["spam"] for s in scorer.score_many(SPAM)]
-    ordinary = [s["spam"] for s in scorer.score_many(ORDINARY)]
-    assert min(spam) > max(ordinary)
-    assert all(p >= hold for p in spam)
-    assert all(p < hold for p in ordinary)
-
-
-def test_obvious_abuse_scores_above_ordinary_comments(scorer):
-    hold = scorer.thresholds["abuse"]["hold"]
-    abuse = [s["abuse"] for s in scorer.score_many(ABUSE)]
-    ordinary = [s["abuse"] for s in scorer.score_many(ORDINARY)]
-    assert min(abuse) > max(ordinary)
-    assert all(p >= hold for p in abuse)
+@pytest.mark.parametrize("label, obvious", [("spam", SPAM), ("abuse", ABUSE)])
+def test_obvious_cases_score_above_ordinary_comments_and_the_hold_threshold(scorer, label,
+                                                                             obvious):
+    hold = scorer.thresholds[label]["hold"]
+    flagged = [s[label] for s in scorer.score_many(obvious)]
+    ordinary = [s[label] for s in scorer.score_many(ORDINARY)]
+    assert min(flagged) > max(ordinary)
+    assert all(p >= hold for p in flagged)
     assert all(p < hold for p in ordinary)
 
 
