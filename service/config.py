@@ -205,6 +205,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MODERATION_AKISMET_API", "true", parse_bool,
             "Serve the Akismet-compatible API under `/1.1/` (keys from `flask apikeys add`); "
             "`false` answers 404 there."),
+    Setting("MODERATION_PERSPECTIVE_API", "true", parse_bool,
+            "Serve Perspective's AnalyzeComment at `/v1alpha1/comments:analyze` (keys from `flask "
+            "apikeys add`); `false` answers 404 there."),
     Setting("MODERATION_API_KEY_HASH_KEY", "", parse_optional_str,
             "HMAC key for stored API key hashes. Empty: generated into "
             "`instance/api_key_hash_key`. Changing it invalidates every API key."),

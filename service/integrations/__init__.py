@@ -1,5 +1,6 @@
 """Drop-in endpoints for the tools newsrooms already run: an Akismet-compatible API (WordPress and
-other CMSs' Akismet clients) and a Coral Talk external moderation phase.
+other CMSs' Akismet clients), a Coral Talk external moderation phase, and Perspective's
+AnalyzeComment (Coral's toxic comment filter and other Perspective clients).
 
 Both score with the service's own classifier and decide with its own policy (`assessment`); what
 each keeps is in `records` and in the README, "Integrations".
@@ -10,7 +11,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from service.integrations import akismet, apikeys, coral
+from service.integrations import akismet, apikeys, coral, perspective
 
 
 def init_app(app: Flask, csrf: CSRFProtect) -> None:
@@ -19,6 +20,9 @@ def init_app(app: Flask, csrf: CSRFProtect) -> None:
     if app.config["MODERATION_AKISMET_API"]:
         app.register_blueprint(akismet.bp)
         csrf.exempt(akismet.bp)
+    if app.config["MODERATION_PERSPECTIVE_API"]:
+        app.register_blueprint(perspective.bp)
+        csrf.exempt(perspective.bp)
     if app.config["MODERATION_CORAL_SECRETS"]:
         app.register_blueprint(coral.bp)
         csrf.exempt(coral.bp)

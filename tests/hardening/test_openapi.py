@@ -6,7 +6,7 @@ status, content type, headers and body must be one the description lists. The ru
 (MAX_EXAMPLES per operation and mode).
 
 Generated credentials cannot be right by chance, so a well-formed one stands for the real thing:
-a well-formed Akismet key is replaced by a key the app knows, a well-formed X-Coral-Signature by
+a well-formed Akismet or Perspective key is replaced by a key the app knows, a well-formed X-Coral-Signature by
 the body's real signature. Malformed or missing ones (the negative cases) are sent as generated.
 GET /metrics is scraped with its bearer token (the WSGI client has no address to allow).
 """
@@ -93,6 +93,14 @@ def _with_credentials(case, app) -> dict:
         case.body = {name: app.config["TEST_AKISMET_KEY"] if name in {"api_key", "key"}
                      and isinstance(value, str) and WELL_FORMED_KEY.match(value) else value
                      for name, value in case.body.items()}
+    if case.path.startswith("/v1alpha1/"):
+        # Perspective's key travels as a query parameter or a header.
+        key = (case.query or {}).get("key")
+        if isinstance(key, str) and WELL_FORMED_KEY.match(key):
+            case.query["key"] = app.config["TEST_AKISMET_KEY"]
+        header = (case.headers or {}).get("X-Goog-Api-Key")
+        if isinstance(header, str) and WELL_FORMED_KEY.match(header):
+            case.headers["X-Goog-Api-Key"] = app.config["TEST_AKISMET_KEY"]
     signature = (case.headers or {}).get("X-Coral-Signature")
     if case.path == "/coral/moderation" and isinstance(signature, str) \
             and WELL_FORMED_SIGNATURE.match(signature):
