@@ -4,6 +4,7 @@ gunicorn settings the service is served with."""
 from __future__ import annotations
 
 import importlib.util
+import socket
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +26,14 @@ def serving(app) -> Iterator[str]:
         server.shutdown()
         thread.join(timeout=5)
         server.server_close()
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now, for a server started outside this process
+    (gunicorn, PHP, an SMTP sink) or for an address where nothing must answer."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def gunicorn_conf() -> ModuleType:

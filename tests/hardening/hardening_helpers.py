@@ -8,7 +8,6 @@ import contextlib
 import http.client
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from serving import free_port
 from service.tables import Comment
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,11 +30,6 @@ def stored_comments(url: str) -> list[Comment]:
     finally:
         engine.dispose()
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Gunicorn:

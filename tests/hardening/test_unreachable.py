@@ -15,7 +15,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from service.availability import DatabaseUnavailable, with_retries
 
 from comment_helpers import PUBLISH_ALL, good_form
-from hardening_helpers import free_port, stored_comments
+from hardening_helpers import stored_comments
+from serving import free_port
 
 
 def _sqlite_path(url: str) -> str:

@@ -19,6 +19,8 @@ from typing import Iterator
 
 import httpx
 
+from serving import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 WORDPRESS = ROOT / ".cache" / "wordpress"
 SITE_PHP = Path(__file__).resolve().parent / "wordpress" / "site.php"
@@ -56,11 +58,6 @@ def missing() -> str | None:
         return f"no MariaDB/MySQL server at {host}:{port}: {exc}"
     return None
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class WordPressSite:
@@ -111,7 +108,7 @@ def wordpress_site(tmp_path: Path, service_url: str, api_key: str) -> Iterator[W
         TEST_SETTINGS_PLUGIN)
     credentials, _, address = DATABASE.rpartition("@")
     user, _, password = credentials.partition(":")
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     name = f"wp_test_{uuid.uuid4().hex[:12]}"
     # Replaces the Debian package's wp-config.php, which reads /etc/wordpress.

@@ -5,7 +5,8 @@ at chosen times and outcomes."""
 from __future__ import annotations
 
 import pytest
-from ops_helpers import Receiver, Sink, free_port
+from ops_helpers import Receiver, Sink
+from serving import free_port
 from sqlalchemy import delete
 
 from service.config import from_env

@@ -4,7 +4,6 @@ webhook receiver and an SMTP sink on loopback."""
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,11 +11,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from service.policy import Decision
 from service.store import Candidate, Store
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def put(store: Store, status: str, *, at: datetime | None = None, post_id: str = "p1",

@@ -14,10 +14,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from ops_helpers import free_port, put
+from ops_helpers import put
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
+from serving import free_port
 from service.moderation import Moderation
 
 ROOT = Path(__file__).resolve().parents[2]

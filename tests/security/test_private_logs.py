@@ -17,15 +17,12 @@ from urllib.parse import urlencode
 
 import pytest
 
+from serving import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT_IPS = ("203.0.113.77", "2001:db8::77")
 EMAILS = ("ann.reader@example.org", "bob.writer@example.net")
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _request(port: int, method: str, path: str, *, ip: str, body: bytes | None = None,
@@ -78,7 +75,7 @@ def gunicorn_log(tmp_path, sqlite_template):
     instance = tmp_path / "instance"
     instance.mkdir()
     shutil.copy(sqlite_template, instance / "moderation.sqlite3")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "MODERATION_INSTANCE_PATH": str(instance), "GUNICORN_WORKERS": "1",
            "GUNICORN_ACCESSLOG": "-", "MODERATION_PROXY_HOPS": "1",
            "MODERATION_RATE_LIMIT": "2/minute", "MODERATION_LOG_ONLY": "true"}

@@ -10,7 +10,6 @@ import json
 import os
 import random
 import re
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from typing import Iterator
 
 from model.artifact import set_current
 from model_versions import two_versions
+from serving import free_port
 from service.db import make_engine, upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,11 +48,6 @@ class Answer:
     comment_id: int | None
     problem: str | None = None
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _post_comment(port: int, n: int) -> Answer:
@@ -148,7 +143,7 @@ def gunicorn(tmp_path: Path, artifacts: Path) -> Iterator[tuple[subprocess.Popen
     engine = make_engine(f"sqlite:///{database}")
     upgrade(engine)
     engine.dispose()
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path / "gunicorn.log"
     log_file = log_path.open("w")
     env = {**os.environ, "MODERATION_INSTANCE_PATH": str(tmp_path / "instance"),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from werkzeug.security import check_password_hash
 from service import config, create_app
 from service.config import RateLimit, from_env, parse_rate
 
-from serving import gunicorn_conf
+from serving import free_port, gunicorn_conf
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -96,11 +95,6 @@ def test_init_db_migrates_in_wal_mode_and_creates_the_first_moderator_once(tmp_p
     assert again.exit_code == 0 and "password" not in again.output
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 def test_gunicorn_serves_the_app_with_its_config_file(tmp_path):
     """What `make serve` runs: init-db, then gunicorn with service/gunicorn_conf.py."""
@@ -112,7 +106,7 @@ def test_gunicorn_serves_the_app_with_its_config_file(tmp_path):
                           text=True, timeout=120)
     assert init.returncode == 0, init.stderr
     assert "one-time password" in init.stdout
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [str(Path(python).parent / "gunicorn"), "--config", "service/gunicorn_conf.py",
          "--bind", f"127.0.0.1:{port}", "service:create_app()"],
