@@ -7,7 +7,8 @@ bench/service/run.sh`).
   strictly, the bot traps, validation, the return address and the flood check; then the same
   303 with a made-up anchor. Nothing scored, nothing stored.
 - `POST /comments/scored`: the same, then the comment scored by the shipped classifier through
-  a batcher as intake does (service.batching), and still nothing stored.
+  a batcher as intake does (service.batching), and still nothing stored. The answer names the
+  version that scored it (X-Model-Version), so a test can see the classifier ran.
 
 The gap from the bare endpoint to the first is the cost of being the service at all, from the
 first to the second the classifier's, from the second to `POST /comments` the store's and the
@@ -49,8 +50,10 @@ def unscored() -> Response:
 
 def scored() -> Response:
     permalink, text = _front_half()
-    current_app.extensions["ceiling_scoring_batcher"].submit(text)
-    return redirect(f"{permalink}#comment-0", 303)
+    scored_by = current_app.extensions["ceiling_scoring_batcher"].submit(text)
+    response = redirect(f"{permalink}#comment-0", 303)
+    response.headers["X-Model-Version"] = scored_by.model_version or ""
+    return response
 
 
 def add_probes(app: Flask) -> Flask:

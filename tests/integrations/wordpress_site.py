@@ -59,7 +59,6 @@ def missing() -> str | None:
     return None
 
 
-
 class WordPressSite:
     def __init__(self, directory: Path, url: str, versions: dict) -> None:
         self.directory, self.url, self.versions = directory, url, versions

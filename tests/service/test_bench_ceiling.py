@@ -5,7 +5,7 @@ with the same hooks, and then really stop: nothing stored."""
 import pytest
 
 from bench.service.ceiling_app import add_probes
-from tests.comment_helpers import all_comments, good_form
+from comment_helpers import all_comments, good_form
 
 
 @pytest.fixture
@@ -35,9 +35,10 @@ def test_probe_validates_and_reads_the_body_strictly_like_intake(probed, path):
                        content_type="application/x-www-form-urlencoded").status_code == 400
 
 
-def test_scored_probe_runs_the_classifier(probed):
+def test_scored_probe_runs_the_classifier(probed, scorer):
     batcher = probed.extensions["ceiling_scoring_batcher"]
 
-    probed.test_client().post("/comments/scored", data=good_form())
+    response = probed.test_client().post("/comments/scored", data=good_form())
 
     assert list(batcher.group_sizes) == [1]
+    assert response.headers["X-Model-Version"] == scorer.version
