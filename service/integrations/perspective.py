@@ -30,8 +30,9 @@ LANGUAGES = {"en"}
 # Perspective's own limit on a comment's text.
 MAX_TEXT_BYTES = 20_480
 
-_STATUS = {400: "INVALID_ARGUMENT", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
-           405: "METHOD_NOT_ALLOWED", 413: "INVALID_ARGUMENT", 415: "INVALID_ARGUMENT",
+# The statuses this blueprint answers with. (An unknown path or method under /v1alpha1 never
+# reaches it: routing fails first, and the app's own error handler answers.)
+_STATUS = {400: "INVALID_ARGUMENT", 403: "PERMISSION_DENIED", 413: "INVALID_ARGUMENT",
            503: "UNAVAILABLE"}
 
 
