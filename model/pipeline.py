@@ -11,15 +11,20 @@ pushed a score up, which moderators see.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, clone
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.linear_model import LogisticRegression
 
+from model import identity
 from model import text as textmod
 from model.features import SIGNAL_NAMES, CommentVectorizer
+from model.profanity_prior import ProfanityPrior
+from model.span_lexicon import SpanLexicon
 
 LABELS = ("spam", "abuse")
 # Chosen on the evaluation splits (model/report): spam transfers better across videos without
@@ -27,14 +32,12 @@ LABELS = ("spam", "abuse")
 DEFAULT_C = {"spam": 8.0, "abuse": 1.0}
 DEFAULT_MIN_DF = {"spam": 3, "abuse": 1}
 
+# Placeholder tokens, and the signals that count the same things, in the words a moderator reads:
+# the n-gram "_url_" and the signal "links" are one piece of evidence, "a link".
 READABLE_PLACEHOLDERS = {
-    textmod.URL: "(link)", textmod.SHORT_URL: "(shortened link)", textmod.EMAIL: "(e-mail address)",
-    textmod.PHONE: "(phone number)", textmod.MENTION: "(@mention)", textmod.NUMBER: "(number)",
-}
-_READABLE_SIGNALS = {
-    "links": "(links)", "short_links": "(shortened links)", "emails": "(e-mail addresses)",
-    "phones": "(phone numbers)", "numbers": "(numbers)", "exclamations": "(exclamation marks)",
-    "capitals_share": "(capital letters)", "digits_share": "(digits)", "log_length": "(length)",
+    textmod.URL: "a link", textmod.SHORT_URL: "a shortened link",
+    textmod.EMAIL: "an e-mail address", textmod.PHONE: "a phone number",
+    textmod.MENTION: "an @mention", textmod.NUMBER: "a number",
 }
 
 
@@ -62,16 +65,28 @@ class TwoHeadModel(BaseEstimator):
     intercept_ : ndarray of shape (2,)
     calibration_ : ndarray of shape (2, 2)
         Per head, (slope, offset) of the sigmoid that maps a raw score to a probability.
+    lexicon_ : SpanLexicon or None
+        Word toxicity learnt from annotated spans (``fit(spans=...)``), None without spans.
+    extra_ : ndarray of shape (2, 2)
+        Per head, the weights of the two outside inputs in the sigmoid: the ``prior``'s score and
+        the lexicon's highest word score. Only the abuse head uses them (zeros for spam).
+
+    The abuse head's probability is a logistic regression, fitted on out-of-fold scores, of
+    three inputs: its own linear score, ``prior`` (alt-profanity-check's model, trained on far
+    more abuse than ours) and the lexicon's maximum. Each sees something the others miss: our
+    n-grams know news comments, the prior knows 200,000 more, the maximum is not diluted by a
+    long comment's civil words.
     """
 
     def __init__(self, vectorizer: CommentVectorizer | None = None, C: dict | None = None,
-                 min_df: dict | None = None):
+                 min_df: dict | None = None, prior: ProfanityPrior | None = None):
         self.vectorizer = vectorizer
         self.C = C
         self.min_df = min_df
+        self.prior = prior
 
     # -- training ---------------------------------------------------------------------------
-    def fit(self, texts, labels, weights=None, folds=None, progress=None):
+    def fit(self, texts, labels, weights=None, folds=None, progress=None, spans=None):
         """Fit both heads.
 
         labels : array of shape (n, 2), 1/0 per head, -1 where a source has no opinion.
@@ -79,6 +94,8 @@ class TwoHeadModel(BaseEstimator):
         folds : array of shape (n,) of fold numbers for the out-of-fold calibration scores
             (-1: never held out). Default: five folds by position.
         progress : callable(str) or None, told about each step.
+        spans : sequence of (start, end) ranges per text, or None where not annotated: the
+            toxic words of annotated toxic comments, for the lexicon.
         """
         texts = list(texts)
         labels = np.asarray(labels)
@@ -89,6 +106,11 @@ class TwoHeadModel(BaseEstimator):
         C = {**DEFAULT_C, **(self.C or {})}
         min_df = {**DEFAULT_MIN_DF, **(self.min_df or {})}
 
+        spans = [None] * n if spans is None else list(spans)
+        annotated = [i for i in range(n) if spans[i] and labels[i, 1] == 1]
+        self.lexicon_ = (SpanLexicon().fit(((texts[i], spans[i]) for i in annotated),
+                                           exclude=identity.TERM_SET) if annotated else None)
+        self.extra_ = np.zeros((2, 2))
         say("features")
         self.vectorizer_ = clone(self.vectorizer or build_vectorizer()).fit(texts)
         X = self.vectorizer_.transform(texts)
@@ -122,11 +144,49 @@ class TwoHeadModel(BaseEstimator):
             held = ~np.isnan(oof)
             if not held.any():
                 raise ValueError(f"{label}: no fold held out any example to calibrate on")
-            platt = LogisticRegression(C=1e4).fit(oof[held, None], yk[held],
-                                                  sample_weight=wk[held])
+            inputs = oof[held, None]
+            if label == "abuse" and self._has_extra():
+                extra = self._extra_inputs([texts[i] for i in rows[held]],
+                                           self._oof_lexicon_scores(texts, spans, labels, folds,
+                                                                    rows[held]))
+                inputs = np.hstack([inputs, extra])
+            platt = LogisticRegression(C=1e4).fit(inputs, yk[held], sample_weight=wk[held])
             self.calibration_[k] = platt.coef_[0, 0], platt.intercept_[0]
-            self.oof_scores_[label] = (rows[held], self._calibrate(oof[held], k))
+            if inputs.shape[1] > 1:
+                self.extra_[k] = platt.coef_[0, 1:]
+            self.oof_scores_[label] = (rows[held], platt.predict_proba(inputs)[:, 1])
         return self
+
+    # -- the abuse head's outside inputs ---------------------------------------------------------
+    def _has_extra(self) -> bool:
+        return self.prior is not None or getattr(self, "lexicon_", None) is not None
+
+    def _extra_inputs(self, texts: list[str], lexicon_max: np.ndarray | None = None) -> np.ndarray:
+        """(n, 2): the prior's score and the lexicon's maximum (0 for whichever is missing)."""
+        out = np.zeros((len(texts), 2))
+        if self.prior is not None:
+            out[:, 0] = self.prior.score(texts)
+        if lexicon_max is not None:
+            out[:, 1] = lexicon_max
+        elif getattr(self, "lexicon_", None) is not None:
+            out[:, 1] = self.lexicon_.max_score(texts)
+        return out
+
+    def _oof_lexicon_scores(self, texts, spans, labels, folds, rows) -> np.ndarray | None:
+        """The lexicon's maximum for ``rows``, each from a lexicon fitted without its fold, so
+        that the calibration does not learn to trust words the lexicon memorised."""
+        if self.lexicon_ is None:
+            return None
+        out = np.zeros(len(rows))
+        for f in sorted(set(folds[rows]) - {-1}):
+            fit_on = [(texts[i], spans[i]) for i in range(len(texts))
+                      if spans[i] and labels[i, 1] == 1 and folds[i] != f]
+            at = folds[rows] == f
+            out[at] = SpanLexicon().fit(fit_on, exclude=identity.TERM_SET).max_score(
+                [texts[i] for i in rows[at]])
+        unfolded = folds[rows] == -1
+        out[unfolded] = self.lexicon_.max_score([texts[i] for i in rows[unfolded]])
+        return out
 
     # -- scoring ----------------------------------------------------------------------------
     def decision_function(self, texts) -> np.ndarray:
@@ -150,21 +210,26 @@ class TwoHeadModel(BaseEstimator):
 
     def predict_proba(self, texts) -> np.ndarray:
         """Calibrated probabilities, shape (n, 2): column 0 spam, column 1 abuse."""
-        # Both heads' sigmoids at once: the same arithmetic as ``_calibrate``, element by element.
+        texts = list(texts)
+        # Both heads' sigmoids at once.
         slope, offset = self.calibration_[:, 0], self.calibration_[:, 1]
-        return 1.0 / (1.0 + np.exp(-(slope * self.decision_function(texts) + offset)))
-
-    def _calibrate(self, d: np.ndarray, k: int) -> np.ndarray:
-        slope, offset = self.calibration_[k]
-        return 1.0 / (1.0 + np.exp(-(slope * d + offset)))
+        z = slope * self.decision_function(texts) + offset
+        if getattr(self, "extra_", None) is not None and self.extra_.any():
+            z += self._extra_inputs(texts) @ self.extra_.T
+        return 1.0 / (1.0 + np.exp(-z))
 
     # -- explanation ------------------------------------------------------------------------
     def explain(self, text: str, top: int = 5) -> dict[str, list[dict]]:
-        """Per label, the words and phrases of ``text`` that raised its score most.
+        """Per label, up to ``top`` pieces of evidence that raised its score most:
+        ``{"term", "weight", "spans"}``, ``spans`` being the ``[start, end)`` character ranges
+        of ``text`` the term stands at (empty for a signal such as "a link", which has none).
 
-        Each n-gram's contribution (its TF-IDF value times the head's weight) is credited to the
-        word it lies in (character n-grams and the word itself) or to the two-word phrase (word
-        bigrams), so a moderator sees "ѕcam" as the word the comment contained, not "cam ".
+        Weights are in the head's log-odds. Each n-gram's contribution (its TF-IDF value times
+        the head's weight) is credited to the word it lies in, or to the two-word phrase of a
+        word bigram, so a moderator sees "ѕcam" as the word the comment contained. Terms made
+        only of function words ("a", "are a") and bare symbols are left out: they move a score
+        a little in every comment and explain none. For abuse, the words annotators of news
+        comments mark as toxic (``SpanLexicon``) come first, weighted as the head weighs them.
         """
         vec = self.vectorizer_
         normed = vec.normalize_many([text])
@@ -173,21 +238,92 @@ class TwoHeadModel(BaseEstimator):
         _, cols, vals, signals = vec.weighted_entries([text])
         value = dict(zip(cols.tolist(), vals.tolist()))
         occurrences = np.bincount(hashed.col, minlength=vec.n_features)
+        located = _locate_words(text)
+        extra = getattr(self, "extra_", None)
         out = {}
         for k, label in enumerate(LABELS):
+            slope = float(self.calibration_[k, 0])
             credit: dict[str, float] = defaultdict(float)
             for col, term, is_bigram in zip(hashed.col.tolist(), hashed.term.tolist(),
                                             hashed.bigram.tolist()):
                 share = value[col] * float(self.coef_[col, k]) / occurrences[col]
-                name = " ".join(words[term:term + 2]) if is_bigram else words[term]
-                credit[" ".join(READABLE_PLACEHOLDERS.get(w, w) for w in name.split(" "))] += share
+                credit[" ".join(words[term:term + 2]) if is_bigram else words[term]] += share * slope
+            evidence: dict[str, dict] = {}
+            for name, weight in credit.items():
+                if weight > 0 and _telling(name):
+                    readable = " ".join(READABLE_PLACEHOLDERS.get(w, w) for w in name.split(" "))
+                    evidence[readable] = {"term": readable, "weight": weight,
+                                          "spans": _spans_of(name.split(" "), located)}
+            lexicon = getattr(self, "lexicon_", None)
+            if label == "abuse" and lexicon is not None and extra is not None and extra[k, 1] > 0:
+                for word, a, b, score in lexicon.word_scores(text):
+                    if score < lexicon.threshold:
+                        continue
+                    entry = evidence.setdefault(word, {"term": word, "weight": 0.0, "spans": []})
+                    entry["weight"] += float(extra[k, 1]) * score
+                    if [a, b] not in entry["spans"]:
+                        entry["spans"].append([a, b])
             for j, sname in enumerate(SIGNAL_NAMES):
-                w = signals[0, j] * float(self.coef_[vec.n_features + j, k])
-                if w:
-                    credit[_READABLE_SIGNALS[sname]] += w
-            ranked = sorted(((t, w) for t, w in credit.items() if w > 0), key=lambda tw: -tw[1])
-            out[label] = [{"term": t, "weight": round(float(w), 4)} for t, w in ranked[:top]]
+                w = signals[0, j] * float(self.coef_[vec.n_features + j, k]) * slope
+                if w > 0 and sname in READABLE_SIGNALS:
+                    name = READABLE_SIGNALS[sname]
+                    evidence.setdefault(name, {"term": name, "weight": 0.0, "spans": []})
+                    evidence[name]["weight"] += w
+            # Too small to have decided anything: every comment has a few of these.
+            evidence = {k: e for k, e in evidence.items() if e["weight"] >= MIN_EVIDENCE}
+            ranked = sorted(evidence.values(), key=lambda e: -e["weight"])[:top]
+            out[label] = [{**e, "weight": round(float(e["weight"]), 4),
+                           "spans": sorted(e["spans"])} for e in ranked]
         return out
+
+
+# Signals a moderator can check, named in plain words. Length and the share of digits say
+# something to the model but nothing a moderator could point at, so they are never evidence.
+READABLE_SIGNALS = {
+    "links": "a link", "short_links": "a shortened link", "emails": "an e-mail address",
+    "phones": "a phone number", "exclamations": "exclamation marks",
+    "capitals_share": "written in capitals",
+}
+MIN_EVIDENCE = 0.5      # log-odds: below it, a term moved the score too little to show
+_RAW_TOKEN_RE = re.compile(r"\S+")
+_SYMBOLS = set("!?$€£")
+
+
+def _telling(term: str) -> bool:
+    """A term with at least one word that is neither a function word nor a bare symbol."""
+    return any(w not in ENGLISH_STOP_WORDS and not set(w) <= _SYMBOLS
+               and (w.startswith("_") or len(w) > 1) for w in term.split(" "))
+
+
+def _locate_words(text: str) -> list[tuple[list[str], int, int]]:
+    """Each whitespace-separated piece of ``text`` with its normalised words and its character
+    range (trimmed of punctuation around it): how normalised evidence is found in the raw text."""
+    out = []
+    for match in _RAW_TOKEN_RE.finditer(text):
+        piece = match.group()
+        lead = len(piece) - len(piece.lstrip("\"'([{<*_"))
+        trail = len(piece) - len(piece.rstrip("\"'.,;:!?)]}>*_"))
+        start, end = match.start() + lead, match.end() - trail
+        if end <= start:
+            start, end = match.start(), match.end()
+        out.append((textmod.normalize(piece).split(), start, end))
+    return out
+
+
+def _spans_of(term_words: list[str], located) -> list[list[int]]:
+    """Where the raw text says ``term_words`` (one word, or a phrase over consecutive pieces)."""
+    spans = []
+    n = len(term_words)
+    for i, (words, start, end) in enumerate(located):
+        if n == 1 and term_words[0] in words:
+            spans.append([start, end])
+        elif n == 2:
+            if " ".join(term_words) in " ".join(words):
+                spans.append([start, end])
+            elif i + 1 < len(located) and words and located[i + 1][0] \
+                    and words[-1] == term_words[0] and located[i + 1][0][0] == term_words[1]:
+                spans.append([start, located[i + 1][2]])
+    return spans
 
 
 def _head(C: float) -> LogisticRegression:

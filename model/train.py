@@ -25,9 +25,11 @@ import scipy
 import sklearn
 from tqdm import tqdm
 
-from model import artifact, gate, metrics, weighting
-from model.dataset import Example, default_data_dir, examples_of, load_corpora
+from model import artifact, gate, identity, metrics, weighting
+from model.dataset import (Example, default_data_dir, default_found_dir, examples_of,
+                           load_corpora)
 from model.pipeline import LABELS, TwoHeadModel
+from model.profanity_prior import ProfanityPrior
 
 # Share of each head's total training weight per source. The corpora differ in size by 15x;
 # without this, Davidson's tweets would decide what "abuse" means and YouTube's 1,586 rows would be
@@ -35,9 +37,15 @@ from model.pipeline import LABELS, TwoHeadModel
 # without swear words) is the closest to what a news site calls abuse, hence its larger share;
 # Davidson's "offensive" class is mostly casual profanity. Values chosen on the evaluation splits
 # (see model/report/report.md), where they moved held-out ROC AUC by about 0.005.
+#
+# News comments (toxic spans and their counterfactuals, Fox News) and long-form discussion
+# (Wikipedia talk) carry most of both heads' negatives: they are what a news site's readers write,
+# and the spam head must not learn that an ordinary comment, or one citing a link, is spam.
 SOURCE_SHARE = {
-    "spam": {"youtube": 1.0, "fox": 0.12, "olid": 0.09, "davidson": 0.09},
-    "abuse": {"davidson": 0.3, "olid": 1.2, "fox": 0.35, "youtube": 0.05},
+    "spam": {"youtube": 1.0, "sms": 0.3, "fox": 0.12, "olid": 0.05, "davidson": 0.05,
+             "toxicspans": 0.35, "wikitalk": 0.35},
+    "abuse": {"davidson": 0.3, "olid": 1.2, "fox": 0.35, "youtube": 0.05, "toxicspans": 1.5,
+              "wikitalk": 0.6},
 }
 # Moderators' decisions are not a share but a weight per decision: one (folded, capped) decision
 # counts as DECISION_WEIGHT corpus rows, so 100 decisions nudge the model and 1,000 move it, and
@@ -79,6 +87,9 @@ def weight_matrix(examples: list[Example]) -> np.ndarray:
         has = labels[:, k] >= 0
         corpus = has & ~site
         shares = SOURCE_SHARE[label]
+        if label == "abuse":
+            units = identity.balance([e.text for e in examples], labels[:, k],
+                                     np.array([e.weight for e in examples], dtype=float), kinds)
         present = {s for s in set(kinds[corpus]) if shares.get(s, 0) > 0}
         total_share = sum(shares[s] for s in present)
         for s in present:
@@ -93,24 +104,63 @@ def weight_matrix(examples: list[Example]) -> np.ndarray:
     return weights
 
 
-def suggest_thresholds(model: TwoHeadModel, examples: list[Example]) -> dict:
-    """Hold at the F1-best threshold; reject only where out-of-fold precision is near certain.
+# News-shaped clean comments: what a news site's readers write when they are civil. The default
+# thresholds are set on their out-of-fold scores, so a new site starts from what its own readers
+# will meet, not from the F1-best point on tweets and music-video comments (which held 14-25% of
+# clean news comments).
+NEWS_SOURCES = ("fox", "wikitalk", "toxicspans")
+# Share of clean news comments each head may hold on day one, and may reject outright. The two
+# holds add up to the default hold budget (service/config.py); the service then learns the
+# site's own score distribution from its traffic (service/budget.py).
+HOLD_SHARE = {"spam": 0.01, "abuse": 0.03}
+REJECT_SHARE = 0.001
+REJECT_PRECISION = 0.995
+CONFIDENT_PRECISION = 0.9
 
-    The reject bar is high (precision 0.995) because a wrongly rejected reader is worse than a
-    held one: at 0.97 the abuse head would auto-reject 3% of the ordinary held-out Fox News
-    comments, at 0.995 about 0.3%.
+
+def _news_clean(examples: list[Example], rows: np.ndarray, label: str) -> np.ndarray:
+    """Mask over ``rows``: clean news comments (the counterfactuals are not: they are what is left
+    of a toxic comment, and a head should score them higher than ordinary ones)."""
+    return np.array([source_kind(examples[i]) in NEWS_SOURCES and getattr(examples[i], label) == 0
+                     and examples[i].spans != () for i in rows], dtype=bool)
+
+
+def suggest_thresholds(model: TwoHeadModel, examples: list[Example]) -> dict:
+    """Per label, on out-of-fold scores:
+
+    - ``hold``: where HOLD_SHARE of clean news comments would be held (for spam, never below the
+      F1-best point on spam's own corpora): a new site's default, which the service's hold
+      budget then fits to the site's own traffic;
+    - ``confident``: where news comments at or above it carry the label with precision
+      CONFIDENT_PRECISION: held whatever the budget says;
+    - ``reject``: where the precision reaches REJECT_PRECISION and at most REJECT_SHARE of clean
+      news comments would be rejected. The bar is high because rejection happens with no human
+      in the loop, and a wrongly rejected reader is worse than a held one.
     """
     out = {}
-    for label, reject_precision in (("spam", 0.995), ("abuse", 0.995)):
+    for label in LABELS:
         rows, proba = model.oof_scores_[label]
         y = np.array([getattr(examples[i], label) for i in rows])
-        # Spam's threshold is tuned where spam lives (YouTube); abuse's on all abuse sources.
+        clean_news = _news_clean(examples, rows, label)
+        news = np.array([source_kind(examples[i]) in NEWS_SOURCES for i in rows], dtype=bool)
+        hold = 0.5
         if label == "spam":
-            keep = np.array([examples[i].source.startswith("youtube:") for i in rows])
-            y, proba = y[keep], proba[keep]
-        hold = metrics.best_f1_threshold(y, proba)
-        reject = max(metrics.threshold_for_precision(y, proba, reject_precision), hold)
-        out[label] = {"hold": round(float(hold), 4), "reject": round(float(reject), 4)}
+            # Spam's own F1 point is where spam lives (YouTube, SMS), not on every negative.
+            own = np.array([source_kind(examples[i]) in ("youtube", "sms") for i in rows])
+            hold = metrics.best_f1_threshold(y[own], proba[own])
+        precise = metrics.threshold_for_precision(y, proba, REJECT_PRECISION)
+        if clean_news.any():
+            quantile = float(np.quantile(proba[clean_news], 1 - HOLD_SHARE[label]))
+            hold = max(hold, quantile) if label == "spam" else quantile
+            precise = max(precise, float(np.quantile(proba[clean_news], 1 - REJECT_SHARE)))
+        # Abuse: precision among news comments (the tweets' 77% offensive would flatter it);
+        # spam: among all comments, as no news corpus holds spam.
+        pool = news if label == "abuse" and len(set(y[news])) == 2 else np.ones_like(news)
+        confident = metrics.threshold_for_precision(y[pool], proba[pool], CONFIDENT_PRECISION)
+        reject = max(precise, hold)
+        out[label] = {"hold": round(float(hold), 4),
+                      "confident": round(float(min(max(confident, hold), reject)), 4),
+                      "reject": round(float(reject), 4)}
     return out
 
 
@@ -141,15 +191,27 @@ def validation_metrics(model: TwoHeadModel, examples: list[Example], thresholds:
     return out
 
 
-def fit(examples: list[Example], progress=None) -> TwoHeadModel:
+def profanity_prior() -> ProfanityPrior | None:
+    """alt-profanity-check's weights when the package is installed (it is in the dev
+    requirements, which ``make model`` installs); without it the abuse head does without."""
+    try:
+        # Its tweets taught it that group names are abuse; our head learns their abusive
+        # uses from balanced rows instead (model/identity.py).
+        return ProfanityPrior.from_package().without(identity.TERMS)
+    except ImportError:
+        return None
+
+
+def fit(examples: list[Example], progress=None, prior: ProfanityPrior | None = None) -> TwoHeadModel:
     """Fit a TwoHeadModel on ``examples`` with this module's weights and folds."""
-    return TwoHeadModel().fit(
+    return TwoHeadModel(prior=prior).fit(
         [e.text for e in examples], label_matrix(examples), weight_matrix(examples),
-        np.array([fold_of(e) for e in examples]), progress=progress)
+        np.array([fold_of(e) for e in examples]), progress=progress,
+        spans=[e.spans for e in examples])
 
 
 def build_card(*, stem, command, corpora, decisions, train_rows, held_out, thresholds,
-               validation, seconds, parent, promotion, joined) -> dict:
+               validation, seconds, parent, promotion, joined, prior=None) -> dict:
     return {
         "name": stem.rsplit("-", 2)[0],
         "version": stem,
@@ -158,7 +220,9 @@ def build_card(*, stem, command, corpora, decisions, train_rows, held_out, thres
         "parent": parent,
         "versions": {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
                      "numpy": np.__version__, "scipy": scipy.__version__,
-                     "joblib": joblib.__version__},
+                     "joblib": joblib.__version__,
+                     # The abuse head's prior is this package's model, read at training time.
+                     "alt-profanity-check": prior.version if prior else None},
         "data": [
             {"name": c.name, "path": str(c.path.name), "sha256": c.sha256,
              "rows": len(c.examples),
@@ -205,6 +269,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m model.train", description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=None,
                         help="folder of public corpora (default: ../shared/data)")
+    parser.add_argument("--found-data", type=Path, default=default_found_dir(),
+                        help="folder of the found corpora named in the README's data section "
+                             "(default: ../extra-data; used when present)")
+    parser.add_argument("--no-found-data", action="store_true",
+                        help="train on --data alone even where the found corpora are present")
     parser.add_argument("--database-url", default=None,
                         help="SQLAlchemy URL of the service's store: train on moderators' decisions too")
     parser.add_argument("--out", type=Path, default=artifact.DEFAULT_DIR,
@@ -256,7 +325,8 @@ def _report(promotion: dict, stem: str, parent: str | None) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     started = time.perf_counter()
-    corpora = load_corpora(args.data or default_data_dir())
+    corpora = load_corpora(args.data or default_data_dir(),
+                           None if args.no_found_data else args.found_data)
     decisions: list[Example] = []
     if args.database_url:
         from model.decisions import load_decisions
@@ -276,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
         def progress(msg):
             bar.set_postfix_str(msg)
             bar.update(1)
-        model = fit(train_rows, progress)
+        model = fit(train_rows, progress, prior=profanity_prior())
     thresholds = suggest_thresholds(model, train_rows)
     validation = validation_metrics(model, train_rows, thresholds, held_out)
     parent, promotion = judge(model, args.out, [e for e in joined.corpus if e.split == "test"],
@@ -297,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
     card = build_card(stem=stem, command=command.strip(), corpora=corpora, decisions=decisions,
                       train_rows=train_rows, held_out=held_out, thresholds=thresholds,
                       validation=validation, seconds=seconds, parent=parent,
-                      promotion=promotion, joined=joined.report)
+                      promotion=promotion, joined=joined.report, prior=model.prior)
     path = artifact.save(model, card, args.out, stem)
     reason = "; ".join(promotion["reasons"])
     if promotion["promoted"]:

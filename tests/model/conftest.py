@@ -61,6 +61,17 @@ def tiny_data(tmp_path_factory):
         rows = [(t, 1) for t in _rows(ABUSE, 3, rng)] + [(t, 0) for t in _rows(HAM, 3, rng)]
         for i, (text, lab) in enumerate(rows):
             w.writerow([text, lab, titles[i % len(titles)]])
+    (root / "toxic-spans").mkdir()
+    for name, k in (("tsd_train", 4), ("tsd_trial", 1)):
+        with open(root / "toxic-spans" / f"{name}.csv", "w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["spans", "text"])
+            for text in _rows(ABUSE, k, rng):
+                lead = "The council voted again on " + rng.choice(WORDS) + ". "
+                toxic = [word for word in ("idiot", "moron", "loser", "trash", "bitch", "idiots")
+                         if word in text]
+                at = len(lead) + text.index(toxic[0])
+                w.writerow([str(list(range(at, at + len(toxic[0])))), lead + text])
     return root
 
 
