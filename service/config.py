@@ -67,13 +67,16 @@ def parse_limit_storage(raw: str) -> str:
     return value
 
 
-def parse_optional_float(raw: str) -> float | None:
-    if not raw.strip():
-        return None
+def parse_share(raw: str) -> float:
+    """A probability or a share of traffic: a number in [0, 1]."""
     value = float(raw)
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"expected a probability in [0, 1], got {raw!r}")
     return value
+
+
+def parse_optional_float(raw: str) -> float | None:
+    return parse_share(raw) if raw.strip() else None
 
 
 def parse_seconds(raw: str) -> float:
@@ -163,6 +166,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MODERATION_TRUSTED_HOLD_BOOST", "0.15", float,
             "How far a trusted commenter's hold thresholds are raised (never past the reject "
             "thresholds); the link rule is waived for them."),
+    Setting("MODERATION_HOLD_BUDGET", "0.05", parse_share,
+            "Share of comments that uncertain scores may hold (0.05: 5%). The service learns "
+            "this site's score distribution from its traffic and raises the card's hold "
+            "thresholds to stay within it; confident scores hold or reject regardless, and "
+            "thresholds set above are never moved. 0 turns the budget off."),
     Setting("MODERATION_LOG_ONLY", "false", parse_bool,
             "Score and record every decision but publish everything (a newsroom's first weeks)."),
     Setting("MODERATION_RATE_LIMIT", "5/minute", parse_rate,

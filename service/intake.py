@@ -22,6 +22,7 @@ from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from service import bots, cors, limits, logs, metrics, policy, privacy, scoring
 from service.batching import Batcher
+from service.hold_budget import HoldBudget
 from service.availability import DatabaseUnavailable, with_retries
 from service.policy import Rules, Thresholds
 from service.store import Candidate, Outcome, ParentError, Store
@@ -149,7 +150,10 @@ def decide_and_store(app: Flask, candidates: list[Candidate]) -> list[Outcome | 
     holder = app.extensions["scorer"]
     with metrics.scoring_time():  # one call per group
         scored = holder.score_many([candidate.text for candidate in candidates])
-    rules = policy_rules(config, scored[0].thresholds)  # one model scored the whole group
+    first = scored[0]                   # one model scored the whole group
+    card = app.extensions["hold_budget"].thresholds(first.model_version, first.thresholds,
+                                                    len(candidates))
+    rules = policy_rules(config, card)
     items = [(replace(candidate, scores=s.scores, model_version=s.model_version),
               partial(_decide, s.scores, candidate.text, rules))
              for candidate, s in zip(candidates, scored)]
@@ -184,6 +188,9 @@ def _decide(scores, text: str, rules: Rules, history: policy.History) -> policy.
 
 def init_app(app: Flask) -> None:
     app.extensions["intake_batcher"] = Batcher(partial(decide_and_store, app))
+    app.extensions["hold_budget"] = HoldBudget(
+        app.config["MODERATION_HOLD_BUDGET"],
+        lambda version, limit: app.extensions["store"].recent_scores(version, limit))
     app.register_blueprint(bp)
 
 

@@ -10,7 +10,6 @@ pass through Jinja's autoescaping; the CSP forbids inline scripts on top of that
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,9 +17,7 @@ from flask import (Blueprint, Response, current_app, flash, g, jsonify, redirect
                    render_template, request, url_for)
 from werkzeug.exceptions import BadRequest, NotFound
 
-from model.pipeline import READABLE_PLACEHOLDERS  # "_url_" -> "(link)"
-from model.text import normalize
-from service import scoring
+from service import reasons, scoring
 from service.auth import login_required, wants_json
 from service.moderation import (LABELS, ORDERS, STATUS_FILTERS, BulkResult, Moderation,
                                 QueueQuery, Refused, describe, state_token)
@@ -51,32 +48,24 @@ class Item:
     state: str
 
 
-_WORD = re.compile(r"\S+")
-
-
 def highlight(text: str, explanation: dict[str, list[dict]]) -> list[tuple[str, str | None]]:
-    """Split `text` into (piece, label) with label "spam"/"abuse" on the words `scorer.explain`
-    named (matched after the model's own normalisation, so "FR33" matches "free") and None
-    elsewhere. Where both labels name a word, the heavier weight wins."""
-    marked: dict[str, tuple[str, float]] = {}
+    """Split `text` into (piece, label) with label "spam"/"abuse" on exactly the character
+    ranges `scorer.explain` gave as evidence, and None elsewhere. Where two pieces of evidence
+    overlap, the heavier one marks the characters they share."""
+    owner: list[tuple[float, str] | None] = [None] * len(text)
     for label, terms in explanation.items():
         for term in terms:
-            for word in term["term"].split(" "):
-                if word not in marked or term["weight"] > marked[word][1]:
-                    marked[word] = (label, term["weight"])
+            for start, end in term.get("spans", ()):
+                for i in range(max(start, 0), min(end, len(text))):
+                    if owner[i] is None or term["weight"] > owner[i][0]:
+                        owner[i] = (term["weight"], label)
     segments: list[tuple[str, str | None]] = []
-    plain_from = 0
-    for match in _WORD.finditer(text):
-        words = [READABLE_PLACEHOLDERS.get(w, w) for w in normalize(match.group()).split()]
-        hits = [marked[w] for w in words if w in marked]
-        if not hits:
-            continue
-        if match.start() > plain_from:
-            segments.append((text[plain_from:match.start()], None))
-        segments.append((match.group(), max(hits, key=lambda hit: hit[1])[0]))
-        plain_from = match.end()
-    if plain_from < len(text):
-        segments.append((text[plain_from:], None))
+    for i, char in enumerate(text):
+        label = owner[i][1] if owner[i] else None
+        if segments and segments[-1][1] == label:
+            segments[-1] = (segments[-1][0] + char, label)
+        else:
+            segments.append((char, label))
     return segments
 
 
@@ -266,3 +255,4 @@ def init_app(app) -> None:
                                               app.config["MODERATION_LEASE_SECONDS"])
     app.register_blueprint(bp)
     app.jinja_env.globals["decision_reasons"] = DECISION_REASONS
+    app.add_template_filter(reasons.sentence, "reason_sentence")

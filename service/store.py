@@ -262,6 +262,16 @@ class Store:
                 select(Comment).where(Comment.status == "pending").order_by(*ordering)
                 .limit(limit)))
 
+    def recent_scores(self, model_version: str, limit: int) -> list[tuple[float, float]]:
+        """(spam, abuse) of the newest ``limit`` comments ``model_version`` scored: the site's
+        own score distribution, which the hold budget learns from (service/hold_budget.py)."""
+        with self.engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(
+                select(Comment.spam_score, Comment.abuse_score)
+                .where(Comment.model_version == model_version,
+                       Comment.spam_score.is_not(None), Comment.abuse_score.is_not(None))
+                .order_by(Comment.id.desc()).limit(limit))]
+
     def approved_count(self, email_hash: str, cap: int = 1_000_000) -> int:
         with self.engine.connect() as connection:
             return connection.execute(_APPROVED, {"email_hash": email_hash,

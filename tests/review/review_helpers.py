@@ -34,8 +34,12 @@ class FakeScorer:
         return [self.score(text) for text in texts]
 
     def explain(self, text: str, top: int = 5) -> dict[str, list[dict]]:
-        return {"spam": [{"term": w, "weight": 1.0} for w in self._hits(text, SPAM_WORDS)][:top],
-                "abuse": [{"term": w, "weight": 1.0} for w in self._hits(text, ABUSE_WORDS)][:top]}
+        """Like ``model.Scorer.explain``: each word with the character ranges it stands at."""
+        def evidence(words):
+            return [{"term": w, "weight": 1.0,
+                     "spans": [[m.start(), m.end()] for m in re.finditer(re.escape(w), text.lower())]}
+                    for w in self._hits(text, words)][:top]
+        return {"spam": evidence(SPAM_WORDS), "abuse": evidence(ABUSE_WORDS)}
 
 
 def add_comment(app, text="A fair point about the bridge.", *, status="pending", post_id="demo",

@@ -9,14 +9,22 @@ from review_helpers import add_comment, reload
 from service.review import highlight
 
 
-def test_highlight_marks_the_words_behind_each_score_after_normalisation():
-    explanation = {"spam": [{"term": "free", "weight": 2.0}, {"term": "(link)", "weight": 1.0}],
-                   "abuse": [{"term": "idiot", "weight": 0.5}]}
-    segments = highlight("Get FREE stuff at http://x.example, idiot!", explanation)
+def test_highlight_marks_exactly_the_character_ranges_the_explanation_gives():
+    text = "Get FREE stuff at http://x.example, idiot!"
+    explanation = {"spam": [{"term": "free", "weight": 2.0, "spans": [[4, 8]]},
+                            {"term": "a link", "weight": 1.0, "spans": [[18, 34]]},
+                            {"term": "exclamation marks", "weight": 0.3, "spans": []}],
+                   "abuse": [{"term": "idiot", "weight": 0.5, "spans": [[36, 41]]}]}
+    segments = highlight(text, explanation)
     assert [(piece, label) for piece, label in segments if label] == \
-        [("FREE", "spam"), ("http://x.example,", "spam"), ("idiot!", "abuse")]
-    assert "".join(piece for piece, _ in segments) == \
-        "Get FREE stuff at http://x.example, idiot!"
+        [("FREE", "spam"), ("http://x.example", "spam"), ("idiot", "abuse")]
+    assert "".join(piece for piece, _ in segments) == text
+
+
+def test_where_evidence_overlaps_the_heavier_label_marks_the_shared_characters():
+    explanation = {"spam": [{"term": "casino idiot", "weight": 0.4, "spans": [[0, 12]]}],
+                   "abuse": [{"term": "idiot", "weight": 3.0, "spans": [[7, 12]]}]}
+    assert highlight("casino idiot", explanation) == [("casino ", "spam"), ("idiot", "abuse")]
 
 
 def test_queue_item_shows_scores_highlights_rules_history_and_article(review_app, ann):
@@ -27,10 +35,12 @@ def test_queue_item_shows_scores_highlights_rules_history_and_article(review_app
                           permalink="https://news.example/bridge#comment-9")
     page = ann.get("/review/").get_data(as_text=True)
     assert f'id="c{comment.id}"' in page
-    assert '<mark class="spam" title="raised the spam score">casino,</mark>' in page
+    assert '<mark class="spam" title="raised the spam score">casino</mark>' in page
     assert '<mark class="abuse" title="raised the abuse score">idiot</mark>' in page
     assert re.search(r'<meter id="spam-\d+"[^>]*value="0.300"', page)
-    assert "<li>spam_score&gt;=0.5</li>" in page and "<li>links&gt;2</li>" in page
+    # Rule chips read as sentences; the code stays in the title for whoever needs it.
+    assert '<li title="spam_score&gt;=0.5">Spam 30%, holds at 50%</li>' in page
+    assert '<li title="links&gt;2">More than 2 links</li>' in page
     assert "earlier: 1 approved, 1 rejected" in page
     assert 'href="https://news.example/bridge#comment-9"' in page
     assert re.search(r'pending\s*<span class="count">1</span>', page)
