@@ -29,7 +29,7 @@ test: $(VENV)/.dev
 
 # Rebuild the shipped default model from ../shared/data (the command its card records).
 model: $(VENV)/.runtime
-	$(PY) -m model.train --data ../shared/data --promote
+	$(PY) -m model.train --data ../shared/data --no-decisions --promote
 
 evaluate: $(VENV)/.dev
 	$(PY) -m model.evaluate --data ../shared/data --out model/report
