@@ -94,3 +94,21 @@ def test_invalid_form_keeps_what_the_reader_typed(serve, page):
     assert "You have entered an incorrect email address!" in page.locator(".errors").inner_text()
     assert page.input_value("#comment") == "My careful, long reply that must not be lost."
     assert page.input_value("#author") == "Ann Reader"
+
+
+def test_an_empty_email_is_asked_for_and_a_malformed_one_corrected(serve, page):
+    base = serve()
+    page.goto(base + "/")
+    page.fill("#comment", "A reply without an address.")
+    page.fill("#author", "Ann Reader")
+    page.eval_on_selector("#commentform", "form => form.noValidate = true")
+    page.click("#submit")
+    errors = page.locator(".errors").inner_text()
+    assert "Please enter your email address here" in errors
+    assert "incorrect email address" not in errors
+    page.fill("#email", "ann.example.org")
+    page.eval_on_selector("#commentform", "form => form.noValidate = true")
+    page.click("#submit")
+    errors = page.locator(".errors").inner_text()
+    assert "You have entered an incorrect email address!" in errors
+    assert "Please enter your email address" not in errors
