@@ -165,7 +165,7 @@ def test_reject_needs_a_known_reason(review_app, moderation):
     (["blocked_term:slur"], None, None),
     (["links>2"], None, None),
     (["scorer_unavailable"], None, None),
-    ([], None, None),                                          # e.g. published, then reopened
+    ([], None, None),                                          # published by the policy
     (["watched_term:spam_score"], None, None),                 # a term is not a score
     (["spam_score>=0.5"], "off-topic", "off-topic"),           # a decided reason stands
 ])
