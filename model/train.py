@@ -314,8 +314,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    decisions = _load_site_decisions(args, parser)  # first: a missing store stops it at once
     corpora = load_corpora(args.data or default_data_dir())
-    decisions = _load_site_decisions(args, parser)
     joined = weighting.prepare(examples_of(corpora), decisions, args.recent_share)
     if not args.no_decisions:
         print(f"moderators' decisions: {_used(joined.report)}")
