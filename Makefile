@@ -27,10 +27,11 @@ test: $(VENV)/.dev
 	bash scripts/install-wordpress.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# Rebuild the shipped default model from ../shared/data (the command its card records). The dev
-# requirements: the abuse head's prior is read from alt-profanity-check at training time.
+# Rebuild the shipped default model from ../shared/data (the command its card records), on the
+# public corpora alone. The dev requirements: the abuse head's prior is read from
+# alt-profanity-check at training time.
 model: $(VENV)/.dev
-	$(PY) -m model.train --data ../shared/data --promote
+	$(PY) -m model.train --data ../shared/data --no-decisions --promote
 
 evaluate: $(VENV)/.dev
 	$(PY) -m model.evaluate --data ../shared/data --out model/report

@@ -19,7 +19,9 @@ Only SQLAlchemy Core is used, so the model package stays independent of the serv
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
+from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
@@ -30,6 +32,22 @@ _QUERY = text(
     "WHERE decided_by IS NOT NULL AND status IN ('published', 'rejected') ORDER BY decided_at, id"
 )
 _LABELS = {("published", None): (0, 0), ("rejected", "spam"): (1, 0), ("rejected", "abuse"): (0, 1)}
+
+
+# Where the service keeps its store when its settings name none: `instance/` beside the service
+# package in this checkout (where Flask would look for it too). The service builds its own store URL
+# with these two functions, so `python -m model.train` reads the database `make serve` writes to.
+CHECKOUT_INSTANCE = Path(__file__).resolve().parents[1] / "instance"
+
+
+def instance_folder(configured: str | None = None) -> Path:
+    """The service's instance folder: MODERATION_INSTANCE_PATH when set, else CHECKOUT_INSTANCE."""
+    return Path(os.path.abspath(configured)) if configured else CHECKOUT_INSTANCE
+
+
+def store_url(database_url: str | None = None, instance_path: str | None = None) -> str:
+    """The service's store: MODERATION_DATABASE_URL when set, else SQLite in the instance folder."""
+    return database_url or f"sqlite:///{instance_folder(instance_path) / 'moderation.sqlite3'}"
 
 
 def engine_url(url: str) -> str:

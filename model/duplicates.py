@@ -13,16 +13,22 @@ whole band (likely above ~0.7 similarity), and a proposed pair is joined only wh
 similarity reaches ``NEAR``. Clusters are the connected components of the joined pairs. This
 finds a wave whose copies differ by a word or two ("Earn $500 a day" / "Earn $700 a week"),
 costs one pass over the texts, and needs no pairwise comparison of all texts.
+
+A text with nothing left after normalisation but placeholders and punctuation ("www.a.biz",
+"....." or ";-)") has *no key*: two bare links or two smileys are not the same comment, and
+folding them together let three approved links stand for 56 YouTube spam rows. Such texts are
+duplicates of nothing, exact or near.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 
 import numpy as np
 
-from model.text import normalize
+from model.text import PLACEHOLDERS, normalize
 
 N_HASHES = 32
 BANDS, ROWS = 8, 4             # BANDS * ROWS == N_HASHES
@@ -33,9 +39,15 @@ _A = _rng.integers(1, _PRIME, N_HASHES, dtype=np.uint64)
 _B = _rng.integers(0, _PRIME, N_HASHES, dtype=np.uint64)
 
 
-def text_key(text: str) -> str:
-    """The normalised text: equal keys are exact duplicates."""
-    return normalize(text)
+_WORDISH = re.compile(r"[^\W_]")   # a letter or digit: a token a reader wrote, not punctuation
+
+
+def text_key(text: str) -> str | None:
+    """The normalised text: equal keys are exact duplicates. None when the text has no word of its
+    own, only placeholders and punctuation (see the module docstring)."""
+    key = normalize(text)
+    said = any(token not in PLACEHOLDERS and _WORDISH.search(token) for token in key.split())
+    return key if said else None
 
 
 def _shingles(key: str) -> set[str]:
@@ -53,8 +65,9 @@ def signature(key: str) -> np.ndarray:
     return ((_A[:, None] * hashes[None, :] + _B[:, None]) % _PRIME).min(axis=1)
 
 
-def clusters(keys: list[str]) -> list[int]:
-    """A cluster number per normalised text: equal numbers are exact or near duplicates."""
+def clusters(keys: list[str | None]) -> list[int]:
+    """A cluster number per text key: equal numbers are exact or near duplicates; a None key
+    (``text_key``: no words) is a cluster of its own."""
     parent = list(range(len(keys)))
 
     def root(i: int) -> int:
@@ -68,6 +81,8 @@ def clusters(keys: list[str]) -> list[int]:
 
     first: dict[str, int] = {}
     for i, key in enumerate(keys):
+        if key is None:
+            continue
         if key in first:
             join(i, first[key])
         else:

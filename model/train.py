@@ -1,7 +1,9 @@
 """Train the spam and abuse model: ``python -m model.train``.
 
-Reads the public corpora (``--data``, default ``../shared/data``) and, with ``--database-url``, the
-moderators' decisions stored by the service (joined as ``model/weighting.py`` says); fits a
+Reads the public corpora (``--data``, default ``../shared/data``) and the moderators' decisions
+stored by the service (joined as ``model/weighting.py`` says): from ``--database-url``, or by
+default from the service's own store, found as the service finds it (MODERATION_DATABASE_URL, else
+SQLite in its instance folder); ``--no-decisions`` trains on the corpora alone. Fits a
 TwoHeadModel; compares it with the current version (``model/gate.py``); writes the artifact and
 its card under ``--out``, and makes it current when the gate lets it (or ``--promote`` forces it).
 ``--dry-run`` trains and reports, and writes nothing.
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import os
 import platform
 import shlex
 import sys
@@ -28,6 +31,7 @@ from tqdm import tqdm
 from model import artifact, gate, identity, metrics, weighting
 from model.dataset import (Example, default_data_dir, default_found_dir, examples_of,
                            load_corpora)
+from model.decisions import load_decisions, store_url
 from model.pipeline import LABELS, TwoHeadModel
 from model.profanity_prior import ProfanityPrior
 
@@ -274,8 +278,13 @@ def _parser() -> argparse.ArgumentParser:
                              "(default: ../extra-data; used when present)")
     parser.add_argument("--no-found-data", action="store_true",
                         help="train on --data alone even where the found corpora are present")
-    parser.add_argument("--database-url", default=None,
-                        help="SQLAlchemy URL of the service's store: train on moderators' decisions too")
+    store = parser.add_mutually_exclusive_group()
+    store.add_argument("--database-url", default=None,
+                       help="SQLAlchemy URL of the service's store to read moderators' decisions "
+                            "from (default: the store the service uses: MODERATION_DATABASE_URL, "
+                            "else instance/moderation.sqlite3)")
+    store.add_argument("--no-decisions", action="store_true",
+                       help="train on the public corpora alone (the shipped model: `make model`)")
     parser.add_argument("--out", type=Path, default=artifact.DEFAULT_DIR,
                         help="artifact folder (default: model/artifacts)")
     parser.add_argument("--name", default="moderation", help="artifact name prefix")
@@ -316,22 +325,70 @@ def judge(model, out: Path, held_out: list[Example], recent: list[Example]) -> t
     return parent, {"promoted": promoted, "reasons": reasons, "comparison": comparison}
 
 
-def _report(promotion: dict, stem: str, parent: str | None) -> str:
-    head = (f"{stem}: promoted (was {parent})" if promotion["promoted"]
-            else f"{stem}: NOT promoted, kept as a candidate; {parent} stays current")
+def _report(promotion: dict, stem: str, parent: str | None, dry_run: bool = False) -> str:
+    if dry_run:
+        head = (f"{stem}: would be promoted (current: {parent})" if promotion["promoted"]
+                else f"{stem}: would NOT be promoted; {parent} stays current")
+    else:
+        head = (f"{stem}: promoted (was {parent})" if promotion["promoted"]
+                else f"{stem}: NOT promoted, kept as a candidate; {parent} stays current")
     return "\n".join([head] + [f"  - {r}" for r in promotion["reasons"]])
 
 
+def _decisions_source(args) -> tuple[str | None, str]:
+    """(store URL or None, where that URL came from) for the decisions to train on."""
+    if args.no_decisions:
+        return None, "--no-decisions"
+    if args.database_url:
+        return args.database_url, "--database-url"
+    from_env = os.environ.get("MODERATION_DATABASE_URL", "").strip() or None
+    url = store_url(from_env, os.environ.get("MODERATION_INSTANCE_PATH", "").strip() or None)
+    return url, ("MODERATION_DATABASE_URL" if from_env else "the service's default store")
+
+
+def _missing_sqlite_file(url: str) -> str | None:
+    """The path of a SQLite store that does not exist (opening it would create an empty file and
+    then fail on the missing tables), or None."""
+    from sqlalchemy.engine import make_url
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return None if Path(parsed.database).exists() else parsed.database
+
+
+def _load_site_decisions(args, parser) -> list[Example]:
+    """The moderators' decisions the command line asks for, saying where they came from."""
+    url, source = _decisions_source(args)
+    if url is None:
+        print("moderators' decisions: none (--no-decisions); training on the public corpora alone")
+        return []
+    missing = _missing_sqlite_file(url)
+    if missing:
+        parser.error(f"no database at {missing} ({source}). Start the service once (make serve) to "
+                     "create it, name another with --database-url URL, or train on the public "
+                     "corpora alone with --no-decisions.")
+    decisions = load_decisions(url)
+    print(f"moderators' decisions: read {len(decisions)} from {_hide_password(url)} ({source})")
+    return decisions
+
+
+def _used(report: dict) -> str:
+    if not report["decisions"]:
+        return "no decisions to learn from: training on the public corpora alone"
+    return (f"used {report['trained'] + report['recent']} decisions: {report['trained']} to "
+            f"train on, {report['recent']} (the newest) to validate on")
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     started = time.perf_counter()
+    decisions = _load_site_decisions(args, parser)  # first: a missing store stops it at once
     corpora = load_corpora(args.data or default_data_dir(),
                            None if args.no_found_data else args.found_data)
-    decisions: list[Example] = []
-    if args.database_url:
-        from model.decisions import load_decisions
-        decisions = load_decisions(args.database_url)
     joined = weighting.prepare(examples_of(corpora), decisions, args.recent_share)
+    if not args.no_decisions:
+        print(f"moderators' decisions: {_used(joined.report)}")
     examples = joined.corpus + joined.train + joined.recent
     train_rows = [e for e in examples if e.split == "train"]
     held_out = [e for e in examples if e.split == "test"]
@@ -358,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
 
     stem = f"{args.name}-{dt.datetime.now(dt.timezone.utc):%Y%m%d-%H%M%S}"
     print(metrics.format_validation(validation))
-    print(_report(promotion, stem, parent))
+    print(_report(promotion, stem, parent, args.dry_run))
     if args.dry_run:
         print("dry run: nothing saved, the current version is unchanged")
         return 0

@@ -4,10 +4,13 @@ In order (``prepare``):
 
 1. **A moderator outranks a corpus.** A corpus row whose normalised text a moderator decided is
    dropped, in every split: the site's own judgement replaces the public label, and a held-out
-   row the candidate has now been taught is no longer held out.
+   row the candidate has now been taught is no longer held out. Only a text with words of its
+   own has a key to match on (``model.duplicates.text_key``): a decision on a bare link, a
+   number or "....." overrides nothing, as approving one link says nothing about another.
 2. **The latest decision wins.** The comments table already holds each comment's decision in
    force (overturned and undone decisions are replaced, see ``model/decisions.py``); when several
    comments share one normalised text, the most recently decided one speaks for all of them.
+   Decisions without a key each speak for themselves alone.
 3. **Train on older, validate on newer.** Decisions are grouped into duplicate clusters
    (``model/duplicates.py``); the clusters decided most recently, ``recent_share`` of the
    decisions, are kept out of training and become the "recent decisions" the promotion gate
@@ -41,8 +44,9 @@ COMMENTER_CAP = 10.0
 RECENT_SHARE = 0.2
 # The card's account of the above, for whoever reads a version's card without this file.
 POLICY = (
-    "A moderator's decision replaces the corpus label of the same normalised text; the latest "
-    "decision in force wins. Exact and near-duplicate decisions (MinHash of word 3-shingles) "
+    "A moderator's decision replaces the corpus label of the same normalised text (one with "
+    "words of its own: a bare link or \".....\" replaces nothing); the latest decision in force "
+    "wins. Exact and near-duplicate decisions (MinHash of word 3-shingles) "
     "share the weight of one, so a spam wave counts once. No commenter (keyed e-mail hash) "
     f"weighs more than {COMMENTER_CAP:g} decisions: a cap, not 1/n, so poisoning by volume "
     "(approved copies of clean comments) is bounded while honest regulars keep full weight. "
@@ -67,10 +71,12 @@ def _when(example: Example) -> tuple:
 
 
 def latest_per_text(decisions: list[Example]) -> list[Example]:
-    """One decision per normalised text: the latest; in decision order."""
-    latest: dict[str, Example] = {}
-    for example in sorted(decisions, key=_when):
-        latest[text_key(example.text)] = example
+    """One decision per text key: the latest; in decision order. A decision without a key is
+    kept on its own (its place in the order stands in for the key it does not have)."""
+    latest: dict[str | int, Example] = {}
+    for n, example in enumerate(sorted(decisions, key=_when)):
+        key = text_key(example.text)
+        latest[n if key is None else key] = example
     return sorted(latest.values(), key=_when)
 
 
@@ -121,10 +127,12 @@ def prepare(corpus: list[Example], decisions: list[Example],
     """Join the corpora and the decisions as the module docstring says."""
     if not decisions:
         return Prepared(corpus=corpus, train=[], recent=[], report={"decisions": 0, "policy": POLICY})
-    decided = {text_key(e.text) for e in decisions}
+    decision_keys = [text_key(e.text) for e in decisions]
+    decided = set(decision_keys) - {None}
     corpus_keys = [text_key(e.text) for e in corpus]
     kept = [e for e, key in zip(corpus, corpus_keys) if key not in decided]
-    trained_texts = {key for e, key in zip(corpus, corpus_keys) if e.split == "train"}
+    trained_texts = {key for e, key in zip(corpus, corpus_keys)
+                     if e.split == "train" and key is not None}
     latest = latest_per_text(decisions)
     older, recent = split_recent(latest, recent_share)
     train = fold_and_cap(older, cap)
@@ -133,6 +141,7 @@ def prepare(corpus: list[Example], decisions: list[Example],
     report = {
         "decisions": len(decisions),
         "distinct_texts": len(latest),
+        "without_text_key": decision_keys.count(None),
         "corpus_rows_overridden": len(corpus) - len(kept),
         "trained": len(train),
         "trained_weight": round(sum(e.weight for e in train), 2),

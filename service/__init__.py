@@ -6,19 +6,18 @@ import time, so tests build as many apps as they like.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any, Mapping
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from model.decisions import instance_folder, store_url
 from service import (accounts, auth, cli, config, errors, feed, health, input_guard, intake,
                      limits, logs, metrics, openapi, retention, review, scoring,
                      security_headers)
 from service import integrations, model_admin
-from service.db import make_engine, sqlite_url_for
+from service.db import make_engine
 from service.privacy import persisted_secret
 from service.store import Store
 
@@ -37,8 +36,10 @@ def create_app(test_config: Mapping[str, Any] | None = None,
     `test_config` (same names, raw strings or parsed values). `test_config["SCORER"]` may hold an
     already loaded `model.Scorer`, so a test session loads the artifact once."""
     settings = {**config.from_env(), **config.normalise(test_config or {})}
-    instance_path = instance_path or settings["MODERATION_INSTANCE_PATH"]
-    app = Flask(__name__, instance_path=os.path.abspath(instance_path) if instance_path else None)
+    # The instance folder and store URL come from model.decisions, which `model.train` also uses
+    # to find this store without importing Flask.
+    instance = instance_folder(instance_path or settings["MODERATION_INSTANCE_PATH"])
+    app = Flask(__name__, instance_path=str(instance))
     app.config.update(settings)
     _resolve_keys(app)
     app.config["SECRET_KEY"] = app.config["MODERATION_SECRET_KEY"]
@@ -50,10 +51,9 @@ def create_app(test_config: Mapping[str, Any] | None = None,
         hops = app.config["MODERATION_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    url = app.config["MODERATION_DATABASE_URL"]
-    if url is None:
-        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-        url = sqlite_url_for(app.instance_path)
+    if app.config["MODERATION_DATABASE_URL"] is None:
+        instance.mkdir(parents=True, exist_ok=True)
+    url = store_url(app.config["MODERATION_DATABASE_URL"], app.instance_path)
     # hide_parameters: a database error logged with its statement must not carry e-mails.
     app.extensions["store"] = Store(make_engine(
         url, wait_seconds=app.config["MODERATION_DB_WAIT_SECONDS"],

@@ -1,7 +1,10 @@
 """Moderator accounts from the command line: `flask --app service moderators add NAME`
-(asks for the password twice), `moderators list`, `moderators disable NAME`."""
+(asks for the password twice), `moderators list`, `moderators disable NAME`,
+`moderators reset-password NAME` (prints a one-time password, like the first moderator's)."""
 
 from __future__ import annotations
+
+import secrets
 
 import click
 from flask import Flask, current_app
@@ -52,6 +55,31 @@ def set_active(engine: Engine, name: str, active: bool) -> bool:
     return True
 
 
+def one_time_password() -> str:
+    """A random password for an operator to hand on once; its owner must replace it at the first
+    login (`must_change_password`), so the operator never knows the password in use."""
+    return secrets.token_urlsafe(12)
+
+
+def echo_one_time_password(lead: str, password: str) -> None:
+    click.echo(f"{lead} one-time password: {password}")
+    click.echo("It is shown only this once; it must be changed at the first login with it.")
+
+
+def reset_password(engine: Engine, name: str) -> str | None:
+    """Replace NAME's password with a one-time one and return it; None when there is no such
+    moderator. Sessions already open for NAME are sent to the password page on their next
+    request (auth checks `must_change_password` every time), where only the new password works."""
+    password = one_time_password()
+    with Session(engine) as db, db.begin():
+        moderator = db.scalars(select(Moderator).where(Moderator.name == name)).first()
+        if moderator is None:
+            return None
+        moderator.password_hash = hash_password(password)
+        moderator.must_change_password = True
+    return password
+
+
 def _engine() -> Engine:
     return current_app.extensions["store"].engine
 
@@ -83,6 +111,16 @@ def disable_command(name: str) -> None:
     if not set_active(_engine(), name, False):
         raise click.ClickException(f"No moderator named {name!r}.")
     click.echo(f"Moderator {name!r} disabled.")
+
+
+@moderators.command("reset-password")
+@click.argument("name")
+def reset_password_command(name: str) -> None:
+    """Give NAME a new one-time password (for a forgotten or exposed one)."""
+    password = reset_password(_engine(), name)
+    if password is None:
+        raise click.ClickException(f"No moderator named {name!r}.")
+    echo_one_time_password(f"Moderator {name!r} has a new", password)
 
 
 def init_app(app: Flask) -> None:

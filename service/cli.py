@@ -3,14 +3,13 @@ and the operations commands `alerts check|run`, `digest`, `backup` from their ow
 
 from __future__ import annotations
 
-import secrets
-
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from werkzeug.security import generate_password_hash
 
 from service import alerts, backup, db, digest
+from service.accounts import echo_one_time_password, one_time_password
+from service.auth import hash_password
 
 FIRST_MODERATOR = "admin"
 
@@ -20,9 +19,8 @@ def first_moderator_password(store) -> str | None:
     moderator at all; return the password (None when moderators already exist)."""
     if store.has_moderator():
         return None
-    password = secrets.token_urlsafe(12)
-    store.add_moderator(FIRST_MODERATOR, generate_password_hash(password, method="scrypt"),
-                        must_change_password=True)
+    password = one_time_password()
+    store.add_moderator(FIRST_MODERATOR, hash_password(password), must_change_password=True)
     return password
 
 
@@ -39,9 +37,7 @@ def init_db_command(first_moderator: bool) -> None:
     if first_moderator:
         password = first_moderator_password(store)
         if password is not None:
-            click.echo(f"Created moderator '{FIRST_MODERATOR}' with one-time password: {password}")
-            click.echo("It is shown only this once; you will be asked to change it at first "
-                       "login.")
+            echo_one_time_password(f"Created moderator '{FIRST_MODERATOR}' with", password)
 
 
 def init_app(app: Flask) -> None:

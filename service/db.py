@@ -123,10 +123,6 @@ def checkpoint(database: str) -> tuple[int, int, int]:
         connection.close()
 
 
-def sqlite_url_for(instance_path: str) -> str:
-    return f"sqlite:///{Path(instance_path) / 'moderation.sqlite3'}"
-
-
 def alembic_config(connection) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))

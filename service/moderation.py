@@ -82,6 +82,18 @@ class BulkResult:
     refused: dict[int, Refused] = field(default_factory=dict)
 
 
+def suggested_reason(comment: Comment) -> str | None:
+    """The reject reason a comment's review form starts with: the one already decided, else the
+    label whose score held (or auto-rejected) it, when exactly one did. None where nothing says
+    which (a rule or term, the scorer down, both scores, nothing at all): the moderator must then
+    choose, because a pre-selected guess becomes a training label on a quick reject."""
+    if comment.decision_reason:
+        return comment.decision_reason
+    held_for = {label for label in ("spam", "abuse") for reason in comment.reasons or ()
+                if reason.startswith(_LABEL_REASONS[label])}
+    return held_for.pop() if len(held_for) == 1 else None
+
+
 def state_token(comment: Comment) -> str:
     """What a moderator saw of a comment's decision state. A decision carries it back, and is
     refused when the comment has changed since (someone else decided or undid meanwhile)."""
@@ -392,8 +404,8 @@ def _validate(action: str, reason: str | None) -> str:
     if action not in ACTIONS:
         raise Refused("bad_action", f"Unknown action {action!r}.")
     if action == "reject" and reason not in DECISION_REASONS:
-        raise Refused("bad_reason", "Choose a reason to reject: "
-                      + ", ".join(DECISION_REASONS) + ".")
+        raise Refused("bad_reason", "Choose a reason to reject ("
+                      + ", ".join(DECISION_REASONS) + "); nothing was saved.")
     return ACTIONS[action]
 
 

@@ -20,7 +20,7 @@ from werkzeug.exceptions import BadRequest, NotFound
 from service import reasons, scoring
 from service.auth import login_required, wants_json
 from service.moderation import (LABELS, ORDERS, STATUS_FILTERS, BulkResult, Moderation,
-                                QueueQuery, Refused, describe, state_token)
+                                QueueQuery, Refused, describe, state_token, suggested_reason)
 from service.security_headers import no_store
 from service.tables import DECISION_REASONS, Comment, utcnow
 
@@ -46,6 +46,7 @@ class Item:
     earlier: dict[str, int]  # the commenter's other comments: published / rejected
     held_by: str | None  # another moderator leasing it now
     state: str
+    reason: str | None  # the reject reason the form starts with; None: the moderator chooses
 
 
 def highlight(text: str, explanation: dict[str, list[dict]]) -> list[tuple[str, str | None]]:
@@ -92,7 +93,7 @@ def items_for(comments: list[Comment]) -> list[Item]:
         held_by = comment.lease_owner if comment.lease_owner not in (None, g.moderator.name) \
             and comment.lease_until and comment.lease_until > now else None
         items.append(Item(comment, state_token(comment), highlight(comment.text, terms), terms,
-                          earlier, held_by, describe(comment)))
+                          earlier, held_by, describe(comment), suggested_reason(comment)))
     return items
 
 
@@ -124,12 +125,13 @@ def _article_shown() -> str | None:
     return post or None
 
 
-def _answer(result: BulkResult, message: str) -> Response:
+def _answer(result: BulkResult, message: str, *, done: bool = False) -> Response:
     """JSON for the page script (re-rendered items to swap in, and the status tabs' new counts),
-    or flash + redirect for a plain form."""
+    or flash + redirect for a plain form. `done`: the items were just decided, so they come back
+    with their controls off (a second click would re-decide them; undo is the way back)."""
     refusals = [refused.message for refused in result.refused.values()]
     if wants_json():
-        html = {str(item.comment.id): render_template("review/_item.html", item=item,
+        html = {str(item.comment.id): render_template("review/_item.html", item=item, done=done,
                                                       back=request.form.get("back", ""))
                 for item in items_for(result.decided)}
         return jsonify({"ok": not refusals, "message": message if result.decided else "",
@@ -190,7 +192,7 @@ def decide(comment_id: int):
                                       seen=request.form.get("seen", ""))
     except Refused as refused:
         return _refused(refused)
-    return _answer(BulkResult(decided=[comment]), _summary(action, reason, 1))
+    return _answer(BulkResult(decided=[comment]), _summary(action, reason, 1), done=True)
 
 
 @bp.post("/bulk")
@@ -210,7 +212,7 @@ def bulk():
         result = moderation().decide_many(ids, g.moderator.name, action, reason, seen)
     except Refused as refused:
         return _refused(refused)
-    return _answer(result, _summary(action, reason, len(result.decided)))
+    return _answer(result, _summary(action, reason, len(result.decided)), done=True)
 
 
 @bp.post("/undo")

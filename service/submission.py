@@ -21,6 +21,7 @@ MAX_URL = 200
 MESSAGES = {
     "comment_required": "Please enter your comment!",
     "author_required": "Please enter your name here",
+    "email_required": "Please enter your email address here",
     "email_invalid": "You have entered an incorrect email address!",
     "comment_too_long": f"Your comment is too long: {MAX_COMMENT:,} characters at most, please.",
     "author_too_long": f"Your name is too long: {MAX_AUTHOR} characters at most, please.",
@@ -111,7 +112,9 @@ def validate(fields: Mapping[str, str]) -> tuple[Submission | None, list[FieldEr
         errors.append(FieldError("author", "author_required"))
     elif len(author) > MAX_AUTHOR:
         errors.append(FieldError("author", "author_too_long"))
-    if len(email) > MAX_EMAIL:
+    if not email:
+        errors.append(FieldError("email", "email_required"))
+    elif len(email) > MAX_EMAIL:
         errors.append(FieldError("email", "email_too_long"))
     elif not _EMAIL.match(email):
         errors.append(FieldError("email", "email_invalid"))

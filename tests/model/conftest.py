@@ -78,7 +78,8 @@ def tiny_data(tmp_path_factory):
 @pytest.fixture(scope="session")
 def tiny_artifacts(tiny_data, tmp_path_factory):
     out = tmp_path_factory.mktemp("artifacts")
-    assert train.main(["--data", str(tiny_data), "--out", str(out), "--promote", "--quiet"]) == 0
+    assert train.main(["--data", str(tiny_data), "--no-decisions", "--out", str(out), "--promote",
+                       "--quiet"]) == 0
     return out
 
 

@@ -2,13 +2,17 @@
 
 import hashlib
 import json
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
 
 from model import train
 from model.artifact import current_stem
+from model import decisions as site_store
 from model.decisions import labels_for, load_decisions
 from service.db import make_engine, upgrade
 from service.tables import Comment
@@ -79,3 +83,99 @@ def test_training_joins_the_corpora_with_the_decisions(store_url, tiny_data, tmp
 def test_the_card_never_records_a_database_password():
     assert train._hide_password("postgresql://mod:s3cret@db/news") == "postgresql://mod:***@db/news"
     assert train._hide_password("--quiet") == "--quiet"
+
+
+# -- which store `python -m model.train` reads --------------------------------------------------
+
+def _read_by_default(argv, capsys):
+    """The decisions `model.train` would read for these arguments, and what it printed."""
+    parser = train._parser()
+    decisions = train._load_site_decisions(parser.parse_args(argv), parser)
+    return decisions, capsys.readouterr()
+
+
+@pytest.fixture
+def service_env(monkeypatch, tmp_path):
+    """The environment `make serve` runs in, with its instance folder in tmp_path."""
+    monkeypatch.delenv("MODERATION_DATABASE_URL", raising=False)
+    monkeypatch.setenv("MODERATION_INSTANCE_PATH", str(tmp_path / "instance"))
+    return tmp_path / "instance"
+
+
+def test_the_default_instance_folder_is_the_one_flask_finds_for_the_service():
+    from flask import Flask
+
+    assert Flask("service").instance_path == str(site_store.CHECKOUT_INSTANCE)
+    assert site_store.store_url() == \
+        f"sqlite:///{site_store.CHECKOUT_INSTANCE / 'moderation.sqlite3'}"
+
+
+def test_retraining_reads_the_store_the_service_writes_by_default(service_env, scorer, tiny_data,
+                                                                  tmp_path, capsys):
+    from service import create_app
+
+    app = create_app({"SCORER": scorer})  # settings from the environment, as `make serve`
+    served = app.extensions["store"].engine
+    upgrade(served)
+    url = served.url.render_as_string(hide_password=False)
+    assert url == f"sqlite:///{service_env / 'moderation.sqlite3'}"
+    with Session(served) as session, session.begin():
+        session.add(Comment(
+            post_id="a1", author="r", email="r@example.org", email_hash="h", url="",
+            text="You utter moron, nobody wants your opinion", permalink="", status="rejected",
+            policy_status="pending", fingerprint="f", reasons=[], spam_score=0.1, abuse_score=0.9,
+            model_version="m-1", ip_hash="ip", user_agent="", created_at=T0, updated_at=T0,
+            decided_by="ann", decided_at=T0, decision_reason="abuse"))
+    served.dispose()
+
+    assert train.main(["--data", str(tiny_data), "--out", str(tmp_path / "out"), "--quiet",
+                       "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert f"moderators' decisions: read 1 from {url} (the service's default store)" in out
+    assert "moderators' decisions: used 1 decisions: 1 to train on, 0 (the newest) to " \
+           "validate on" in out
+
+
+def test_the_environment_then_the_command_line_name_another_store(service_env, store_url,
+                                                                   monkeypatch, capsys):
+    monkeypatch.setenv("MODERATION_DATABASE_URL", store_url)
+    decisions, printed = _read_by_default([], capsys)
+    assert len(decisions) == 4
+    assert f"read 4 from {store_url} (MODERATION_DATABASE_URL)" in printed.out
+
+    monkeypatch.setenv("MODERATION_DATABASE_URL", "sqlite:////nowhere/at/all.sqlite3")
+    decisions, printed = _read_by_default(["--database-url", store_url], capsys)
+    assert len(decisions) == 4
+    assert f"read 4 from {store_url} (--database-url)" in printed.out
+
+
+def test_no_decisions_trains_on_the_corpora_alone_and_says_so(service_env, store_url, monkeypatch,
+                                                               capsys):
+    monkeypatch.setenv("MODERATION_DATABASE_URL", store_url)
+    decisions, printed = _read_by_default(["--no-decisions"], capsys)
+    assert decisions == []
+    assert "moderators' decisions: none (--no-decisions); training on the public corpora " \
+           "alone" in printed.out
+    with pytest.raises(SystemExit):  # one or the other, not both
+        train._parser().parse_args(["--no-decisions", "--database-url", store_url])
+
+
+def test_a_missing_default_store_is_an_error_that_names_the_way_out(service_env, capsys):
+    with pytest.raises(SystemExit) as exited:
+        _read_by_default([], capsys)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert f"no database at {service_env / 'moderation.sqlite3'}" in err
+    assert "--database-url URL" in err and "--no-decisions" in err
+    assert not (service_env / "moderation.sqlite3").exists()  # and none was created
+
+
+def test_the_shipped_model_is_rebuilt_from_the_corpora_alone():
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    assert "-m model.train --data ../shared/data --no-decisions --promote" in makefile
+
+
+def test_the_training_command_does_not_import_flask():
+    code = "import sys, model.train; sys.exit('flask' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2]
+                          ).returncode == 0

@@ -135,7 +135,9 @@ def test_a_model_no_worse_is_promoted_and_a_dry_run_saves_nothing(site, tiny_dat
     args = ["--data", str(tiny_data), "--database-url", site.url, "--out", str(out), "--quiet"]
 
     assert train.main(args + ["--dry-run"]) == 0
-    assert "dry run: nothing saved" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "dry run: nothing saved" in printed
+    assert f": would be promoted (current: {parent})" in printed and "promoted (was" not in printed
     assert [c["version"] for c in artifact.versions(out)] == [parent]
     assert artifact.history(out) == []
 
@@ -145,3 +147,13 @@ def test_a_model_no_worse_is_promoted_and_a_dry_run_saves_nothing(site, tiny_dat
     assert artifact.current_stem(out) == card["version"]
     assert [(e["action"], e["previous"]) for e in artifact.history(out)] == [("promote", parent)]
     assert json.loads((out / f"{card['version']}.json").read_text())["parent"] == parent
+
+
+def test_a_dry_run_says_what_would_happen_not_what_happened():
+    yes = {"promoted": True, "reasons": ["better on recent decisions"]}
+    no = {"promoted": False, "reasons": ["worse on olid"]}
+    assert train._report(yes, "m-2", "m-1", dry_run=True).splitlines() == [
+        "m-2: would be promoted (current: m-1)", "  - better on recent decisions"]
+    assert train._report(no, "m-2", "m-1", dry_run=True).splitlines()[0] == \
+        "m-2: would NOT be promoted; m-1 stays current"
+    assert train._report(yes, "m-2", "m-1").startswith("m-2: promoted (was m-1)")

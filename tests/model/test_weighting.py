@@ -4,6 +4,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
+import pytest
 
 from model import train
 from model.dataset import Example
@@ -41,6 +42,48 @@ def test_near_duplicates_of_a_wave_fold_and_different_comments_do_not():
     ids = clusters(wave + others)
     assert len(set(ids[:4])) == 1
     assert len(set(ids)) == 3
+
+
+@pytest.mark.parametrize("text", ["", "   ", ".....", ";-)", "??!!", "<3", "42!", "😀😀",
+                                  "http://a.biz", "(www.a.biz), bit.ly/x", "@bob: 555-123-4567"])
+def test_a_text_of_only_placeholders_or_punctuation_has_no_key(text):
+    assert text_key(text) is None
+
+
+def test_a_text_with_a_word_of_its_own_keeps_its_key():
+    assert text_key("Nice! http://a.biz") == "nice ! _url_"
+    assert text_key("2nd") == "2nd"
+
+
+def test_texts_without_a_key_are_duplicates_of_nothing():
+    ids = clusters([None, None, "the council meets", "the council meets", None])
+    assert ids[2] == ids[3]
+    assert len(set(ids)) == 4
+
+
+def test_a_decision_without_a_key_overrides_no_corpus_row():
+    # Three approved bare links once removed 56 YouTube spam rows that normalise to "_url_".
+    corpus = [corpus_row(f"http://spam{n}.biz", 0, source="youtube") for n in range(56)] + \
+             [corpus_row(".....", 1), corpus_row(";-)", 0, split="test")]
+    decisions = [decision(f"https://news{n}.example/story", commenter=f"r{n}", minute=n)
+                 for n in range(3)] + [decision("....", abuse=0, commenter="p", minute=5),
+                                       decision(":-)", abuse=0, commenter="q", minute=6)]
+    joined = prepare(corpus, decisions, recent_share=0)
+    assert joined.corpus == corpus
+    assert joined.report["corpus_rows_overridden"] == 0
+    assert joined.report["without_text_key"] == 5
+
+
+def test_decisions_without_a_key_do_not_fold_or_outvote_each_other():
+    spam = [decision(f"http://pills{n}.shop", spam=1, commenter=f"bot{n}", minute=n)
+            for n in range(4)]
+    approved = decision("https://council.example/minutes", spam=0, commenter="ann", minute=9)
+    joined = prepare([], spam + [approved], recent_share=0)
+    # Each stands: the last bare link approved does not relabel the four rejected ones, and
+    # the four are not one wave by a key they do not have.
+    assert sorted((e.text, e.spam, e.weight) for e in joined.train) == sorted(
+        [(e.text, 1, 1.0) for e in spam] + [(approved.text, 0, 1.0)])
+    assert joined.report["distinct_texts"] == 5
 
 
 def test_a_spam_wave_weighs_as_one_example():

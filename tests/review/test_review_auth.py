@@ -3,6 +3,7 @@ login_required."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -160,3 +161,24 @@ def test_first_moderator_must_change_the_one_time_password(review_app):
                                             "again": "my own passphrase"})
     assert changed.status_code == 302
     assert admin.get("/review/").status_code == 200
+
+
+def test_reset_password_prints_a_one_time_password_that_must_be_changed(review_app, ann):
+    runner = review_app.test_cli_runner()
+    result = runner.invoke(args=["moderators", "reset-password", "ann"])
+    assert result.exit_code == 0, result.output
+    once = re.search(r"Moderator 'ann' has a new one-time password: (\S+)", result.output).group(1)
+    assert "shown only this once" in result.output
+    # The session ann had open is held at the password page; the old password is gone.
+    assert ann.get("/review/").headers["Location"] == "/auth/password"
+    assert Moderator(review_app, "ann").login(PASSWORD).status_code == 401
+    again = Moderator(review_app, "ann")
+    assert again.login(once).headers["Location"] == "/auth/password"
+    again.get("/auth/password")
+    assert again.post("/auth/password", {"current": once, "new": "my own passphrase",
+                                         "again": "my own passphrase"}).status_code == 302
+    assert again.get("/review/").status_code == 200
+    second = runner.invoke(args=["moderators", "reset-password", "ann"]).output
+    assert once not in second  # a new one each time
+    unknown = runner.invoke(args=["moderators", "reset-password", "nobody"])
+    assert unknown.exit_code != 0 and "No moderator named 'nobody'" in unknown.output

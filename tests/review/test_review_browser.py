@@ -160,13 +160,112 @@ def test_keyboard_alone(site, page):
     page.keyboard.press("x")
     assert page.locator("#queue input.select:checked").count() == 2
     page.keyboard.press("Tab")  # to the bulk form's controls: all reachable without a mouse
+    page.focus("#bulk select[name=reason]")
+    page.keyboard.type("spam")  # a bulk reject names its reason: none is chosen for it
     page.focus("#bulk button[value=reject]")
     page.keyboard.press("Enter")
     page.wait_for_selector(f"#c{fourth.id}[data-status=rejected]")
     page.wait_for_selector(f"#c{fifth.id}[data-status=rejected]")
     assert _counts(page) == {"pending": 1, "auto-rejected": 0, "approved": 1, "rejected": 3}
+    assert reload(app, fifth.id).decision_reason == "spam"
     assert _still_same_document(page)
     assert page.events == {"dialogs": [], "errors": []}
+
+
+def test_the_reject_reason_is_what_held_the_comment_or_the_moderators_choice(site, page):
+    app, base = site
+    rude = add_comment(app, "Only an idiot would pay for this", reasons=["abuse_score>=0.5"],
+                       spam=0.2, abuse=0.9)
+    spam = add_comment(app, "casino bonus", reasons=["spam_score>=0.5"], spam=0.8, minutes=1)
+    rule = add_comment(app, "The council hid the report", reasons=["watched_term:council"],
+                       spam=0.1, abuse=0.1, minutes=2)
+    _login(page, base)
+    _no_reload_marker(page)
+    reason = lambda c: page.locator(f"#c{c.id} select[name=reason]").input_value()  # noqa: E731
+    assert (reason(rude), reason(spam), reason(rule)) == ("abuse", "spam", "")
+
+    page.locator(f"#c{rude.id} button.reject").click()  # a quick reject keeps the right label
+    page.wait_for_selector(f"#c{rude.id}[data-status=rejected]")
+    assert reload(app, rude.id).decision_reason == "abuse"
+
+    page.locator(f"#c{rule.id} button.reject").click()  # nothing says which: refused
+    page.wait_for_selector("#status.refused")
+    assert "Choose a reason to reject" in page.locator("#status").inner_text()
+    assert page.locator("#reason-prompt").is_visible()  # offered, as r does
+    assert reload(app, rule.id).status == "pending"
+    page.keyboard.press("4")  # other
+    page.wait_for_selector(f"#c{rule.id}[data-status=rejected]")
+    assert reload(app, rule.id).decision_reason == "other"
+    assert _still_same_document(page)
+    # Chromium logs the refusal's answer (HTTP 409) as a failed load; nothing else went wrong.
+    assert page.events == {"dialogs": [], "errors": [
+        "Failed to load resource: the server responded with a status of 409 (CONFLICT)"]}
+
+
+def test_undo_after_the_queue_emptied_shows_the_restored_comment(site, page):
+    app, base = site
+    comment = add_comment(app, "The only comment waiting")
+    _login(page, base)
+    page.locator(f"#c{comment.id} button.approve").click()
+    page.wait_for_selector(f"#c{comment.id}[data-status=published]")
+    page.reload()  # the queue is now empty
+    assert "Nothing here" in page.locator("#queue").inner_text()
+    _no_reload_marker(page)
+    page.keyboard.press("u")
+    page.wait_for_selector(f"#c{comment.id}[data-status=pending]")
+    assert "1 comment restored" in page.locator("#status").inner_text()
+    assert _counts(page)["pending"] == 1
+    assert "Nothing here" not in page.locator("#queue").inner_text()
+    assert page.locator(f"#c{comment.id}.current").is_visible()
+    page.keyboard.press("a")  # and it can be decided again at once
+    page.wait_for_selector(f"#c{comment.id}[data-status=published]")
+    assert _still_same_document(page)
+    assert page.events == {"dialogs": [], "errors": []}
+
+
+def test_a_comment_decided_on_the_page_cannot_be_decided_again_from_it(site, page):
+    app, base = site
+    first = add_comment(app, "First", spam=0.9, abuse=0.0)
+    second = add_comment(app, "Second", spam=0.5, abuse=0.0)
+    _login(page, base)
+    _no_reload_marker(page)
+    done = page.locator(f"#c{first.id}")
+    done.locator("button.approve").click()
+    page.wait_for_selector(f"#c{first.id}.done[data-status=published]")
+    assert done.locator("button.approve").is_disabled()
+    assert done.locator("button.reject").is_disabled()
+    assert done.locator("input.select").is_disabled()
+    page.locator("#select-all").check()  # a bulk action cannot sweep it up either
+    assert page.locator("#queue input.select:checked").count() == 1
+    page.locator("#select-all").uncheck()
+
+    done.locator(".text").click()  # the keyboard cannot decide it again
+    page.keyboard.press("s")
+    assert "is decided; press u to undo it" in page.locator("#status").inner_text()
+    assert reload(app, first.id).status == "published"
+
+    page.keyboard.press("u")  # undo gives the controls back
+    page.wait_for_selector(f"#c{first.id}[data-status=pending]")
+    assert not done.locator("button.reject").is_disabled()
+    assert "done" not in done.get_attribute("class")
+    assert reload(app, second.id).status == "pending"
+    assert _still_same_document(page)
+    assert page.events == {"dialogs": [], "errors": []}
+
+
+def test_the_keys_overlay_starts_with_its_heading(site, page):
+    app, base = site
+    add_comment(app, "Any comment")
+    _login(page, base)
+    page.keyboard.press("?")
+    gap = page.evaluate("""(() => {
+        const box = document.getElementById('help'), style = getComputedStyle(box);
+        const inner = box.getBoundingClientRect().top + parseFloat(style.borderTopWidth)
+                      + parseFloat(style.paddingTop);
+        return box.querySelector('h2').getBoundingClientRect().top - inner; })()""")
+    assert abs(gap) < 1  # no blank band above "Keys" (it was 33 px)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "review-keys.png"))
 
 
 def test_plain_forms_work_with_javascript_off(site, browser):

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import event
 
 from review_helpers import T0, add_comment, reload
-from service.moderation import QueueQuery, Refused, state_token
+from service.moderation import QueueQuery, Refused, state_token, suggested_reason
+from service.tables import Comment
 
 NOW = T0 + timedelta(hours=1)
 
@@ -151,6 +152,26 @@ def test_reject_needs_a_known_reason(review_app, moderation):
             moderation.decide(comment.id, "ann", "reject", reason, seen=state_token(comment))
         assert refused.value.code == "bad_reason"
     assert reload(review_app, comment.id).status == "pending"
+
+
+@pytest.mark.parametrize("reasons, decided, expected", [
+    (["abuse_score>=0.5"], None, "abuse"),                     # held for abuse
+    (["spam_score>=0.5"], None, "spam"),                       # held for spam
+    (["spam_score>=0.97"], None, "spam"),                      # auto-rejected as spam
+    (["trusted:approved>=3", "abuse_score>=0.65"], None, "abuse"),
+    (["abuse_score>=0.5", "watched_term:council"], None, "abuse"),
+    (["spam_score>=0.5", "abuse_score>=0.5"], None, None),     # both: nothing says which
+    (["watched_term:council"], None, None),                    # a rule, not a label
+    (["blocked_term:slur"], None, None),
+    (["links>2"], None, None),
+    (["scorer_unavailable"], None, None),
+    ([], None, None),                                          # published by the policy
+    (["watched_term:spam_score"], None, None),                 # a term is not a score
+    (["spam_score>=0.5"], "off-topic", "off-topic"),           # a decided reason stands
+])
+def test_the_reject_reason_starts_from_what_held_the_comment(reasons, decided, expected):
+    comment = Comment(reasons=reasons, decision_reason=decided)
+    assert suggested_reason(comment) == expected
 
 
 def test_a_decision_on_a_comment_someone_else_decided_is_refused_not_overwritten(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from review_helpers import add_comment, reload
+from service.moderation import state_token
 from service.review import highlight
 
 
@@ -46,6 +47,40 @@ def test_queue_item_shows_scores_highlights_rules_history_and_article(review_app
     assert re.search(r'pending\s*<span class="count">1</span>', page)
 
 
+def _reason_menu(page: str, comment) -> str:
+    item = page.split(f'id="c{comment.id}"', 1)[1].split("</article>", 1)[0]
+    return re.search(r'<select name="reason">(.*?)</select>', item).group(1)
+
+
+def test_the_reject_reason_is_the_label_that_held_the_comment_or_none(review_app, ann):
+    rude = add_comment(review_app, "you idiot", reasons=["abuse_score>=0.5"])
+    spam = add_comment(review_app, "casino", reasons=["spam_score>=0.5"])
+    rule = add_comment(review_app, "the council again", reasons=["watched_term:council"])
+    page = ann.get("/review/").get_data(as_text=True)
+    assert '<option value="abuse" selected>' in _reason_menu(page, rude)
+    assert '<option value="spam" selected>' in _reason_menu(page, spam)
+    menu = _reason_menu(page, rule)
+    assert menu.startswith('<option value="" selected>choose') and menu.count("selected") == 1
+    bulk = page.split('id="bulk"', 1)[1].split("</form>", 1)[0]
+    assert '<option value="" selected>choose a reason' in bulk  # a bulk reject names its reason
+
+
+def test_a_reject_without_a_reason_is_refused_with_a_message(review_app, ann):
+    comment = add_comment(review_app, "the council again", reasons=["watched_term:council"])
+    ann.get("/review/")
+    form = {"action": "reject", "reason": "", "seen": state_token(comment)}  # as the page sends
+    answer = ann.post(f"/review/comments/{comment.id}/decide", form,
+                      headers={"Accept": "application/json"})
+    assert answer.status_code == 409
+    assert answer.json["refused"] == [
+        "Choose a reason to reject (spam, abuse, off-topic, other); nothing was saved."]
+    plain = ann.post(f"/review/comments/{comment.id}/decide", form)
+    assert "Choose a reason to reject" in ann.get(plain.headers["Location"]).get_data(as_text=True)
+    assert reload(review_app, comment.id).status == "pending"
+    assert ann.decide(reload(review_app, comment.id), "approve").status_code == 302  # no reason
+    assert reload(review_app, comment.id).status == "published"
+
+
 def test_approve_with_a_plain_form_redirects_back_with_a_message(review_app, ann):
     comment = add_comment(review_app)
     ann.get("/review/")
@@ -63,6 +98,22 @@ def test_json_answer_carries_the_re_rendered_item(review_app, ann):
     body = response.json
     assert body["ok"] and body["message"].startswith("Rejected (off-topic) 1 comment")
     assert 'data-status="rejected"' in body["items"][str(comment.id)]
+
+
+def test_a_just_decided_item_comes_back_with_its_controls_off_and_an_undone_one_with_them_on(
+        review_app, ann):
+    comment = add_comment(review_app)
+    ann.get("/review/")
+    decided = ann.decide(comment, "approve", json=True).json["items"][str(comment.id)]
+    assert " done" in decided.split(">", 1)[0]
+    assert decided.count(" disabled") == 5  # box, seen-token, approve, reason, reject
+    undone = ann.post("/review/undo", {"back": "/review/"},
+                      headers={"Accept": "application/json"}).json["items"][str(comment.id)]
+    assert " disabled" not in undone and " done" not in undone.split(">", 1)[0]
+    ann.decide(reload(review_app, comment.id), "approve")
+    # Decided comments listed on the approved and rejected tabs can still be reversed there.
+    approved = ann.get("/review/?status=approved").get_data(as_text=True)
+    assert f'id="c{comment.id}"' in approved and " disabled" not in approved
 
 
 def test_json_answer_carries_the_new_counts_of_the_page_it_came_from(review_app, ann):

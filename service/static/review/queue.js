@@ -42,17 +42,28 @@
     return after.find((item) => item.dataset.status === "pending") || from;
   }
 
-  function replaceItem(id, html) {
-    const old = document.getElementById("c" + id);
-    if (!old) return null;
+  function parseItem(html) {
     const holder = document.createElement("template");
     holder.innerHTML = html.trim();  // server-rendered with autoescaping; scripts never run here
-    const fresh = holder.content.firstElementChild;
+    return holder.content.firstElementChild;
+  }
+
+  function placeItem(id, html) {
+    // The item in place of its old self; or, when the page does not show it (an undo after the
+    // list emptied, or after a reload), added at the top, where the moderator looks next.
+    const fresh = parseItem(html);
+    const old = document.getElementById("c" + id);
+    if (!old) {
+      const queue = document.getElementById("queue");
+      const empty = queue.querySelector(".empty");
+      if (empty) empty.remove();
+      return { fresh, added: true };
+    }
     const wasCurrent = old === current;
     old.replaceWith(fresh);
     if (wasCurrent) current = fresh;
     if (wasCurrent) fresh.classList.add("current");
-    return fresh;
+    return { fresh, added: false };
   }
 
   function showCounts(counts) {
@@ -84,11 +95,19 @@
       return;
     }
     if (data.error) { say(data.error.message, true); return; }
-    const fresh = Object.entries(data.items || {}).map(([id, html]) => replaceItem(id, html))
-      .filter(Boolean);
+    const placed = Object.entries(data.items || {}).map(([id, html]) => placeItem(id, html));
+    const added = placed.filter((p) => p.added).map((p) => p.fresh);
+    if (added.length) document.getElementById("queue").prepend(...added);
+    const fresh = placed.map((p) => p.fresh);
     showCounts(data.counts || {});
     const refused = data.refused || [];
     say([data.message].concat(refused).filter(Boolean).join(" "), refused.length > 0);
+    if (Object.values(data.conflict || {}).includes("bad_reason") && form.matches("form.actions")) {
+      // A reject with no reason chosen: offer the reasons, as r does.
+      setCurrent(form.closest(".item"));
+      showPrompt(true);
+      return;
+    }
     const selectAll = document.getElementById("select-all");
     if (selectAll) selectAll.checked = false;
     if (form.id === "undo") {
@@ -109,7 +128,7 @@
   document.addEventListener("change", (event) => {
     const box = event.target;
     if (box.matches("[data-select-all]")) {
-      document.querySelectorAll("#queue .select").forEach((each) => {
+      document.querySelectorAll("#queue .select:not(:disabled)").forEach((each) => {
         each.checked = box.checked;
         each.closest(".item").classList.toggle("selected", box.checked);
       });
@@ -119,12 +138,17 @@
   });
 
   document.addEventListener("click", (event) => {
+    if (choosingReason) showPrompt(false);  // the mouse chose another way
     const item = event.target.closest("#queue .item");
     if (item && item !== current) setCurrent(item);
   });
 
   function decide(action, reason) {
     if (!current) return;
+    if (current.classList.contains("done")) {
+      say("Comment " + current.dataset.id + " is decided; press u to undo it.", true);
+      return;
+    }
     const form = current.querySelector("form.actions");
     if (reason) form.querySelector("select[name=reason]").value = reason;
     form.requestSubmit(form.querySelector("button." + action));
@@ -155,6 +179,7 @@
       x: () => {
         if (!current) return;
         const box = current.querySelector(".select");
+        if (box.disabled) return;
         box.checked = !box.checked;
         current.classList.toggle("selected", box.checked);
       },
