@@ -55,6 +55,58 @@ def overturn_chart(rows: list[ModelRow]) -> BarChart | None:
     return bar_chart(shares) if shares else None
 
 
+@dataclass(frozen=True)
+class OnThisSite:
+    """What the serving model does on this site's recent traffic, in shares of comments."""
+
+    comments: int                      # the recent comments it scored (the budget's window)
+    held: float                        # held for review by a score (not rejected)
+    rejected: float                    # rejected by a score
+    lines: dict[str, float]            # the hold line in force per label
+    reject_lines: dict[str, float]
+    caught: dict[str, float | None]    # share of labelled public comments at or above the line
+    budget: float
+
+
+def on_this_site(thresholds: dict, scores, percentiles: dict, budget: float) -> OnThisSite:
+    """``thresholds``: per label the lines in force (``Thresholds``); ``scores``: rows of (spam,
+    abuse) the serving model gave this site's recent comments; ``percentiles``: the card's
+    ``positive_score_percentiles``."""
+    import numpy as np
+
+    scores = np.asarray(scores, dtype=float).reshape(-1, 2)
+    labels = ("spam", "abuse")
+    hold = np.column_stack([scores[:, k] >= thresholds[label].hold for k, label in enumerate(labels)])
+    reject = np.column_stack([scores[:, k] >= thresholds[label].reject
+                              for k, label in enumerate(labels)])
+    n = max(len(scores), 1)
+    rejected = reject.any(axis=1)
+    caught = {}
+    for label in labels:
+        points = percentiles.get(label)
+        caught[label] = None if not points else float(
+            1 - np.interp(thresholds[label].hold, points, np.arange(101)) / 100)
+    return OnThisSite(len(scores), float((hold.any(axis=1) & ~rejected).sum() / n),
+                      float(rejected.sum() / n), {l: thresholds[l].hold for l in labels},
+                      {l: thresholds[l].reject for l in labels}, caught, budget)
+
+
+def _on_this_site(holder) -> OnThisSite | None:
+    from service.hold_budget import WINDOW
+    from service.intake import policy_rules
+
+    scorer = holder.scorer
+    if scorer is None:
+        return None
+    card = getattr(scorer, "card", {}) or {}
+    fitted = current_app.extensions["hold_budget"].thresholds(scorer.version, scorer.thresholds,
+                                                               scored=0)
+    rules = policy_rules(current_app.config, fitted)
+    scores = current_app.extensions["store"].recent_scores(scorer.version, WINDOW)
+    return on_this_site(rules.thresholds, scores, card.get("positive_score_percentiles", {}),
+                        current_app.config["MODERATION_HOLD_BUDGET"])
+
+
 def _short(stem: str) -> str:
     # Every shipped stem starts with the model's name; the date says which one it is.
     return stem.removeprefix("moderation-")
@@ -69,6 +121,7 @@ def page():
     rows = model_rows(registry, stats, holder.version)
     return render_template("review/models.html", rows=list(reversed(rows)),
                            chart=overturn_chart(rows), registry=registry, holder=holder,
+                           site=_on_this_site(holder),
                            check_seconds=current_app.config["MODERATION_MODEL_CHECK_SECONDS"],
                            pinned=holder.directory is None)
 

@@ -238,3 +238,30 @@ def test_reload_needs_a_login_and_a_csrf_token(review_app, ann):
     without_token = ann.client.post("/admin/model/reload",
                                     headers={"Accept": "application/json"})
     assert without_token.status_code == 400
+
+
+def test_on_this_site_counts_holds_and_rejections_at_the_lines_in_force():
+    from service.model_admin import on_this_site
+    from service.policy import Thresholds
+
+    lines = {"spam": Thresholds(0.5, 0.9), "abuse": Thresholds(0.4, 0.95)}
+    scores = [(0.1, 0.1)] * 90 + [(0.6, 0.1)] * 4 + [(0.1, 0.5)] * 4 + [(0.95, 0.1)] * 2
+    percentiles = {"abuse": [i / 100 for i in range(101)]}      # positives spread evenly
+    site = on_this_site(lines, scores, percentiles, budget=0.05)
+    assert (site.comments, site.held, site.rejected) == (100, 0.08, 0.02)
+    assert site.caught["abuse"] == pytest.approx(0.6)             # 60% of positives >= 0.4
+    assert site.caught["spam"] is None                             # the card says nothing
+
+
+def test_the_model_page_says_what_the_model_holds_on_this_site(review_app, ann):
+    for n in range(6):
+        add_comment(review_app, f"A fair point about the bridge, number {n}.", status="published")
+    add_comment(review_app, "you idiot", status="published")        # abuse 45%: under the line
+    add_comment(review_app, "casino pills", status="pending")        # spam 60%: held
+    page = ann.get("/review/models").get_data(as_text=True)
+    section = page[page.index('id="on-site"'):]
+    assert re.search(r"Of the last 8 comments this model scored here, it held\s*"
+                     r"<strong>12.5%</strong> for review and rejected\s*<strong>0.0%</strong>",
+                     section)
+    assert "the hold budget is\n  5% of comments" in section
+    assert "Abuse: held at 50% and above" in section
