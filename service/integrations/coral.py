@@ -30,11 +30,6 @@ ACTIONS = ("NEW", "EDIT")
 MAX_BODY_BYTES = 512 * 1024
 
 
-@bp.before_request
-def _allow_larger_bodies() -> None:
-    request.max_content_length = MAX_BODY_BYTES
-
-
 def signature_valid(secrets: Iterable[str], body: bytes, header: str) -> bool:
     """Whether any `sha256=` value in the header is the HMAC of `body` under any secret."""
     offered = [value.strip() for prefix, _, value in
