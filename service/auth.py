@@ -23,6 +23,7 @@ from flask_wtf.csrf import CSRFError
 
 from service import privacy
 from service.errors import handle_http_error
+from service.redirects import safe_target
 from service.security_headers import no_store
 from service.tables import LoginFailure, Moderator, utcnow
 
@@ -138,9 +139,7 @@ def login_required(view):
 
 def _safe_next(target: str | None) -> str:
     # Only local paths: an open redirect after login is a phishing tool.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("review.queue")
+    return safe_target(target) or url_for("review.queue")
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -24,6 +24,7 @@ from service import bots, cors, limits, logs, metrics, policy, privacy, scoring
 from service.batching import Batcher
 from service.availability import DatabaseUnavailable, with_retries
 from service.policy import Rules, Thresholds
+from service.redirects import safe_target
 from service.store import Candidate, Outcome, ParentError, Store
 from service.submission import FieldError, Submission, validate
 
@@ -194,17 +195,11 @@ def return_url(permalink: str) -> str:
     article; only our own host or a configured site origin, so the endpoint is no open redirect."""
     allowed = set(current_app.config["MODERATION_CORS_ORIGINS"]) - {"*"}
     own = f"{request.scheme}://{request.host}"
-    for candidate in (permalink, request.referrer or ""):
-        try:
-            parts = urlsplit(candidate)
-        except ValueError:  # an unbalanced "[" reads as a broken IPv6 host: not a place to go
-            continue
-        if not candidate:
-            continue
-        if not parts.scheme and not parts.netloc and candidate.startswith("/"):
-            return urlunsplit(("", "", parts.path, parts.query, ""))
-        if f"{parts.scheme}://{parts.netloc}" in allowed | {own}:
-            return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
+    for candidate in (permalink, request.referrer):
+        target = safe_target(candidate, origins=allowed | {own})
+        if target is not None:
+            # The comment's own anchor replaces any fragment.
+            return urlunsplit(urlsplit(target)._replace(fragment=""))
     return url_for("feed.article")
 
 

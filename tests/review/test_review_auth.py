@@ -82,13 +82,34 @@ def test_wrong_password_and_unknown_name_look_the_same(review_app):
 
 @pytest.mark.parametrize("target,expected", [
     ("/review/audit", "/review/audit"), ("https://evil.example/", "/review/"),
-    ("//evil.example", "/review/")])
+    ("//evil.example", "/review/"),
+    # Browsers drop tabs and newlines and read backslashes as slashes: each of these is
+    # //evil.example to them.
+    ("/\t/evil.example", "/review/"), ("/\t\t/evil.example", "/review/"),
+    ("/\n/evil.example", "/review/"), ("/\r/evil.example", "/review/"),
+    ("/\\evil.example", "/review/"), ("\t//evil.example", "/review/"),
+    (" /\\evil.example", "/review/"),
+    # A path of this site with a newline in it: no 500, the path the browser would open.
+    ("/review/\r\naudit", "/review/audit")])
 def test_login_redirects_only_to_local_paths(review_app, target, expected):
     moderator = Moderator(review_app, "ann")
     moderator.get("/auth/login")
     response = moderator.post("/auth/login", {"name": "ann", "password": PASSWORD,
                                               "next": target})
     assert response.headers["Location"] == expected
+
+
+@pytest.mark.parametrize("back,expected", [
+    ("/review/?status=published", "/review/?status=published"),
+    ("/review/\r\nX", "/review/X"),  # was a 500: newlines cannot go into a header
+    ("/review/\t/../../\\evil.example", "/review/"), ("/\t/evil.example", "/review/"),
+    ("/auth/logout", "/review/")])  # only back into the review pages
+def test_undo_goes_back_only_inside_the_review_pages(review_app, ann, back, expected):
+    from review_helpers import add_comment
+
+    ann.decide(add_comment(review_app), "approve")
+    response = ann.post("/review/undo", {"back": back})
+    assert response.status_code == 302 and response.headers["Location"] == expected
 
 
 @pytest.mark.parametrize("failures,since_last,expected", [

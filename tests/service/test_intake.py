@@ -125,6 +125,13 @@ def test_site_form_without_timestamp_or_permalink_goes_back_to_the_referer(make_
     ("https://evil.example/phish", "/"),  # no open redirect
     ("//evil.example/phish", "/"),
     ("javascript:alert(1)", "/"),
+    # What a browser reads as another host: backslashes are slashes, tabs and newlines vanish.
+    ("/\\evil.example/phish", "/"),
+    ("\\\\evil.example", "/"),
+    ("/\t/evil.example", "/"),
+    (" //evil.example", "/"),
+    # ...so this one stays on the site: the browser reads the host as news.example.
+    ("https://news.example\\@evil.example/", "https://news.example/@evil.example/"),
 ])
 def test_permalink_is_the_return_address_only_for_known_origins(make_app, permalink, expected):
     app = make_app(MODERATION_CORS_ORIGINS="https://news.example", **PUBLISH_ALL)
