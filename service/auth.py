@@ -1,7 +1,10 @@
 """Moderator login and logout, `login_required`, and the slow-down after failed logins.
 
-Passwords are scrypt hashes (werkzeug; memory-hard). The session holds the moderator's name and
-is checked against the table on every request, so `moderators disable NAME` takes effect at once.
+Passwords are scrypt hashes (werkzeug; memory-hard). The session (a signed cookie) holds the
+moderator's name, the session generation it was opened under and when it was opened and last
+used; every request checks it against the moderators table (`session_alive`), so `moderators
+disable NAME` takes effect at once, and logging out or changing the password, which move the
+generation on in the shared database, end every session of that moderator on every host.
 Failed logins are counted in the database (per lower-cased name and per keyed client-IP hash), so
 the slow-down holds across gunicorn workers; see `wait_seconds` for the schedule.
 """
@@ -11,10 +14,11 @@ from __future__ import annotations
 import functools
 import math
 from datetime import datetime, timedelta
+from typing import Mapping
 
 from flask import (Blueprint, Flask, Request, current_app, flash, g, jsonify, redirect,
                    render_template, request, session, url_for)
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -94,13 +98,58 @@ def authenticate(name: str, password: str) -> Moderator | None:
     return moderator if valid and moderator is not None and moderator.active else None
 
 
+def session_alive(saved: Mapping, generation: int, now: datetime, idle: timedelta,
+                  lifetime: timedelta) -> bool:
+    """Whether a moderator's session still counts: opened under the account's current
+    `generation`, used within `idle` and opened within `lifetime` of `now`. `saved` holds
+    "generation", and "login_at" and "seen_at" as POSIX timestamps."""
+    try:
+        login_at, seen_at = float(saved["login_at"]), float(saved["seen_at"])
+    except (KeyError, TypeError, ValueError):  # a cookie from before sessions were recorded
+        return False
+    at = now.timestamp()
+    return saved.get("generation") == generation and at - seen_at <= idle.total_seconds() \
+        and at - login_at <= lifetime.total_seconds()
+
+
+# The last-seen time is rewritten (a new cookie) at most this often: the idle timeout is
+# counted in hours, and a fresh cookie on every page and script request gains nothing.
+_SEEN_RESOLUTION_SECONDS = 60
+
+
 def current_moderator() -> Moderator | None:
     name = session.get("moderator")
     if not name:
         return None
     with Session(_engine()) as db:
         moderator = db.scalars(select(Moderator).where(Moderator.name == name)).first()
-    return moderator if moderator is not None and moderator.active else None
+    if moderator is None or not moderator.active:
+        return None
+    now, config = utcnow(), current_app.config
+    if not session_alive(session, moderator.session_generation, now,
+                         config["MODERATION_SESSION_IDLE_HOURS"],
+                         config["MODERATION_SESSION_LIFETIME_HOURS"]):
+        session.clear()
+        return None
+    if now.timestamp() - session["seen_at"] >= _SEEN_RESOLUTION_SECONDS:
+        session["seen_at"] = now.timestamp()
+    return moderator
+
+
+def _open_session(moderator: Moderator, now: datetime) -> None:
+    session.clear()  # a fresh session on login: no fixation
+    session.update(moderator=moderator.name, generation=moderator.session_generation,
+                   login_at=now.timestamp(), seen_at=now.timestamp())
+    session.permanent = False
+
+
+def end_sessions(moderator_id: int) -> int:
+    """End every session of this moderator, on every host; returns the new generation."""
+    with Session(_engine()) as db, db.begin():
+        # One UPDATE adding 1, so two hosts ending sessions at once both count.
+        return db.execute(update(Moderator).where(Moderator.id == moderator_id)
+                          .values(session_generation=Moderator.session_generation + 1)
+                          .returning(Moderator.session_generation)).scalar_one()
 
 
 def wants_json() -> bool:
@@ -163,9 +212,7 @@ def login():
         return render_template("auth/login.html", next=request.form.get("next", ""), name=name,
                                error="Wrong name or password."), 401
     _forget_failures(keys[0])
-    session.clear()  # a fresh session on login: no fixation
-    session["moderator"] = moderator.name
-    session.permanent = False
+    _open_session(moderator, now)
     if moderator.must_change_password:
         flash("This is a one-time password: choose your own now.")
         return redirect(url_for("auth.password"))
@@ -174,6 +221,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    moderator = current_moderator()
+    if moderator is not None:
+        end_sessions(moderator.id)
     session.clear()
     flash("You are logged out.")
     return redirect(url_for("auth.login"))
@@ -197,6 +247,9 @@ def password():
     with Session(_engine()) as db, db.begin():
         moderator = db.get(Moderator, g.moderator.id)
         moderator.password_hash, moderator.must_change_password = hash_password(new), False
+    # Whoever else holds a session of this account (a stolen cookie, a forgotten browser) is
+    # out; the moderator stays logged in here.
+    session["generation"] = end_sessions(g.moderator.id)
     flash("Password changed.")
     return redirect(url_for("review.queue"))
 

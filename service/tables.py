@@ -152,6 +152,11 @@ class Moderator(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Added by migration 0006.
+    session_generation: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0",
+        comment="Sessions carry the value they were opened under; logout and password changes "
+                "add 1, ending them all")
 
 
 class AuditEntry(Base):

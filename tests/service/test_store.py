@@ -53,7 +53,7 @@ def test_schema_matches_tables_module(store):
     with store.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
-    assert current_revision(store.engine) == "0005"  # 0005: alerts (after 0003: stored risk)
+    assert current_revision(store.engine) == "0006"  # 0006: session generation
 
 
 def test_enqueue_keeps_everything_a_comment_needs(store):
