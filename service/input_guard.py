@@ -7,6 +7,9 @@ hook can read the body under the wrong limit first. A chunked body (no Content-L
 refused with 413 as soon as it passes the limit; Werkzeug alone stops reading there and
 reports the end of the body, so a longer one arrived cut short and looked complete.
 
+JSON: only numbers RFC 8259 has. Python's reader also takes `NaN`, `Infinity` and `1e999`
+(infinite), which no field can mean; they are a 400 like any other malformed body.
+
 NUL characters: PostgreSQL text cannot hold a NUL, so one in a search box or a login name would
 otherwise surface as a database error (500) instead of a clear 400. The comment intake decodes
 its own body strictly (and refuses NULs itself), so its form is not parsed here: parsing it
@@ -15,9 +18,12 @@ first would consume the body the intake reads.
 
 from __future__ import annotations
 
-from typing import IO
+import json
+import math
+from typing import IO, Any
 
 from flask import Flask, Request, current_app, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream
@@ -74,6 +80,29 @@ class BoundedRequest(Request):
         return super().stream
 
 
+def _not_a_number(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
+def loads_json(text: str | bytes) -> Any:
+    """`json.loads`, refusing NaN and infinite numbers with ValueError."""
+    return json.loads(text, parse_constant=_not_a_number, parse_float=_finite)
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, with `loads_json` reading request bodies (`request.get_json`)."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return loads_json(s)
+
+
 def refuse_nul_characters() -> None:
     values = list(request.args.values())
     if request.blueprint != "intake" and request.mimetype in {
@@ -85,4 +114,5 @@ def refuse_nul_characters() -> None:
 
 def init_app(app: Flask) -> None:
     app.request_class = BoundedRequest
+    app.json = StrictJSONProvider(app)
     app.before_request(refuse_nul_characters)

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from dataclasses import dataclass
 from typing import Any, Iterable
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from service.input_guard import loads_json
 from service.integrations import records
 from service.integrations.assessment import assess, coral_answer
 
@@ -102,9 +102,11 @@ def moderate() -> Response:
                       f"The {SIGNATURE_HEADER} header is missing or does not match the body "
                       "under any configured signing secret.")
     try:
-        incoming = parse_request(json.loads(raw.decode("utf-8")))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        data = loads_json(raw.decode("utf-8"))
+    except ValueError:  # not UTF-8, not JSON, or NaN and infinite numbers
         return _error(400, "bad_json", "The body is not UTF-8 JSON.")
+    try:
+        incoming = parse_request(data)
     except RequestError as exc:
         return _error(400, "bad_request", str(exc))
 

@@ -99,6 +99,20 @@ def test_numbers_in_json_are_accepted_as_field_values(client):
     assert response.status_code == 201
 
 
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e999"])
+@pytest.mark.parametrize("field", ["comment", "comment_post_ID"])
+def test_json_nan_and_infinity_are_refused_not_stored_as_text(make_app, number, field):
+    # Python's JSON reader takes these (RFC 8259 has no such numbers) and they were stored as
+    # the text "nan" or "inf".
+    app = make_app()
+    body = json.dumps(good_form(**{field: "__number__"})).replace('"__number__"', number)
+    response = app.test_client().post("/api/comments", data=body,
+                                      content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "bad_request"
+    assert all_comments(app) == []
+
+
 def test_multipart_form_and_extra_fields_are_accepted(make_app):
     app = make_app()
     data = good_form(submit="Post Comment", **{"wp-comment-cookies-consent": "yes",
