@@ -157,6 +157,11 @@ def test_permalink_is_the_return_address_only_for_known_origins(make_app, permal
 
 @pytest.mark.parametrize("overrides, code", [
     ({"comment": "   \r\n  "}, "comment_required"),
+    # Characters that show nothing: zero-width, format and bidi marks, a soft hyphen, a
+    # combining grapheme joiner, a Hangul filler, a tag character, a braille blank.
+    ({"comment": "\u200b\u200c\u200d\u2060\ufeff"}, "comment_required"),
+    ({"comment": " \u00ad\u034f\u3164\u200e\u202e \U000e0041\u2800 "}, "comment_required"),
+    ({"author": "\u200b\u3164"}, "author_required"),
     ({"author": ""}, "author_required"),
     ({"email": ""}, "email_invalid"),
     ({"email": "ann.example.org"}, "email_invalid"),
@@ -186,6 +191,15 @@ def test_validation_errors_keep_what_the_reader_typed(make_app, overrides, code)
     assert as_json.get_json()["error"]["code"] == code
     assert as_json.get_json()["error"]["message"] == MESSAGES[code]
     assert all_comments(app) == []
+
+
+@pytest.mark.parametrize("text", ["\U0001f469\u200d\U0001f4bb", "\u0915\u094d\u200d",
+                                  "\u200bok\u200b", "\u2764\ufe0f"])
+def test_text_with_something_visible_among_invisible_characters_is_kept_as_sent(make_app,
+                                                                                text):
+    app = make_app(**PUBLISH_ALL)
+    assert app.test_client().post("/comments", data=good_form(comment=text)).status_code == 303
+    assert only_comment(app).text == text
 
 
 def test_the_sites_own_messages_are_used():
