@@ -5,8 +5,8 @@ moderator's name, the session generation it was opened under and when it was ope
 used; every request checks it against the moderators table (`session_alive`), so `moderators
 disable NAME` takes effect at once, and logging out or changing the password, which move the
 generation on in the shared database, end every session of that moderator on every host.
-Failed logins are counted in the database (per lower-cased name and per keyed client-IP hash), so
-the slow-down holds across gunicorn workers; see `wait_seconds` for the schedule.
+Failed logins are counted in the database (per keyed hash of the typed name and of the client
+IP), so the slow-down holds across gunicorn workers; see `wait_seconds` for the schedule.
 """
 
 from __future__ import annotations
@@ -61,8 +61,9 @@ def wait_seconds(failures: int, last_failure: datetime | None, now: datetime,
 
 
 def _failure_keys(name: str) -> list[str]:
-    ip = privacy.ip_hash(current_app.config["MODERATION_IP_HASH_KEY"], request.remote_addr or "")
-    return [f"name:{name.strip().lower()[:70]}", f"ip:{ip}"]
+    key = current_app.config["MODERATION_IP_HASH_KEY"]
+    return [f"name:{privacy.account_hash(key, name)}",
+            f"ip:{privacy.ip_hash(key, request.remote_addr or '')}"]
 
 
 def _engine():

@@ -61,8 +61,8 @@ def account_key() -> str:
     Flask-Limiter's log lines."""
     name = request.form.get("name") if request.endpoint == "auth.login" else session.get(
         "moderator")
-    key = current_app.config["MODERATION_IP_HASH_KEY"]
-    return "account:" + privacy.keyed_hash(key, "account:" + (name or "").strip().lower())
+    return "account:" + privacy.account_hash(current_app.config["MODERATION_IP_HASH_KEY"],
+                                              name or "")
 
 
 def _limiter() -> Limiter:

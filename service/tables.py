@@ -194,7 +194,8 @@ class LoginFailure(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(
-        String(80), comment="'name:<lower-cased name>' or 'ip:<keyed hash>'; never a raw IP")
+        String(80), comment="'name:<keyed hash>' or 'ip:<keyed hash>'; never a typed name or "
+                            "a raw IP")
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
