@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import functools
 import math
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Mapping
 
 from flask import (Blueprint, Flask, Request, current_app, flash, g, jsonify, redirect,
                    render_template, request, session, url_for)
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -26,6 +27,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 
 from service import privacy
+from service.db import IMMEDIATE, lock_names
 from service.errors import handle_http_error
 from service.redirects import safe_target
 from service.security_headers import no_store
@@ -70,25 +72,42 @@ def _engine():
     return current_app.extensions["store"].engine
 
 
-def login_wait(keys: list[str], now: datetime) -> int:
+@dataclass(frozen=True)
+class Attempt:
+    """What the slow-down says about one login attempt."""
+
+    wait: int  # seconds before an attempt is heard; 0: this one is
+    failure_ids: tuple[int, ...] = ()  # its rows in login_failures, taken back if it succeeds
+
+
+def admit_attempt(keys: list[str], now: datetime) -> Attempt:
+    """The slow-down's check and record as one step. An attempt that may go ahead is recorded
+    as a failure before its password is checked, in a transaction that holds back every other
+    attempt on the same keys, from any worker or host (`db.lock_names`; on SQLite the write
+    lock). So parallel guesses see each other: only the free ones are heard at once."""
     free = current_app.config["MODERATION_LOGIN_FREE_FAILURES"]
-    with Session(_engine()) as db:
+    with Session(_engine().execution_options(**IMMEDIATE)) as db, db.begin():
+        lock_names(db.connection(), (f"login-{key}" for key in keys))
         rows = db.execute(select(LoginFailure.key, func.count(), func.max(LoginFailure.at))
                           .where(LoginFailure.key.in_(keys), LoginFailure.at > now - WINDOW)
                           .group_by(LoginFailure.key)).all()
-    return max([wait_seconds(n, last, now, free) for _, n, last in rows] or [0])
-
-
-def _record_failure(keys: list[str], now: datetime) -> None:
-    with Session(_engine()) as db, db.begin():
-        db.add_all(LoginFailure(key=key, at=now) for key in keys)
+        wait = max([wait_seconds(n, last, now, free) for _, n, last in rows] or [0])
+        if wait:
+            return Attempt(wait)
+        failures = [LoginFailure(key=key, at=now) for key in keys]
+        db.add_all(failures)
         # Old rows say nothing any more; dropping them keeps the table small.
         db.execute(delete(LoginFailure).where(LoginFailure.at < now - WINDOW))
+        db.flush()
+        return Attempt(0, tuple(failure.id for failure in failures))
 
 
-def _forget_failures(key: str) -> None:
+def _succeeded(attempt: Attempt, name_key: str) -> None:
+    """A right password: this attempt was no failure, and the name's earlier ones are
+    forgotten (the client's stay: logging in to one account must not clear guesses at others)."""
     with Session(_engine()) as db, db.begin():
-        db.execute(delete(LoginFailure).where(LoginFailure.key == key))
+        db.execute(delete(LoginFailure).where(or_(LoginFailure.id.in_(attempt.failure_ids),
+                                                  LoginFailure.key == name_key)))
 
 
 def authenticate(name: str, password: str) -> Moderator | None:
@@ -200,19 +219,18 @@ def login():
     password = request.form.get("password", "")
     now = utcnow()
     keys = _failure_keys(name)
-    wait = login_wait(keys, now)
-    if wait:
+    attempt = admit_attempt(keys, now)
+    if attempt.wait:
         response = current_app.make_response((render_template(
             "auth/login.html", next=request.form.get("next", ""), name=name,
-            error=f"Too many failed logins. Try again in {wait} seconds."), 429))
-        response.headers["Retry-After"] = str(wait)
+            error=f"Too many failed logins. Try again in {attempt.wait} seconds."), 429))
+        response.headers["Retry-After"] = str(attempt.wait)
         return response
     moderator = authenticate(name, password)
-    if moderator is None:
-        _record_failure(keys, now)
+    if moderator is None:  # already counted by admit_attempt
         return render_template("auth/login.html", next=request.form.get("next", ""), name=name,
                                error="Wrong name or password."), 401
-    _forget_failures(keys[0])
+    _succeeded(attempt, keys[0])
     _open_session(moderator, now)
     if moderator.must_change_password:
         flash("This is a one-time password: choose your own now.")

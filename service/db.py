@@ -6,6 +6,7 @@ MODERATION_DATABASE_URL says so. Backend differences live here and in `store.py`
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import os
@@ -14,11 +15,12 @@ import threading
 import time
 import weakref
 from pathlib import Path
+from typing import Iterable
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -140,6 +142,25 @@ def clear_wal(engine: Engine, wait_seconds: float) -> None:
     if busy:
         raise RuntimeError("the database was busy: old row versions stay in its -wal file "
                            "until the next full checkpoint; run the command again")
+
+
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+def lock_names(connection: Connection, names: Iterable[str]) -> None:
+    """Hold back, until this transaction ends, every other transaction (any worker, any host)
+    that locks one of `names`. PostgreSQL: transaction-scoped advisory locks, taken in a fixed
+    order so two transactions cannot deadlock. SQLite: nothing to do, as long as the transaction
+    is IMMEDIATE: it already holds the database's single write lock."""
+    if connection.dialect.name != "postgresql":
+        return
+    for key in sorted({_lock_key(name) for name in names}):
+        connection.execute(_ADVISORY_LOCK, {"key": key})
+
+
+def _lock_key(name: str) -> int:
+    """A signed 64-bit advisory-lock key for `name`, stable across hosts and Python runs."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
 def sqlite_url_for(instance_path: str) -> str:

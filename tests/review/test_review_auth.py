@@ -3,6 +3,8 @@ login_required."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -207,6 +209,42 @@ def test_repeated_failed_logins_slow_down_even_the_right_password(review_app):
     assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) >= 1
     # Another name from the same client is slowed down too (per-IP counting).
     assert Moderator(review_app, "bob").login().status_code == 429
+
+
+def test_parallel_guesses_on_two_hosts_get_no_more_than_the_free_failures(review_app,
+                                                                          make_app, db_url):
+    # Each guess used to pass the check before any of them was recorded: 24 parallel guesses
+    # were all heard. Checked and recorded in one step, only the free 5 are, across hosts.
+    # Two hosts on review_app's database (ann is there), without Flask-Limiter's per-worker
+    # login limit: the database alone is tested.
+    hosts = [make_app(MODERATION_DATABASE_URL=db_url, MODERATION_LOGIN_RATE_LIMIT="off")
+             for _ in range(2)]
+    guessers = [Moderator(hosts[n % 2], "ann") for n in range(24)]
+    for guesser in guessers:
+        guesser.get("/auth/login")
+    start = threading.Barrier(len(guessers))
+
+    def guess(guesser: Moderator) -> int:
+        start.wait()
+        return guesser.post("/auth/login", {"name": "ann", "password": "a wrong guess"}
+                            ).status_code
+
+    with ThreadPoolExecutor(len(guessers)) as pool:
+        statuses = sorted(pool.map(guess, guessers))
+    assert statuses == [401] * 5 + [429] * 19
+
+
+def test_a_right_password_is_not_counted_as_a_failure(review_app):
+    # Every attempt is counted before its password is checked; a right one is taken back.
+    ann = Moderator(review_app, "ann")
+    for _ in range(4):
+        assert ann.login("a wrong guess").status_code == 401
+    for _ in range(3):
+        assert ann.login().status_code == 302
+    # This client's 4 failures still count (a login does not clear its address), the 3
+    # logins do not: one more guess is free, then the waits start.
+    assert ann.login("a wrong guess").status_code == 401
+    assert ann.login().status_code == 429
 
 
 def test_disabled_moderator_is_logged_out_and_cannot_log_in(review_app, ann):
