@@ -53,9 +53,16 @@ def store() -> Store:
 
 # -- reading the request --------------------------------------------------------------------------
 
-def _as_text(value: Any) -> str:
+# JSON clients may send these as numbers, as service/openapi.json says: whole numbers from 0.
+_ID_FIELDS = ("comment_post_ID", "comment_parent")
+
+
+def _as_text(name: str, value: Any) -> str:
     if value is None:
         return ""
+    if name in _ID_FIELDS and isinstance(value, (int, float)) \
+            and (not isinstance(value, int) or value < 0):
+        raise BadEncoding(f"{name} must be text or a whole number from 0.")
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
         return str(value)
     raise BadEncoding("Fields must be strings or numbers.")
@@ -72,7 +79,7 @@ def read_fields() -> dict[str, str]:
             data = None
         if not isinstance(data, dict):
             raise BadEncoding("The body must be a JSON object of fields.")
-        fields = {str(key): _as_text(value) for key, value in data.items()}
+        fields = {str(key): _as_text(str(key), value) for key, value in data.items()}
         # JSON escapes can spell lone surrogates ("\ud800"): not characters, and not storable.
         if any(_SURROGATE.search(value) for value in fields.values()):
             raise BadEncoding()

@@ -36,7 +36,12 @@ MESSAGES = {
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 _HOST = re.compile(r"^[^\W_][\w.-]*\.[^\W\d_]{2,}\.?(:\d{1,5})?$|^localhost(:\d{1,5})?$")
-_POST_ID = re.compile(r"^[\w.-]{1,64}$")
+# The article and parent ids' rules, stated as they are in service/openapi.json (a test checks the
+# two agree). ASCII only: `\w` would also take Arabic-Indic digits and accented letters.
+POST_ID_PATTERN = "^[A-Za-z0-9_.-]{1,64}$"
+PARENT_PATTERN = "^[0-9]{0,11}$"
+_POST_ID = re.compile(POST_ID_PATTERN)
+_PARENT = re.compile(PARENT_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,7 @@ def _clean_url(raw: str) -> tuple[str, str | None]:
 def _parent(raw: str) -> tuple[int | None, bool]:
     if raw in {"", "0"}:
         return None, True
-    if raw.isascii() and raw.isdigit() and len(raw) < 12:  # not "٣" or "²"
+    if _PARENT.fullmatch(raw):  # not "٣" or "²"
         return int(raw), True
     return None, False
 
@@ -134,7 +139,7 @@ def validate(fields: Mapping[str, str]) -> tuple[Submission | None, list[FieldEr
         errors.append(FieldError("url", "url_too_long"))
     elif url_error:
         errors.append(FieldError("url", url_error))
-    if not _POST_ID.match(post_id):
+    if not _POST_ID.fullmatch(post_id):
         errors.append(FieldError("comment_post_ID", "post_invalid"))
     if not parent_ok:
         errors.append(FieldError("comment_parent", "parent_invalid"))

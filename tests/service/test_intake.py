@@ -99,6 +99,18 @@ def test_numbers_in_json_are_accepted_as_field_values(client):
     assert response.status_code == 201
 
 
+@pytest.mark.parametrize("field, value", [
+    ("comment_post_ID", -1), ("comment_post_ID", 1.5), ("comment_parent", -3),
+    ("comment_parent", 2.0),  # the description: whole numbers from 0
+    ("comment_post_ID", "\u0661\u0662"), ("comment_post_ID", "caf\u00e9"),  # ASCII only
+    ("comment_post_ID", "")])
+def test_article_and_parent_ids_outside_the_description_are_refused(make_app, field, value):
+    app = make_app()
+    response = app.test_client().post("/api/comments", json=good_form(**{field: value}))
+    assert response.status_code == 400
+    assert all_comments(app) == []
+
+
 @pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e999"])
 @pytest.mark.parametrize("field", ["comment", "comment_post_ID"])
 def test_json_nan_and_infinity_are_refused_not_stored_as_text(make_app, number, field):
