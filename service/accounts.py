@@ -46,12 +46,15 @@ def list_moderators(engine: Engine) -> list[Moderator]:
 
 def set_active(engine: Engine, name: str, active: bool) -> bool:
     """Enable or disable a moderator; False when there is no such name. A disabled moderator's
-    open sessions stop working on their next request (auth checks the table every time)."""
+    open sessions stop working on their next request (auth checks the table every time), and
+    stay ended if the account is enabled again."""
     with Session(engine) as db, db.begin():
         moderator = db.scalars(select(Moderator).where(Moderator.name == name)).first()
         if moderator is None:
             return False
         moderator.active = active
+        if not active:
+            moderator.session_generation += 1
     return True
 
 

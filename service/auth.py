@@ -1,20 +1,25 @@
 """Moderator login and logout, `login_required`, and the slow-down after failed logins.
 
-Passwords are scrypt hashes (werkzeug; memory-hard). The session holds the moderator's name and
-is checked against the table on every request, so `moderators disable NAME` takes effect at once.
-Failed logins are counted in the database (per lower-cased name and per keyed client-IP hash), so
-the slow-down holds across gunicorn workers; see `wait_seconds` for the schedule.
+Passwords are scrypt hashes (werkzeug; memory-hard). The session (a signed cookie) holds the
+moderator's name, the session generation it was opened under and when it was opened and last
+used; every request checks it against the moderators table (`session_alive`), so `moderators
+disable NAME` takes effect at once, and logging out or changing the password, which move the
+generation on in the shared database, end every session of that moderator on every host.
+Failed logins are counted in the database (per keyed hash of the typed name and of the client
+IP), so the slow-down holds across gunicorn workers; see `wait_seconds` for the schedule.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Mapping
 
 from flask import (Blueprint, Flask, Request, current_app, flash, g, jsonify, redirect,
                    render_template, request, session, url_for)
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -22,7 +27,9 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 
 from service import privacy
+from service.db import IMMEDIATE, lock_names
 from service.errors import handle_http_error
+from service.redirects import safe_target
 from service.security_headers import no_store
 from service.tables import LoginFailure, Moderator, utcnow
 
@@ -56,33 +63,51 @@ def wait_seconds(failures: int, last_failure: datetime | None, now: datetime,
 
 
 def _failure_keys(name: str) -> list[str]:
-    ip = privacy.ip_hash(current_app.config["MODERATION_IP_HASH_KEY"], request.remote_addr or "")
-    return [f"name:{name.strip().lower()[:70]}", f"ip:{ip}"]
+    key = current_app.config["MODERATION_IP_HASH_KEY"]
+    return [f"name:{privacy.account_hash(key, name)}",
+            f"ip:{privacy.ip_hash(key, request.remote_addr or '')}"]
 
 
 def _engine():
     return current_app.extensions["store"].engine
 
 
-def login_wait(keys: list[str], now: datetime) -> int:
+@dataclass(frozen=True)
+class Attempt:
+    """What the slow-down says about one login attempt."""
+
+    wait: int  # seconds before an attempt is heard; 0: this one is
+    failure_ids: tuple[int, ...] = ()  # its rows in login_failures, taken back if it succeeds
+
+
+def admit_attempt(keys: list[str], now: datetime) -> Attempt:
+    """The slow-down's check and record as one step. An attempt that may go ahead is recorded
+    as a failure before its password is checked, in a transaction that holds back every other
+    attempt on the same keys, from any worker or host (`db.lock_names`; on SQLite the write
+    lock). So parallel guesses see each other: only the free ones are heard at once."""
     free = current_app.config["MODERATION_LOGIN_FREE_FAILURES"]
-    with Session(_engine()) as db:
+    with Session(_engine().execution_options(**IMMEDIATE)) as db, db.begin():
+        lock_names(db.connection(), (f"login-{key}" for key in keys))
         rows = db.execute(select(LoginFailure.key, func.count(), func.max(LoginFailure.at))
                           .where(LoginFailure.key.in_(keys), LoginFailure.at > now - WINDOW)
                           .group_by(LoginFailure.key)).all()
-    return max([wait_seconds(n, last, now, free) for _, n, last in rows] or [0])
-
-
-def _record_failure(keys: list[str], now: datetime) -> None:
-    with Session(_engine()) as db, db.begin():
-        db.add_all(LoginFailure(key=key, at=now) for key in keys)
+        wait = max([wait_seconds(n, last, now, free) for _, n, last in rows] or [0])
+        if wait:
+            return Attempt(wait)
+        failures = [LoginFailure(key=key, at=now) for key in keys]
+        db.add_all(failures)
         # Old rows say nothing any more; dropping them keeps the table small.
         db.execute(delete(LoginFailure).where(LoginFailure.at < now - WINDOW))
+        db.flush()
+        return Attempt(0, tuple(failure.id for failure in failures))
 
 
-def _forget_failures(key: str) -> None:
+def _succeeded(attempt: Attempt, name_key: str) -> None:
+    """A right password: this attempt was no failure, and the name's earlier ones are
+    forgotten (the client's stay: logging in to one account must not clear guesses at others)."""
     with Session(_engine()) as db, db.begin():
-        db.execute(delete(LoginFailure).where(LoginFailure.key == key))
+        db.execute(delete(LoginFailure).where(or_(LoginFailure.id.in_(attempt.failure_ids),
+                                                  LoginFailure.key == name_key)))
 
 
 def authenticate(name: str, password: str) -> Moderator | None:
@@ -93,13 +118,58 @@ def authenticate(name: str, password: str) -> Moderator | None:
     return moderator if valid and moderator is not None and moderator.active else None
 
 
+def session_alive(saved: Mapping, generation: int, now: datetime, idle: timedelta,
+                  lifetime: timedelta) -> bool:
+    """Whether a moderator's session still counts: opened under the account's current
+    `generation`, used within `idle` and opened within `lifetime` of `now`. `saved` holds
+    "generation", and "login_at" and "seen_at" as POSIX timestamps."""
+    try:
+        login_at, seen_at = float(saved["login_at"]), float(saved["seen_at"])
+    except (KeyError, TypeError, ValueError):  # a cookie from before sessions were recorded
+        return False
+    at = now.timestamp()
+    return saved.get("generation") == generation and at - seen_at <= idle.total_seconds() \
+        and at - login_at <= lifetime.total_seconds()
+
+
+# The last-seen time is rewritten (a new cookie) at most this often: the idle timeout is
+# counted in hours, and a fresh cookie on every page and script request gains nothing.
+_SEEN_RESOLUTION_SECONDS = 60
+
+
 def current_moderator() -> Moderator | None:
     name = session.get("moderator")
     if not name:
         return None
     with Session(_engine()) as db:
         moderator = db.scalars(select(Moderator).where(Moderator.name == name)).first()
-    return moderator if moderator is not None and moderator.active else None
+    if moderator is None or not moderator.active:
+        return None
+    now, config = utcnow(), current_app.config
+    if not session_alive(session, moderator.session_generation, now,
+                         config["MODERATION_SESSION_IDLE_HOURS"],
+                         config["MODERATION_SESSION_LIFETIME_HOURS"]):
+        session.clear()
+        return None
+    if now.timestamp() - session["seen_at"] >= _SEEN_RESOLUTION_SECONDS:
+        session["seen_at"] = now.timestamp()
+    return moderator
+
+
+def _open_session(moderator: Moderator, now: datetime) -> None:
+    session.clear()  # a fresh session on login: no fixation
+    session.update(moderator=moderator.name, generation=moderator.session_generation,
+                   login_at=now.timestamp(), seen_at=now.timestamp())
+    session.permanent = False
+
+
+def end_sessions(moderator_id: int) -> int:
+    """End every session of this moderator, on every host; returns the new generation."""
+    with Session(_engine()) as db, db.begin():
+        # One UPDATE adding 1, so two hosts ending sessions at once both count.
+        return db.execute(update(Moderator).where(Moderator.id == moderator_id)
+                          .values(session_generation=Moderator.session_generation + 1)
+                          .returning(Moderator.session_generation)).scalar_one()
 
 
 def wants_json() -> bool:
@@ -138,9 +208,7 @@ def login_required(view):
 
 def _safe_next(target: str | None) -> str:
     # Only local paths: an open redirect after login is a phishing tool.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("review.queue")
+    return safe_target(target) or url_for("review.queue")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -151,22 +219,19 @@ def login():
     password = request.form.get("password", "")
     now = utcnow()
     keys = _failure_keys(name)
-    wait = login_wait(keys, now)
-    if wait:
+    attempt = admit_attempt(keys, now)
+    if attempt.wait:
         response = current_app.make_response((render_template(
             "auth/login.html", next=request.form.get("next", ""), name=name,
-            error=f"Too many failed logins. Try again in {wait} seconds."), 429))
-        response.headers["Retry-After"] = str(wait)
+            error=f"Too many failed logins. Try again in {attempt.wait} seconds."), 429))
+        response.headers["Retry-After"] = str(attempt.wait)
         return response
     moderator = authenticate(name, password)
-    if moderator is None:
-        _record_failure(keys, now)
+    if moderator is None:  # already counted by admit_attempt
         return render_template("auth/login.html", next=request.form.get("next", ""), name=name,
                                error="Wrong name or password."), 401
-    _forget_failures(keys[0])
-    session.clear()  # a fresh session on login: no fixation
-    session["moderator"] = moderator.name
-    session.permanent = False
+    _succeeded(attempt, keys[0])
+    _open_session(moderator, now)
     if moderator.must_change_password:
         flash("This is a one-time password: choose your own now.")
         return redirect(url_for("auth.password"))
@@ -175,6 +240,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    moderator = current_moderator()
+    if moderator is not None:
+        end_sessions(moderator.id)
     session.clear()
     flash("You are logged out.")
     return redirect(url_for("auth.login"))
@@ -198,6 +266,9 @@ def password():
     with Session(_engine()) as db, db.begin():
         moderator = db.get(Moderator, g.moderator.id)
         moderator.password_hash, moderator.must_change_password = hash_password(new), False
+    # Whoever else holds a session of this account (a stolen cookie, a forgotten browser) is
+    # out; the moderator stays logged in here.
+    session["generation"] = end_sessions(g.moderator.id)
     flash("Password changed.")
     return redirect(url_for("review.queue"))
 

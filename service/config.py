@@ -12,6 +12,7 @@ import ipaddress
 import os
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Callable, Mapping
 
 
@@ -87,6 +88,16 @@ def parse_seconds(raw: str) -> float:
     if not value >= 0:  # also refuses nan
         raise ValueError(f"expected a number of seconds, 0 or more, got {raw!r}")
     return value
+
+
+def parse_hours(raw: str) -> timedelta:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not value > 0:  # also refuses nan
+        raise ValueError(f"expected a number of hours, more than 0, got {raw!r}")
+    return timedelta(hours=value)
 
 
 def parse_optional_str(raw: str) -> str | None:
@@ -200,6 +211,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MODERATION_SECURE_COOKIES", "false", parse_bool,
             "Send the moderators' session cookie only over HTTPS (`Secure`); turn on in "
             "production behind TLS."),
+    Setting("MODERATION_SESSION_IDLE_HOURS", "12", parse_hours,
+            "A moderator's session ends after this many hours without a request (on every "
+            "host: sessions are checked against the database)."),
+    Setting("MODERATION_SESSION_LIFETIME_HOURS", "24", parse_hours,
+            "A moderator's session ends this many hours after logging in, however active; "
+            "logging out or changing the password ends all of that moderator's sessions."),
     Setting("MODERATION_LEASE_SECONDS", "300", int,
             "How long a comment shown to one moderator is reserved for them in the review queue."),
     Setting("MODERATION_LOGIN_FREE_FAILURES", "5", int,

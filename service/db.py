@@ -6,6 +6,7 @@ MODERATION_DATABASE_URL says so. Backend differences live here and in `store.py`
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import os
@@ -14,11 +15,12 @@ import threading
 import time
 import weakref
 from pathlib import Path
+from typing import Iterable
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -65,6 +67,9 @@ def make_engine(url: str, wait_seconds: float = 30, checkpoint_seconds: float | 
         # the last transactions, which is the usual trade for comment intake.
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted and overwritten content is zeroed on its page, not left in free space, so an
+        # erased commenter's text and e-mail do not linger in the file (see `clear_wal`).
+        cursor.execute("PRAGMA secure_delete=ON")
         if checkpointer is not None:
             cursor.execute(f"PRAGMA wal_autocheckpoint={_FALLBACK_AUTOCHECKPOINT_PAGES}")
             checkpointer.ensure_running()
@@ -112,15 +117,50 @@ class WalCheckpointer:
                 log.debug("WAL checkpoint skipped: %s", exc)
 
 
-def checkpoint(database: str) -> tuple[int, int, int]:
-    """One PASSIVE checkpoint: (busy, WAL frames, frames copied back), as SQLite reports."""
+def checkpoint(database: str, mode: str = "PASSIVE",
+               wait_seconds: float = 0) -> tuple[int, int, int]:
+    """One checkpoint: (busy, WAL frames, frames copied back), as SQLite reports. PASSIVE never
+    waits; TRUNCATE waits up to `wait_seconds` for writers and readers of older snapshots, then
+    copies everything back and empties the WAL file."""
     # mode=rw: never create a file that has gone away (a deleted test database, say).
     connection = sqlite3.connect(f"{Path(database).resolve().as_uri()}?mode=rw", uri=True,
-                                 timeout=0, isolation_level=None)
+                                 timeout=wait_seconds, isolation_level=None)
     try:
-        return connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        return connection.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
     finally:
         connection.close()
+
+
+def clear_wal(engine: Engine, wait_seconds: float) -> None:
+    """SQLite files only: copy the WAL back into the database and truncate it, so old versions of
+    changed rows (an erased commenter's) are gone from it. With `secure_delete` the database file
+    keeps none either. Raises RuntimeError when readers kept it busy for `wait_seconds`."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return
+    busy, _, _ = checkpoint(database, "TRUNCATE", wait_seconds)
+    if busy:
+        raise RuntimeError("the database was busy: old row versions stay in its -wal file "
+                           "until the next full checkpoint; run the command again")
+
+
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+def lock_names(connection: Connection, names: Iterable[str]) -> None:
+    """Hold back, until this transaction ends, every other transaction (any worker, any host)
+    that locks one of `names`. PostgreSQL: transaction-scoped advisory locks, taken in a fixed
+    order so two transactions cannot deadlock. SQLite: nothing to do, as long as the transaction
+    is IMMEDIATE: it already holds the database's single write lock."""
+    if connection.dialect.name != "postgresql":
+        return
+    for key in sorted({_lock_key(name) for name in names}):
+        connection.execute(_ADVISORY_LOCK, {"key": key})
+
+
+def _lock_key(name: str) -> int:
+    """A signed 64-bit advisory-lock key for `name`, stable across hosts and Python runs."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
 def alembic_config(connection) -> Config:

@@ -83,7 +83,66 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # imports prometheus_client (which reads it once), and emptied at each start so figures from an
 # earlier run are not added in. Set PROMETHEUS_MULTIPROC_DIR to choose it (it must be private to
 # this service); else a fresh directory in /dev/shm (memory) or the temp folder, removed on exit.
+# A master killed with SIGKILL never gets to remove its own, so each start also removes those no
+# live server holds any more (`remove_stale_metrics_dirs`).
+METRICS_PREFIX = "moderation-metrics-"
+_METRICS_LOCK = ".master.lock"
 _created_metrics_dir: list[str] = []
+_held_locks: list[int] = []  # open for the master's lifetime (and its workers', who inherit it)
+
+
+def own_metrics_dir(parent: str) -> tuple[str, int]:
+    """A new metrics directory in `parent` and an open descriptor holding its lock (flock; the
+    kernel drops it when the last process holding it is gone, however it died). Made under
+    another name and renamed once locked, so no other server ever sees it unlocked."""
+    import fcntl
+    import tempfile
+
+    building = tempfile.mkdtemp(prefix=".building-" + METRICS_PREFIX, dir=parent)
+    fd = os.open(os.path.join(building, _METRICS_LOCK), os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    path = os.path.join(parent, METRICS_PREFIX + os.path.basename(building).rsplit("-", 1)[-1])
+    os.rename(building, path)
+    return path, fd
+
+
+def remove_stale_metrics_dirs(parent: str, legacy_age_seconds: float = 60) -> list[str]:
+    """Remove the metrics directories in `parent` that no live server uses; returns them. One
+    whose lock can be taken is stale. One without a lock file (made before there was one) is
+    stale once it is empty and older than `legacy_age_seconds`: an older server running now has
+    written its counter files by then."""
+    import glob
+    import shutil
+
+    removed = []
+    for path in sorted(glob.glob(os.path.join(parent, METRICS_PREFIX + "*"))):
+        if _unused_metrics_dir(path, legacy_age_seconds):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def _unused_metrics_dir(path: str, legacy_age_seconds: float) -> bool:
+    import fcntl
+    import time
+
+    try:
+        fd = os.open(os.path.join(path, _METRICS_LOCK), os.O_RDWR)
+    except FileNotFoundError:
+        try:
+            return not os.listdir(path) \
+                and time.time() - os.stat(path).st_mtime > legacy_age_seconds
+        except OSError:  # gone meanwhile, or not ours to read
+            return False
+    except OSError:  # another user's: not ours to judge
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def on_starting(server):
@@ -96,8 +155,10 @@ def on_starting(server):
         for stale in glob.glob(os.path.join(path, "*.db")):
             os.remove(stale)
     else:
-        path = tempfile.mkdtemp(prefix="moderation-metrics-",
-                                dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+        parent = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
+        remove_stale_metrics_dirs(parent)
+        path, lock = own_metrics_dir(parent)
+        _held_locks.append(lock)
         _created_metrics_dir.append(path)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
 

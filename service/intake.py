@@ -25,6 +25,7 @@ from service.batching import Batcher
 from service.hold_budget import HoldBudget
 from service.availability import DatabaseUnavailable, with_retries
 from service.policy import Rules, Thresholds
+from service.redirects import safe_target
 from service.store import Candidate, Outcome, ParentError, Store
 from service.submission import FieldError, Submission, validate
 
@@ -53,9 +54,16 @@ def store() -> Store:
 
 # -- reading the request --------------------------------------------------------------------------
 
-def _as_text(value: Any) -> str:
+# JSON clients may send these as numbers, as service/openapi.json says: whole numbers from 0.
+_ID_FIELDS = ("comment_post_ID", "comment_parent")
+
+
+def _as_text(name: str, value: Any) -> str:
     if value is None:
         return ""
+    if name in _ID_FIELDS and isinstance(value, (int, float)) \
+            and (not isinstance(value, int) or value < 0):
+        raise BadEncoding(f"{name} must be text or a whole number from 0.")
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
         return str(value)
     raise BadEncoding("Fields must be strings or numbers.")
@@ -72,7 +80,7 @@ def read_fields() -> dict[str, str]:
             data = None
         if not isinstance(data, dict):
             raise BadEncoding("The body must be a JSON object of fields.")
-        fields = {str(key): _as_text(value) for key, value in data.items()}
+        fields = {str(key): _as_text(str(key), value) for key, value in data.items()}
         # JSON escapes can spell lone surrogates ("\ud800"): not characters, and not storable.
         if any(_SURROGATE.search(value) for value in fields.values()):
             raise BadEncoding()
@@ -201,17 +209,11 @@ def return_url(permalink: str) -> str:
     article; only our own host or a configured site origin, so the endpoint is no open redirect."""
     allowed = set(current_app.config["MODERATION_CORS_ORIGINS"]) - {"*"}
     own = f"{request.scheme}://{request.host}"
-    for candidate in (permalink, request.referrer or ""):
-        try:
-            parts = urlsplit(candidate)
-        except ValueError:  # an unbalanced "[" reads as a broken IPv6 host: not a place to go
-            continue
-        if not candidate:
-            continue
-        if not parts.scheme and not parts.netloc and candidate.startswith("/"):
-            return urlunsplit(("", "", parts.path, parts.query, ""))
-        if f"{parts.scheme}://{parts.netloc}" in allowed | {own}:
-            return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
+    for candidate in (permalink, request.referrer):
+        target = safe_target(candidate, origins=allowed | {own})
+        if target is not None:
+            # The comment's own anchor replaces any fragment.
+            return urlunsplit(urlsplit(target)._replace(fragment=""))
     return url_for("feed.article")
 
 

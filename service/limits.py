@@ -13,8 +13,9 @@ classifier or the database's write lock is touched. The store's own count of sto
 with in-memory counters here.
 
 Login: `MODERATION_LOGIN_RATE_LIMIT` POSTs per account to the `auth` pages (login, password
-change), counted atomically at each request. The database slow-down in `service.auth` is
-check-then-record, so a burst of parallel guesses could all pass it; this limit cannot be raced.
+change), counted atomically at each request, on top of the slow-down after failed logins in
+`service.auth` (which checks and records each attempt in one step in the shared database, so it
+holds across workers and hosts even with in-memory counters here).
 """
 
 from __future__ import annotations
@@ -61,8 +62,8 @@ def account_key() -> str:
     Flask-Limiter's log lines."""
     name = request.form.get("name") if request.endpoint == "auth.login" else session.get(
         "moderator")
-    key = current_app.config["MODERATION_IP_HASH_KEY"]
-    return "account:" + privacy.keyed_hash(key, "account:" + (name or "").strip().lower())
+    return "account:" + privacy.account_hash(current_app.config["MODERATION_IP_HASH_KEY"],
+                                              name or "")
 
 
 def _limiter() -> Limiter:

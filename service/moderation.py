@@ -254,12 +254,11 @@ class Moderation:
         """Lease one comment to `moderator` (e.g. when opened on its own page); False when
         another moderator holds it or it is no longer pending."""
         now = now or utcnow()
+        # No SKIP LOCKED here, unlike leasing a queue page: a comment someone is claiming at this
+        # moment is theirs, and the page must say so. The UPDATE waits for that claim to commit
+        # (SQLite: the write lock; PostgreSQL: the row lock, then its WHERE is checked again
+        # against the committed lease), so the page drawn after it shows who holds it.
         with self._write.begin() as session:
-            if self._postgres:
-                locked = session.scalar(select(Comment.id).where(Comment.id == comment_id)
-                                        .with_for_update(skip_locked=True))
-                if locked is None:
-                    return False
             result = session.execute(
                 update(Comment)
                 .where(Comment.id == comment_id, Comment.status == "pending",

@@ -29,6 +29,12 @@ def ip_hash(key: str, ip: str) -> str:
     return keyed_hash(key, ip.strip())
 
 
+def account_hash(key: str, name: str) -> str:
+    """A login name as typed, which may be someone's e-mail address: kept only as this hash
+    (failed-login counts, rate-limit keys). Any case and surrounding spaces hash alike."""
+    return keyed_hash(key, "account:" + name.strip().lower())
+
+
 def persisted_secret(instance_path: str, filename: str) -> str:
     """The secret in `instance_path/filename`, created once (mode 0600) if missing.
 

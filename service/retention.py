@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from service import privacy
 from service.auth import WINDOW as LOGIN_FAILURE_WINDOW
+from service.db import clear_wal
 from service.tables import AuditEntry, Comment, LoginFailure, utcnow
 
 DECIDED = ("published", "rejected")
@@ -98,14 +99,16 @@ def export(engine: Engine, email: str, email_hash_key: str) -> dict:
          "audit": by_comment.get(c.id, [])} for c in comments]}
 
 
-def erase(engine: Engine, email: str, email_hash_key: str) -> int:
-    """Anonymise every comment of the commenter with this e-mail; return how many."""
+def erase(engine: Engine, email: str, email_hash_key: str, wait_seconds: float = 10) -> int:
+    """Anonymise every comment of the commenter with this e-mail; return how many. On SQLite the
+    old row versions are then cleared from the write-ahead log too (`db.clear_wal`)."""
     with Session(engine) as session, session.begin():
         result = session.execute(
             update(Comment).where(_commenter(email, email_hash_key))
             .values(author="", email="", email_hash="", url="", text="", ip_hash="",
                     user_agent="", fingerprint="", updated_at=utcnow())
             .execution_options(synchronize_session=False))
+    clear_wal(engine, wait_seconds)
     return result.rowcount
 
 
@@ -153,7 +156,11 @@ def export_command(email: str) -> None:
 @with_appcontext
 def erase_command(email: str) -> None:
     """Anonymise the commenter's comments, keeping what moderation statistics need."""
-    count = erase(_engine(), email, current_app.config["MODERATION_EMAIL_HASH_KEY"])
+    try:
+        count = erase(_engine(), email, current_app.config["MODERATION_EMAIL_HASH_KEY"],
+                      current_app.config["MODERATION_DB_WAIT_SECONDS"])
+    except RuntimeError as exc:
+        raise click.ClickException(f"Erased in the database, but {exc}.") from exc
     click.echo(f"Erased the personal data of {count} comment(s).")
 
 

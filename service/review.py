@@ -21,6 +21,7 @@ from service import reasons, scoring
 from service.auth import login_required, wants_json
 from service.moderation import (LABELS, ORDERS, STATUS_FILTERS, BulkResult, Moderation,
                                 QueueQuery, Refused, describe, state_token, suggested_reason)
+from service.redirects import safe_target
 from service.security_headers import no_store
 from service.tables import DECISION_REASONS, Comment, utcnow
 
@@ -112,10 +113,8 @@ def _query_from(args) -> QueueQuery:
 
 def _back() -> str:
     # Only a path inside the review area: never an open redirect.
-    target = request.form.get("back", "")
-    if target.startswith(bp.url_prefix + "/") and "//" not in target and "\\" not in target:
-        return target
-    return url_for("review.queue")
+    return safe_target(request.form.get("back"), within=bp.url_prefix + "/") \
+        or url_for("review.queue")
 
 
 def _article_shown() -> str | None:
@@ -132,7 +131,7 @@ def _answer(result: BulkResult, message: str, *, done: bool = False) -> Response
     refusals = [refused.message for refused in result.refused.values()]
     if wants_json():
         html = {str(item.comment.id): render_template("review/_item.html", item=item, done=done,
-                                                      back=request.form.get("back", ""))
+                                                      back=_back())
                 for item in items_for(result.decided)}
         return jsonify({"ok": not refusals, "message": message if result.decided else "",
                         "refused": refusals, "items": html,

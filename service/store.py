@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterator, Literal
 
-from sqlalchemy import Connection, Engine, bindparam, func, insert, null, or_, select, text
+from sqlalchemy import Connection, Engine, bindparam, func, insert, null, or_, select
 from sqlalchemy.orm import sessionmaker
 
 from service.config import RateLimit
-from service.db import IMMEDIATE
+from service.db import IMMEDIATE, lock_names
 from service.policy import Decision, History
 from service.tables import AuditEntry, Comment, Moderator, risk_of, utcnow
 
@@ -214,16 +214,11 @@ class Store:
             os.close(fd)  # closing releases the lock
 
     def _lock_commenters(self, connection: Connection, candidates: list[Candidate]) -> None:
-        # SQLite: the IMMEDIATE transaction already holds the database's single write lock.
-        # PostgreSQL: transaction-scoped advisory locks on everything the checks match on, taken
-        # in a fixed order so two transactions cannot deadlock.
-        if connection.dialect.name != "postgresql":
-            return
-        names = {name for candidate in candidates
-                 for name in (f"ip:{candidate.ip_hash}", f"email:{candidate.email_hash}",
-                              f"dup:{fingerprint(candidate)}")}
-        for key in sorted({_lock_key(name) for name in names}):
-            connection.execute(_ADVISORY_LOCK, {"key": key})
+        # Everything the checks match on (SQLite: the IMMEDIATE transaction's lock suffices).
+        lock_names(connection, (name for candidate in candidates
+                                for name in (f"ip:{candidate.ip_hash}",
+                                             f"email:{candidate.email_hash}",
+                                             f"dup:{fingerprint(candidate)}")))
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -356,7 +351,6 @@ _LOOKUP_NO_FLOOD = select(_FIRST_COPY.scalar_subquery(), null(), _APPROVED.scala
 _RECEIPT = select(Comment.id, Comment.status, Comment.reasons, Comment.spam_score,
                   Comment.abuse_score, Comment.permalink).where(Comment.id == bindparam("id"))
 _INSERT = insert(Comment.__table__)
-_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
 def _receipt(row) -> Receipt:
@@ -479,7 +473,3 @@ def fingerprint(candidate: Candidate) -> str:
     key = "\x1f".join((candidate.post_id, candidate.author, candidate.text))
     return hashlib.sha256(key.encode()).hexdigest()
 
-
-def _lock_key(name: str) -> int:
-    """A signed 64-bit advisory-lock key for `name`, stable across hosts and Python runs."""
-    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)

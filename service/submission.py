@@ -8,6 +8,7 @@ news site's own wording) and a machine code for JSON clients.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Mapping
 from urllib.parse import urlsplit
@@ -36,7 +37,12 @@ MESSAGES = {
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 _HOST = re.compile(r"^[^\W_][\w.-]*\.[^\W\d_]{2,}\.?(:\d{1,5})?$|^localhost(:\d{1,5})?$")
-_POST_ID = re.compile(r"^[\w.-]{1,64}$")
+# The article and parent ids' rules, stated as they are in service/openapi.json (a test checks the
+# two agree). ASCII only: `\w` would also take Arabic-Indic digits and accented letters.
+POST_ID_PATTERN = "^[A-Za-z0-9_.-]{1,64}$"
+PARENT_PATTERN = "^[0-9]{0,11}$"
+_POST_ID = re.compile(POST_ID_PATTERN)
+_PARENT = re.compile(PARENT_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,20 @@ def clean_text(raw: str) -> str:
     return raw.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
+# Unicode categories that draw nothing on their own: format characters (zero-width spaces and
+# joiners, bidi marks, tags), controls, separators, and combining marks with no base.
+_NOTHING_TO_SEE = {"Cf", "Cc", "Zs", "Zl", "Zp", "Mn", "Me"}
+# Letters and symbols that fonts draw as blank space (Hangul fillers, the Mongolian vowel
+# separator, the braille blank): favourites for posting an "empty" comment.
+_BLANK_GLYPHS = frozenset("\u115f\u1160\u180e\u3164\uffa0\u2800")
+
+
+def shows_anything(text: str) -> bool:
+    """Whether `text` has at least one character a reader would see."""
+    return any(not ch.isspace() and ch not in _BLANK_GLYPHS
+               and unicodedata.category(ch) not in _NOTHING_TO_SEE for ch in text)
+
+
 def _clean_url(raw: str) -> tuple[str, str | None]:
     """A reader's website as an http(s) URL. Anything else (javascript:, data:, mailto:) is
     refused: the URL is shown as a link under the comment."""
@@ -88,7 +108,7 @@ def _clean_url(raw: str) -> tuple[str, str | None]:
 def _parent(raw: str) -> tuple[int | None, bool]:
     if raw in {"", "0"}:
         return None, True
-    if raw.isascii() and raw.isdigit() and len(raw) < 12:  # not "٣" or "²"
+    if _PARENT.fullmatch(raw):  # not "٣" or "²"
         return int(raw), True
     return None, False
 
@@ -104,11 +124,11 @@ def validate(fields: Mapping[str, str]) -> tuple[Submission | None, list[FieldEr
     parent_id, parent_ok = _parent(fields.get("comment_parent", "").strip())
 
     errors: list[FieldError] = []
-    if not text:
+    if not shows_anything(text):
         errors.append(FieldError("comment", "comment_required"))
     elif len(text) > MAX_COMMENT:
         errors.append(FieldError("comment", "comment_too_long"))
-    if not author:
+    if not shows_anything(author):
         errors.append(FieldError("author", "author_required"))
     elif len(author) > MAX_AUTHOR:
         errors.append(FieldError("author", "author_too_long"))
@@ -122,7 +142,7 @@ def validate(fields: Mapping[str, str]) -> tuple[Submission | None, list[FieldEr
         errors.append(FieldError("url", "url_too_long"))
     elif url_error:
         errors.append(FieldError("url", url_error))
-    if not _POST_ID.match(post_id):
+    if not _POST_ID.fullmatch(post_id):
         errors.append(FieldError("comment_post_ID", "post_invalid"))
     if not parent_ok:
         errors.append(FieldError("comment_parent", "parent_invalid"))

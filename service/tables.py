@@ -152,6 +152,11 @@ class Moderator(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Added by migration 0006.
+    session_generation: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0",
+        comment="Sessions carry the value they were opened under; logout and password changes "
+                "add 1, ending them all")
 
 
 class AuditEntry(Base):
@@ -189,7 +194,8 @@ class LoginFailure(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(
-        String(80), comment="'name:<lower-cased name>' or 'ip:<keyed hash>'; never a raw IP")
+        String(80), comment="'name:<keyed hash>' or 'ip:<keyed hash>'; never a typed name or "
+                            "a raw IP")
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

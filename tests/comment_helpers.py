@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,6 +23,15 @@ def good_form(**overrides) -> dict:
               "comment_parent": "0"}
     fields.update(overrides)
     return fields
+
+
+def post_chunked(client, path: str, body: bytes, content_type: str, **kwargs):
+    """POST `body` as gunicorn hands a `Transfer-Encoding: chunked` request to the app: without
+    Content-Length, on an input stream the server ends itself (`wsgi.input_terminated`)."""
+    headers = {"Transfer-Encoding": "chunked", **kwargs.pop("headers", {})}
+    return client.post(path, input_stream=io.BytesIO(body), content_type=content_type,
+                       headers=headers, environ_overrides={"wsgi.input_terminated": True},
+                       **kwargs)
 
 
 def all_comments(app) -> list[Comment]:

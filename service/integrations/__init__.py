@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
+from service.input_guard import allow_larger_bodies
 from service.integrations import akismet, apikeys, coral, perspective
 
 
@@ -20,10 +21,12 @@ def init_app(app: Flask, csrf: CSRFProtect) -> None:
     if app.config["MODERATION_AKISMET_API"]:
         app.register_blueprint(akismet.bp)
         csrf.exempt(akismet.bp)
+        allow_larger_bodies(app, akismet.bp.name, akismet.MAX_BODY_BYTES)
     if app.config["MODERATION_PERSPECTIVE_API"]:
         app.register_blueprint(perspective.bp)
         csrf.exempt(perspective.bp)
     if app.config["MODERATION_CORAL_SECRETS"]:
         app.register_blueprint(coral.bp)
         csrf.exempt(coral.bp)
+        allow_larger_bodies(app, coral.bp.name, coral.MAX_BODY_BYTES)
     apikeys.init_app(app)

@@ -28,12 +28,6 @@ MAX_BODY_BYTES = 512 * 1024
 TEST_SPAM_AUTHOR = "viagra-test-123"
 
 
-@bp.before_request
-def _allow_larger_bodies() -> None:
-    request.max_content_length = MAX_BODY_BYTES
-    request.max_form_memory_size = MAX_BODY_BYTES
-
-
 def _text(body: str, headers: dict[str, str] | None = None) -> Response:
     return Response(body, 200, headers or {}, mimetype="text/plain")
 

@@ -16,6 +16,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -169,3 +170,32 @@ def test_sigkilled_gunicorn_on_sqlite_loses_no_accepted_comment(tmp_path, sqlite
 def test_sigkilled_gunicorn_on_postgres_loses_no_accepted_comment(tmp_path, postgres_url):
     client = _crash_and_restart({"MODERATION_DATABASE_URL": postgres_url}, tmp_path)
     _check(client, postgres_url)
+
+
+def _metrics_dirs() -> set[Path]:
+    return set(Path("/dev/shm").glob("moderation-metrics-*"))
+
+
+@pytest.mark.skipif(not Path("/dev/shm").is_dir(), reason="metrics go to /dev/shm on Linux")
+def test_a_master_killed_with_sigkill_leaves_no_metrics_directory_after_the_next_start(
+        tmp_path, sqlite_template, monkeypatch):
+    # gunicorn removes its metrics directory on exit; SIGKILL skips that, and every crash used
+    # to leave one behind in memory.
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    database = tmp_path / "moderation.sqlite3"
+    database.write_bytes(sqlite_template.read_bytes())
+    env = {"MODERATION_DATABASE_URL": f"sqlite:///{database}",
+           "MODERATION_INSTANCE_PATH": str(tmp_path / "instance"), "GUNICORN_WORKERS": "1"}
+    before = _metrics_dirs()
+    first = Gunicorn(env, tmp_path / "first.log").start()
+    [killed_dir] = _metrics_dirs() - before
+    first.kill()
+    assert killed_dir.exists()  # nothing could clean up after a SIGKILL
+    second = Gunicorn(env, tmp_path / "second.log").start()
+    try:
+        assert not killed_dir.exists()
+        [live_dir] = _metrics_dirs() - before
+        assert live_dir != killed_dir
+    finally:
+        second.stop()
+    assert not live_dir.exists()  # a clean stop removes its own, as before

@@ -31,6 +31,7 @@ from schemathesis.specs.openapi.checks import (content_type_conformance,
 
 from comment_helpers import good_form
 from service.integrations import apikeys
+from service.submission import PARENT_PATTERN, POST_ID_PATTERN
 
 MAX_EXAMPLES = 25
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -115,6 +116,19 @@ def test_the_served_description_is_the_checked_in_file(client):
     response = client.get("/openapi.json")
     assert response.status_code == 200 and response.is_json
     assert response.get_json() == json.loads(DESCRIPTION.read_text())
+
+
+@pytest.mark.parametrize("schema", ["CommentFields", "FormFields"])
+def test_the_description_states_the_validators_own_id_rules(schema):
+    # One source of truth: the patterns are service.submission's, for JSON and form bodies.
+    fields = json.loads(DESCRIPTION.read_text())["components"]["schemas"][schema]["properties"]
+    for name, pattern in (("comment_post_ID", POST_ID_PATTERN),
+                          ("comment_parent", PARENT_PATTERN)):
+        text = fields[name] if "pattern" in fields[name] else next(
+            option for option in fields[name]["oneOf"] if option["type"] == "string")
+        assert text["pattern"] == pattern, (schema, name)
+        numbers = [o for o in fields[name].get("oneOf", []) if o["type"] == "integer"]
+        assert all(o["minimum"] == 0 for o in numbers)
 
 
 def test_every_public_json_route_is_described(make_app):

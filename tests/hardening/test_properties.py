@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from model.text import normalize
 from service import MAX_BODY_BYTES
 from service.submission import (MAX_AUTHOR, MAX_COMMENT, MAX_EMAIL, MAX_URL, MESSAGES,
-                                clean_text, validate)
+                                clean_text, shows_anything, validate)
 
 from comment_helpers import good_form
 from hardening_helpers import stored_comments
@@ -253,7 +253,8 @@ def test_an_accepted_comment_is_stored_exactly_as_written(intake_app, text):
         # take 12 bytes each as JSON escapes (found by this property: 5,452 of U+10000).
         assert len(intake_app.json.dumps(form).encode()) > MAX_BODY_BYTES
     else:
-        assert not clean_text(text) or len(clean_text(text)) > MAX_COMMENT
+        # Refused: nothing a reader would see (empty, or only invisible characters), or too long.
+        assert not shows_anything(clean_text(text)) or len(clean_text(text)) > MAX_COMMENT
 
 
 # -- what these properties found, kept as plain examples --------------------------------------------

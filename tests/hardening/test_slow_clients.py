@@ -72,6 +72,17 @@ def test_stalled_and_idle_connections_do_not_keep_a_reader_out(server):
             sock.close()
 
 
+def _chunked(body: bytes, size: int = 16 * 1024) -> bytes:
+    """`body` in `Transfer-Encoding: chunked` framing, `size` bytes a chunk."""
+    chunks = [body[at:at + size] for at in range(0, len(body), size)]
+    return b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for chunk in chunks) + b"0\r\n\r\n"
+
+
+# The comment last, so a body cut at the limit would still be a complete form.
+_CHUNKED_FORM = urlencode({**good_form(author="Chunked"), "filler": "f" * 70_000,
+                           "comment": "The end of this comment must arrive."}).encode()
+
+
 @pytest.mark.parametrize("request_bytes, status", [
     (b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", b"414"),
     (b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
@@ -79,7 +90,9 @@ def test_stalled_and_idle_connections_do_not_keep_a_reader_out(server):
     (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n", b"431"),
     (b"POST /api/comments HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
      b"Content-Length: 70000\r\n\r\n" + b" " * 70000, b"413"),
-], ids=["request line", "header count", "header size", "body size"])
+    (b"POST /comments HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded"
+     b"\r\nTransfer-Encoding: chunked\r\n\r\n" + _chunked(_CHUNKED_FORM), b"413"),
+], ids=["request line", "header count", "header size", "body size", "chunked body size"])
 def test_oversized_requests_are_refused(server, request_bytes, status):
     assert _raw(server.port, request_bytes).split(b" ")[1] == status
 

@@ -108,6 +108,15 @@ def test_html_bodies_are_scored_for_their_text(coral):
     assert answer["status"] == "REJECTED"
 
 
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "1e999"])
+def test_nan_and_infinity_are_malformed_json(coral_app, coral, number):
+    body = serialise({**coral_request(HAM_TEXT), "revision": "__n__"}).replace(
+        b'"__n__"', number.encode())
+    response = post(coral, {}, body=body)
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "bad_json"
+    assert checks(coral_app) == []
+
+
 def test_a_bad_signature_is_refused(coral):
     response = post(coral, coral_request(HAM_TEXT), signature="sha256=" + "0" * 64)
     assert response.status_code == 401

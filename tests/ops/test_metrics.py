@@ -18,7 +18,7 @@ from ops_helpers import put
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
-from serving import free_port
+from serving import free_port, gunicorn_conf
 from service.moderation import Moderation
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -218,3 +218,27 @@ def _received(path: Path) -> float:
     return sum(sample.value for metric in MultiProcessCollector.merge([str(path)])
                for sample in metric.samples
                if sample.name == "moderation_comments_received_total")
+
+
+def test_metrics_directories_no_live_server_holds_are_removed(tmp_path):
+    conf = gunicorn_conf()
+    killed = tmp_path / f"{conf.METRICS_PREFIX}killed"  # its master died without cleaning up
+    killed.mkdir()
+    (killed / ".master.lock").touch()
+    (killed / "counter_1.db").write_bytes(b"counts")
+    old_empty = tmp_path / f"{conf.METRICS_PREFIX}old"  # from before there were lock files
+    old_empty.mkdir()
+    hour_ago = time.time() - 3600
+    os.utime(old_empty, (hour_ago, hour_ago))
+    being_made = tmp_path / f"{conf.METRICS_PREFIX}new"  # an older server starting right now
+    being_made.mkdir()
+    unrelated = tmp_path / "something-else"
+    unrelated.mkdir()
+    live, lock = conf.own_metrics_dir(str(tmp_path))  # a running server's
+    try:
+        removed = conf.remove_stale_metrics_dirs(str(tmp_path))
+        assert removed == [str(killed), str(old_empty)]
+        assert Path(live).is_dir() and being_made.is_dir() and unrelated.is_dir()
+    finally:
+        os.close(lock)
+    assert conf.remove_stale_metrics_dirs(str(tmp_path)) == [live]  # its server is gone now

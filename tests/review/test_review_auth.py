@@ -4,14 +4,16 @@ login_required."""
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 
 from comment_helpers import good_form
 from review_helpers import PASSWORD, T0, Moderator
-from service.accounts import list_moderators
-from service.auth import wait_seconds
+from service.accounts import list_moderators, set_active
+from service.auth import session_alive, wait_seconds
 
 MODERATION_URLS = [("get", "/review/"), ("get", "/review/audit"), ("get", "/review/comments/1"),
                    ("post", "/review/comments/1/decide"), ("post", "/review/bulk"),
@@ -55,6 +57,83 @@ def test_login_sets_a_httponly_samesite_session_and_logout_ends_it(review_app):
     assert moderator.get("/review/").status_code == 302
 
 
+def _with_cookie_of(app, moderator: Moderator) -> Moderator:
+    """Another browser (or an attacker) holding a copy of `moderator`'s session cookie."""
+    copy = Moderator(app, moderator.name)
+    copy.client.set_cookie("session", moderator.client.get_cookie("session").value)
+    return copy
+
+
+def test_a_cookie_saved_before_logout_no_longer_opens_the_queue(review_app, ann):
+    saved = _with_cookie_of(review_app, ann)
+    assert saved.get("/review/").status_code == 200
+    assert ann.post("/auth/logout").status_code == 302
+    assert saved.get("/review/").status_code == 302
+
+
+def test_logout_ends_every_session_of_that_moderator_on_every_host(review_app, make_app,
+                                                                   db_url):
+    other_host = make_app(MODERATION_DATABASE_URL=db_url)  # same database, same secret key
+    laptop, phone = Moderator(review_app, "ann"), Moderator(other_host, "ann")
+    bob = Moderator(other_host, "bob")
+    for moderator in (laptop, phone, bob):
+        assert moderator.login().status_code == 302
+    assert laptop.post("/auth/logout").status_code == 302
+    assert phone.get("/review/").status_code == 302
+    assert _with_cookie_of(other_host, laptop).get("/review/").status_code == 302
+    assert bob.get("/review/").status_code == 200  # only ann's sessions ended
+    assert phone.login().status_code == 302 and phone.get("/review/").status_code == 200
+
+
+def test_a_password_change_ends_the_other_sessions_and_keeps_this_one(review_app):
+    here, elsewhere = Moderator(review_app, "ann"), Moderator(review_app, "ann")
+    here.login(), elsewhere.login()
+    here.get("/auth/password")
+    changed = here.post("/auth/password", {"current": PASSWORD, "new": "a new passphrase",
+                                           "again": "a new passphrase"})
+    assert changed.status_code == 302
+    assert elsewhere.get("/review/").status_code == 302
+    assert here.get("/review/").status_code == 200
+
+
+@pytest.mark.parametrize("login_hours_ago,seen_hours_ago,alive", [
+    (0, 0, True), (11, 11, True), (13, 11.9, True),  # active within the idle timeout
+    (13, 12.1, False),  # idle for more than 12 hours
+    (23.9, 0, True), (24.1, 0, False),  # the absolute lifetime, however active
+])
+def test_session_idle_timeout_and_absolute_lifetime(login_hours_ago, seen_hours_ago, alive):
+    now = T0 + timedelta(days=3)
+    saved = {"moderator": "ann", "generation": 4,
+             "login_at": (now - timedelta(hours=login_hours_ago)).timestamp(),
+             "seen_at": (now - timedelta(hours=seen_hours_ago)).timestamp()}
+    assert session_alive(saved, 4, now, idle=timedelta(hours=12),
+                         lifetime=timedelta(hours=24)) is alive
+    # Any other generation: logged out, or the password changed, since.
+    assert session_alive(saved, 5, now, idle=timedelta(hours=12),
+                         lifetime=timedelta(hours=24)) is False
+
+
+def test_sessions_end_after_the_configured_idle_time_and_lifetime(make_app, monkeypatch):
+    from service import auth
+    from service.accounts import add_moderator
+
+    app = make_app(MODERATION_SESSION_IDLE_HOURS="1", MODERATION_SESSION_LIFETIME_HOURS="3")
+    add_moderator(app.extensions["store"].engine, "ann", PASSWORD)
+    start = auth.utcnow()
+    clock = [start]
+    monkeypatch.setattr(auth, "utcnow", lambda: clock[0])
+    ann = Moderator(app, "ann")
+    ann.login()
+    for minutes in (50, 100, 150):  # busy: a page every 50 minutes
+        clock[0] = start + timedelta(minutes=minutes)
+        assert ann.get("/review/").status_code == 200
+    clock[0] = start + timedelta(minutes=190)  # seen 40 minutes ago, but logged in 3h10 ago
+    assert ann.get("/review/").status_code == 302
+    ann.login()
+    clock[0] += timedelta(minutes=61)  # then idle for over an hour
+    assert ann.get("/review/").status_code == 302
+
+
 def test_readers_get_no_session_and_a_forged_session_cookie_logs_nobody_in(review_app):
     # Readers carry no session cookie, so intake skips building a cookie signer for them
     # (service.auth.CookieSessions); a cookie that is present is still verified.
@@ -83,13 +162,34 @@ def test_wrong_password_and_unknown_name_look_the_same(review_app):
 
 @pytest.mark.parametrize("target,expected", [
     ("/review/audit", "/review/audit"), ("https://evil.example/", "/review/"),
-    ("//evil.example", "/review/")])
+    ("//evil.example", "/review/"),
+    # Browsers drop tabs and newlines and read backslashes as slashes: each of these is
+    # //evil.example to them.
+    ("/\t/evil.example", "/review/"), ("/\t\t/evil.example", "/review/"),
+    ("/\n/evil.example", "/review/"), ("/\r/evil.example", "/review/"),
+    ("/\\evil.example", "/review/"), ("\t//evil.example", "/review/"),
+    (" /\\evil.example", "/review/"),
+    # A path of this site with a newline in it: no 500, the path the browser would open.
+    ("/review/\r\naudit", "/review/audit")])
 def test_login_redirects_only_to_local_paths(review_app, target, expected):
     moderator = Moderator(review_app, "ann")
     moderator.get("/auth/login")
     response = moderator.post("/auth/login", {"name": "ann", "password": PASSWORD,
                                               "next": target})
     assert response.headers["Location"] == expected
+
+
+@pytest.mark.parametrize("back,expected", [
+    ("/review/?status=published", "/review/?status=published"),
+    ("/review/\r\nX", "/review/X"),  # was a 500: newlines cannot go into a header
+    ("/review/\t/../../\\evil.example", "/review/"), ("/\t/evil.example", "/review/"),
+    ("/auth/logout", "/review/")])  # only back into the review pages
+def test_undo_goes_back_only_inside_the_review_pages(review_app, ann, back, expected):
+    from review_helpers import add_comment
+
+    ann.decide(add_comment(review_app), "approve")
+    response = ann.post("/review/undo", {"back": back})
+    assert response.status_code == 302 and response.headers["Location"] == expected
 
 
 @pytest.mark.parametrize("failures,since_last,expected", [
@@ -112,12 +212,50 @@ def test_repeated_failed_logins_slow_down_even_the_right_password(review_app):
     assert Moderator(review_app, "bob").login().status_code == 429
 
 
+def test_parallel_guesses_on_two_hosts_get_no_more_than_the_free_failures(review_app,
+                                                                          make_app, db_url):
+    # Each guess used to pass the check before any of them was recorded: 24 parallel guesses
+    # were all heard. Checked and recorded in one step, only the free 5 are, across hosts.
+    # Two hosts on review_app's database (ann is there), without Flask-Limiter's per-worker
+    # login limit: the database alone is tested.
+    hosts = [make_app(MODERATION_DATABASE_URL=db_url, MODERATION_LOGIN_RATE_LIMIT="off")
+             for _ in range(2)]
+    guessers = [Moderator(hosts[n % 2], "ann") for n in range(24)]
+    for guesser in guessers:
+        guesser.get("/auth/login")
+    start = threading.Barrier(len(guessers))
+
+    def guess(guesser: Moderator) -> int:
+        start.wait()
+        return guesser.post("/auth/login", {"name": "ann", "password": "a wrong guess"}
+                            ).status_code
+
+    with ThreadPoolExecutor(len(guessers)) as pool:
+        statuses = sorted(pool.map(guess, guessers))
+    assert statuses == [401] * 5 + [429] * 19
+
+
+def test_a_right_password_is_not_counted_as_a_failure(review_app):
+    # Every attempt is counted before its password is checked; a right one is taken back.
+    ann = Moderator(review_app, "ann")
+    for _ in range(4):
+        assert ann.login("a wrong guess").status_code == 401
+    for _ in range(3):
+        assert ann.login().status_code == 302
+    # This client's 4 failures still count (a login does not clear its address), the 3
+    # logins do not: one more guess is free, then the waits start.
+    assert ann.login("a wrong guess").status_code == 401
+    assert ann.login().status_code == 429
+
+
 def test_disabled_moderator_is_logged_out_and_cannot_log_in(review_app, ann):
     runner = review_app.test_cli_runner()
     result = runner.invoke(args=["moderators", "disable", "ann"])
     assert result.exit_code == 0, result.output
     assert ann.get("/review/").status_code == 302
     assert Moderator(review_app, "ann").login().status_code == 401
+    assert set_active(review_app.extensions["store"].engine, "ann", True)
+    assert ann.get("/review/").status_code == 302  # enabled again, the old session stays ended
 
 
 def test_moderators_cli_add_asks_twice_list_and_disable(review_app):

@@ -4,9 +4,16 @@ page script, conflicts, the audit page and the security headers."""
 from __future__ import annotations
 
 import re
+import threading
+import time
+from datetime import timedelta
+
+from sqlalchemy import update
 
 from review_helpers import add_comment, reload
 from service.moderation import state_token
+from service.db import IMMEDIATE
+from service.tables import Comment, utcnow
 from service.review import highlight
 
 
@@ -151,6 +158,30 @@ def test_leased_comments_are_left_out_of_the_other_moderators_queue(review_app, 
     assert f'id="c{comment.id}"' not in bob.get("/review/").get_data(as_text=True)
     refused = bob.decide(comment, "approve", json=True)
     assert refused.status_code == 409 and "ann is reviewing" in refused.json["refused"][0]
+
+
+def test_a_lease_committed_while_the_page_is_drawn_is_shown(review_app, ann):
+    # Two moderators opening one comment at the same moment: bob's lease is written but not yet
+    # committed when ann's page claims the comment. Her claim must wait for it, not skip it,
+    # or the page is drawn without "bob is reviewing this".
+    comment = add_comment(review_app)
+    engine = review_app.extensions["store"].engine.execution_options(**IMMEDIATE)
+    written, page = threading.Event(), {}
+
+    def bobs_claim() -> None:
+        with engine.begin() as connection:
+            connection.execute(update(Comment).where(Comment.id == comment.id).values(
+                lease_owner="bob", lease_until=utcnow() + timedelta(minutes=5)))
+            written.set()
+            time.sleep(1)
+
+    claim = threading.Thread(target=bobs_claim)
+    claim.start()
+    assert written.wait(10)
+    page["html"] = ann.get(f"/review/comments/{comment.id}").get_data(as_text=True)
+    claim.join()
+    assert "bob is reviewing this" in page["html"]
+    assert reload(review_app, comment.id).lease_owner == "bob"
 
 
 def test_bulk_reject_then_undo_through_the_forms(review_app, ann):

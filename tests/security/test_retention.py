@@ -6,13 +6,14 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from comment_helpers import PUBLISH_ALL, good_form
-from service.privacy import email_hash
+from service.privacy import account_hash, email_hash
 from service.retention import parse_period
 from service.tables import AuditEntry, Comment, LoginFailure, utcnow
 
@@ -166,3 +167,45 @@ def test_erase_anonymises_the_commenter_and_keeps_the_statistics(app, runner, co
     # Nothing is left to find under that address.
     assert json.loads(runner.invoke(args=["export", "--email", "ann@example.org"]).output)[
         "comments"] == []
+
+
+def _copies_on_disk(database: Path, *needles: str) -> dict[str, int]:
+    """How often each needle occurs in the SQLite file and its -wal and -shm companions."""
+    files = [path for path in database.parent.iterdir() if path.name.startswith(database.name)]
+    data = b"".join(path.read_bytes() for path in files)
+    return {needle: data.count(needle.encode()) for needle in needles}
+
+
+def test_erase_leaves_no_copy_in_the_sqlite_files(make_app, sqlite_url):
+    # The service as it runs: WAL, the background checkpointer, pooled connections open.
+    app = make_app(MODERATION_DATABASE_URL=sqlite_url, MODERATION_RATE_LIMIT="off",
+                   **PUBLISH_ALL)
+    client = app.test_client()
+    email, secret = "erase.me@example.org", "Quetzalcoatl-marmalade"
+    for n in range(30):
+        for who, address in (("Erin", email), ("Keep", "keep@example.org")):
+            text = f"{secret} {who} point {n} " + "about the bridge " * (n * 20)
+            assert client.post("/comments", data=good_form(
+                comment=text, author=who, email=address)).status_code == 303
+    database = Path(app.extensions["store"].engine.url.database)
+    assert _copies_on_disk(database, email, secret + " Erin")[email] > 0
+
+    with app.extensions["store"].engine.connect() as connection:
+        # Zeroed on the page when deleted, whatever the SQLite build's default.
+        assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+    result = app.test_cli_runner().invoke(args=["erase", "--email", email])
+    assert result.exit_code == 0, result.output
+    assert _copies_on_disk(database, email, secret + " Erin", "Erin") == {
+        email: 0, secret + " Erin": 0, "Erin": 0}
+    assert _copies_on_disk(database, secret + " Keep")[secret + " Keep"] == 30  # the others stay
+
+
+def test_failed_logins_keep_a_keyed_hash_of_the_typed_name_not_the_name(make_app):
+    app = make_app(WTF_CSRF_ENABLED=False)
+    typed = "Reader.Name@Example.org"
+    response = app.test_client().post("/auth/login", data={"name": typed, "password": "x" * 12})
+    assert response.status_code == 401
+    with Session(app.extensions["store"].engine) as session:
+        keys = list(session.scalars(select(LoginFailure.key)))
+    assert len(keys) == 2 and all(typed.lower() not in key.lower() for key in keys)
+    assert "name:" + account_hash("test-ip-key", typed) in keys

@@ -7,9 +7,10 @@ rather than relying on what the model thinks of a sentence: 1.0 publishes (hold 
 
 from __future__ import annotations
 
+import json
 import re
 import time
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -20,7 +21,7 @@ from service.submission import MESSAGES
 from service.tables import Comment
 
 from comment_helpers import (HOLD_ALL, PUBLISH_ALL, REJECT_ALL, all_comments,
-                             flood_with_form_posts, good_form, only_comment)
+                             flood_with_form_posts, good_form, only_comment, post_chunked)
 
 
 def test_form_post_published_redirects_to_the_comment_anchor(make_app, scorer):
@@ -98,6 +99,32 @@ def test_numbers_in_json_are_accepted_as_field_values(client):
     assert response.status_code == 201
 
 
+@pytest.mark.parametrize("field, value", [
+    ("comment_post_ID", -1), ("comment_post_ID", 1.5), ("comment_parent", -3),
+    ("comment_parent", 2.0),  # the description: whole numbers from 0
+    ("comment_post_ID", "\u0661\u0662"), ("comment_post_ID", "caf\u00e9"),  # ASCII only
+    ("comment_post_ID", "")])
+def test_article_and_parent_ids_outside_the_description_are_refused(make_app, field, value):
+    app = make_app()
+    response = app.test_client().post("/api/comments", json=good_form(**{field: value}))
+    assert response.status_code == 400
+    assert all_comments(app) == []
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e999"])
+@pytest.mark.parametrize("field", ["comment", "comment_post_ID"])
+def test_json_nan_and_infinity_are_refused_not_stored_as_text(make_app, number, field):
+    # Python's JSON reader takes these (RFC 8259 has no such numbers) and they were stored as
+    # the text "nan" or "inf".
+    app = make_app()
+    body = json.dumps(good_form(**{field: "__number__"})).replace('"__number__"', number)
+    response = app.test_client().post("/api/comments", data=body,
+                                      content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "bad_request"
+    assert all_comments(app) == []
+
+
 def test_multipart_form_and_extra_fields_are_accepted(make_app):
     app = make_app()
     data = good_form(submit="Post Comment", **{"wp-comment-cookies-consent": "yes",
@@ -124,6 +151,13 @@ def test_site_form_without_timestamp_or_permalink_goes_back_to_the_referer(make_
     ("https://evil.example/phish", "/"),  # no open redirect
     ("//evil.example/phish", "/"),
     ("javascript:alert(1)", "/"),
+    # What a browser reads as another host: backslashes are slashes, tabs and newlines vanish.
+    ("/\\evil.example/phish", "/"),
+    ("\\\\evil.example", "/"),
+    ("/\t/evil.example", "/"),
+    (" //evil.example", "/"),
+    # ...so this one stays on the site: the browser reads the host as news.example.
+    ("https://news.example\\@evil.example/", "https://news.example/@evil.example/"),
 ])
 def test_permalink_is_the_return_address_only_for_known_origins(make_app, permalink, expected):
     app = make_app(MODERATION_CORS_ORIGINS="https://news.example", **PUBLISH_ALL)
@@ -135,6 +169,11 @@ def test_permalink_is_the_return_address_only_for_known_origins(make_app, permal
 
 @pytest.mark.parametrize("overrides, code", [
     ({"comment": "   \r\n  "}, "comment_required"),
+    # Characters that show nothing: zero-width, format and bidi marks, a soft hyphen, a
+    # combining grapheme joiner, a Hangul filler, a tag character, a braille blank.
+    ({"comment": "\u200b\u200c\u200d\u2060\ufeff"}, "comment_required"),
+    ({"comment": " \u00ad\u034f\u3164\u200e\u202e \U000e0041\u2800 "}, "comment_required"),
+    ({"author": "\u200b\u3164"}, "author_required"),
     ({"author": ""}, "author_required"),
     ({"email": ""}, "email_required"),
     ({"email": "   "}, "email_required"),
@@ -165,6 +204,15 @@ def test_validation_errors_keep_what_the_reader_typed(make_app, overrides, code)
     assert as_json.get_json()["error"]["code"] == code
     assert as_json.get_json()["error"]["message"] == MESSAGES[code]
     assert all_comments(app) == []
+
+
+@pytest.mark.parametrize("text", ["\U0001f469\u200d\U0001f4bb", "\u0915\u094d\u200d",
+                                  "\u200bok\u200b", "\u2764\ufe0f"])
+def test_text_with_something_visible_among_invisible_characters_is_kept_as_sent(make_app,
+                                                                                text):
+    app = make_app(**PUBLISH_ALL)
+    assert app.test_client().post("/comments", data=good_form(comment=text)).status_code == 303
+    assert only_comment(app).text == text
 
 
 def test_the_sites_own_messages_are_used():
@@ -208,6 +256,47 @@ def test_body_over_64_kib_gets_413(client):
     response = client.post("/api/comments", json=big)
     assert response.status_code == 413
     assert response.get_json()["error"]["code"] == "too_large"
+
+
+def _over_64_kib(framing: str) -> tuple[bytes, str]:
+    # The comment last, so a body cut at the limit still reads as a complete, valid form.
+    fields = {**good_form(comment=""), "filler": "f" * 60_000}
+    fields.pop("comment")
+    fields["comment"] = "The end of this comment must not be lost. " * 200
+    if framing == "form":
+        return urlencode(fields).encode(), "application/x-www-form-urlencoded"
+    if framing == "json":
+        return json.dumps(fields).encode(), "application/json"
+    boundary = "b0undary"
+    parts = "".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+                    f"{value}\r\n" for name, value in fields.items())
+    return f"{parts}--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+@pytest.mark.parametrize("framing", ["form", "json", "multipart"])
+@pytest.mark.parametrize("path", ["/comments", "/api/comments"])
+def test_a_chunked_body_over_64_kib_gets_413_and_nothing_is_stored(make_app, framing, path):
+    # Without Content-Length, Werkzeug used to stop reading at the limit as if the body ended
+    # there: the form was stored cut short and answered 303, the JSON refused as malformed.
+    app = make_app(**PUBLISH_ALL)
+    body, content_type = _over_64_kib(framing)
+    assert len(body) > 64 * 1024
+    response = post_chunked(app.test_client(), path, body, content_type,
+                            headers={"Accept": "application/json"})
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"] == "too_large"
+    assert all_comments(app) == []
+
+
+@pytest.mark.parametrize("framing", ["form", "json", "multipart"])
+def test_a_chunked_body_under_the_limit_is_stored_as_sent(make_app, framing):
+    app = make_app(**PUBLISH_ALL)
+    body, content_type = _over_64_kib(framing)
+    text = "The end of this comment must not be lost. " * 200
+    body = body.replace(b"f" * 60_000, b"f")
+    response = post_chunked(app.test_client(), "/api/comments", body, content_type)
+    assert response.status_code == 201
+    assert only_comment(app).text == text.strip()
 
 
 @pytest.mark.parametrize("body, content_type", [

@@ -53,7 +53,7 @@ def test_schema_matches_tables_module(store):
     with store.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
-    assert current_revision(store.engine) == "0005"  # 0005: alerts (after 0003: stored risk)
+    assert current_revision(store.engine) == "0007"  # 0007: hashed login names
 
 
 def test_enqueue_keeps_everything_a_comment_needs(store):
@@ -314,3 +314,17 @@ def test_trust_lookup_reads_only_the_commenters_own_comments(tmp_path):
     details = [row[3] for row in plan]
     assert not any("ix_comments_status" in detail for detail in details), details
     assert any("ix_comments_email_hash_created (email_hash=?" in detail for detail in details)
+
+
+def test_migration_0007_drops_failed_logins_that_hold_a_typed_name(unmigrated_db_url):
+    engine = make_engine(unmigrated_db_url)
+    upgrade(engine, "0006")
+    failures = table("login_failures", column("key"), column("at", UTCDateTime()))
+    with engine.begin() as connection:
+        connection.execute(insert(failures), [
+            {"key": "name:reader@example.org", "at": utcnow()},
+            {"key": "ip:" + "a" * 64, "at": utcnow()}])
+    upgrade(engine)
+    with engine.connect() as connection:
+        assert connection.execute(select(failures.c.key)).scalars().all() == ["ip:" + "a" * 64]
+    engine.dispose()
