@@ -107,6 +107,43 @@ def day_one() -> dict:
     return json.loads(run.stdout)
 
 
+def report(result: dict) -> str:
+    """The model report's news-comments section, in Markdown."""
+    ucc, spans, ident = (result["ucc_dev_abuse_roc_auc"], result["toxic_spans_trial"],
+                         result["identity"])
+    lines = [f"# News comments: `{result['model']}`", "",
+             f"Made by `{result['command']}`. ucc-dev is measured only: never trained or fitted on.",
+             "", "## Abuse on ucc-dev (Globe and Mail comments, hostile or antagonistic)", "",
+             "| model | ROC AUC |", "|---|---|"]
+    lines += [f"| {name} | {auc:.4f} |" for name, auc in ucc.items() if name != "margin_over_peer"]
+    lines += ["", f"Margin over alt-profanity-check: **{ucc['margin_over_peer']:+.4f}**.", "",
+              "## Held-out splits of the training corpora (abuse ROC AUC)", "",
+              "| split | " + " | ".join(next(iter(result["held_out_abuse_roc_auc"].values()))) + " |",
+              "|---|" + "---|" * len(next(iter(result["held_out_abuse_roc_auc"].values())))]
+    lines += [f"| {split} | " + " | ".join(f"{v:.4f}" for v in aucs.values()) + " |"
+              for split, aucs in result["held_out_abuse_roc_auc"].items()]
+    lines += ["", "## Explanations: toxic-spans trial file", "",
+              f"Span F1 of the abuse ranges `Scorer.explain` gives (SemEval 2021 Task 5 metric, "
+              f"{spans['comments']} comments): **{spans['span_f1']:.4f}** (the best system at "
+              f"SemEval reached {spans['best_semeval_system']}).", "",
+              "## Naming a group (bench/identity_set.py)", "",
+              f"Clean sentences held at the card's abuse hold line: {ident['clean_held']:.2%} overall; "
+              f"the most for any group: {ident['worst_clean_held']:.2%}. Lowest BPSN AUC: "
+              f"{ident['worst_bpsn_auc']:.4f}.", "",
+              "| group | subgroup AUC | BPSN AUC | BNSP AUC | clean held |", "|---|---|---|---|---|"]
+    lines += [f"| {g} | {m['subgroup_auc']:.4f} | {m['bpsn_auc']:.4f} | {m['bnsp_auc']:.4f} | "
+              f"{m['clean_held']:.1%} |" for g, m in ident["groups"].items()]
+    if "day_one" in result:
+        d = result["day_one"]
+        lines += ["", "## Day one end to end (`../shared/tools/day_one.py`)", "",
+                  f"- clean comments not published at once: {d['clean_not_published']:.2%}",
+                  f"- clean comments rejected: {d['clean_rejected']:.2%}",
+                  f"- hostile comments caught: {d['hostile_caught']:.2%}; alt-profanity-check "
+                  f"at the same hold rate: {d.get('alt_profanity_check_caught_at_same_hold_rate', 0):.2%}, "
+                  f"holding 5% of clean: {d.get('alt_profanity_check_caught_holding_5pct_clean', 0):.2%}"]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=default_data_dir())
@@ -114,6 +151,8 @@ def main() -> None:
     parser.add_argument("--day-one", action="store_true")
     parser.add_argument("--model", default=None, help="an artifact or artifact folder (default: the current one)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "news_comments.json")
+    parser.add_argument("--report", type=Path, default=ROOT / "model" / "report" / "news-comments.md",
+                        help="the model report's news-comments section (empty: none)")
     args = parser.parse_args()
 
     from profanity_check import predict_prob
@@ -136,6 +175,8 @@ def main() -> None:
         result["day_one"] = day_one()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
+    if args.report:
+        args.report.write_text(report(result))
     brief = {k: v for k, v in result.items() if k != "identity"}
     brief["identity"] = {k: v for k, v in result["identity"].items() if k != "groups"}
     print(json.dumps(brief, indent=1))

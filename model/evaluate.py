@@ -164,6 +164,9 @@ def render(card, lovo, abuse, false_pos, trans, timing, images, command) -> str:
     lines = [f"# Evaluation of `{card['version']}`", "",
              f"Made by `{command}` ({time.strftime('%Y-%m-%d')}). Thresholds are the card's "
              "suggested `hold` thresholds; alt-profanity-check is scored at its own 0.5.", "",
+             "News comments (ucc-dev beside alt-profanity-check, the toxic-spans span F1, "
+             "the identity-term metrics, day one end to end) are in "
+             "[news-comments.md](news-comments.md), written by `bench/news_comments.py`.", "",
              "## Spam: leave one YouTube video out", "", HEADER]
     lines += [_row(v, m) for v, m in lovo.items()]
     auc = np.mean([m["roc_auc"] for m in lovo.values()])

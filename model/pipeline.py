@@ -86,7 +86,7 @@ class TwoHeadModel(BaseEstimator):
         self.prior = prior
 
     # -- training ---------------------------------------------------------------------------
-    def fit(self, texts, labels, weights=None, folds=None, progress=None, spans=None):
+    def fit(self, texts, labels, weights=None, folds=None, progress=None, spans=None, site=None):
         """Fit both heads.
 
         labels : array of shape (n, 2), 1/0 per head, -1 where a source has no opinion.
@@ -96,6 +96,9 @@ class TwoHeadModel(BaseEstimator):
         progress : callable(str) or None, told about each step.
         spans : sequence of (start, end) ranges per text, or None where not annotated: the
             toxic words of annotated toxic comments, for the lexicon.
+        site : bool array of shape (n,), or None: which rows are this site's moderators'
+            decisions. Once there are enough of them, they decide how much the abuse head's
+            outside inputs count (``_site_led``).
         """
         texts = list(texts)
         labels = np.asarray(labels)
@@ -150,7 +153,10 @@ class TwoHeadModel(BaseEstimator):
                                            self._oof_lexicon_scores(texts, spans, labels, folds,
                                                                     rows[held]))
                 inputs = np.hstack([inputs, extra])
-            platt = LogisticRegression(C=1e4).fit(inputs, yk[held], sample_weight=wk[held])
+            stack_weights = wk[held]
+            if inputs.shape[1] > 1 and site is not None:
+                stack_weights = _site_led(stack_weights, site[rows][held], yk[held])
+            platt = LogisticRegression(C=1e4).fit(inputs, yk[held], sample_weight=stack_weights)
             self.calibration_[k] = platt.coef_[0, 0], platt.intercept_[0]
             if inputs.shape[1] > 1:
                 self.extra_[k] = platt.coef_[0, 1:]
@@ -324,6 +330,32 @@ def _spans_of(term_words: list[str], located) -> list[list[int]]:
                     and words[-1] == term_words[0] and located[i + 1][0][0] == term_words[1]:
                 spans.append([start, located[i + 1][2]])
     return spans
+
+
+# How many of the site's decisions (of both kinds) it takes before they lead the abuse head's
+# calibration, and the share of its weight they then carry.
+SITE_LEADS_AFTER = 20
+SITE_SHARE = 0.8
+
+
+def _site_led(weights: np.ndarray, site: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Calibration weights in which the site's decisions carry SITE_SHARE, once there are
+    SITE_LEADS_AFTER of them with both labels.
+
+    The prior and the lexicon judge words, not this site: where its moderators keep approving
+    what they call abuse (a sports site's banter, a quoted slur in a story about it), only the
+    calibration can learn to trust them less, and a calibration fitted mostly on the corpora
+    never would. The decisions' own share of the training weight stays as ``model/train.py``
+    caps it; this is only about how the three inputs are weighed against each other."""
+    if site.sum() < SITE_LEADS_AFTER or len(set(y[site].tolist())) < 2:
+        return weights
+    out = weights.astype(float).copy()
+    corpus_total, site_total = out[~site].sum(), out[site].sum()
+    if corpus_total == 0 or site_total == 0:
+        return out
+    out[site] *= SITE_SHARE / site_total
+    out[~site] *= (1 - SITE_SHARE) / corpus_total
+    return out * len(out)
 
 
 def _head(C: float) -> LogisticRegression:

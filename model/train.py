@@ -47,7 +47,7 @@ from model.profanity_prior import ProfanityPrior
 # and the spam head must not learn that an ordinary comment, or one citing a link, is spam.
 SOURCE_SHARE = {
     "spam": {"youtube": 1.0, "sms": 0.3, "fox": 0.12, "olid": 0.05, "davidson": 0.05,
-             "toxicspans": 0.35, "wikitalk": 0.35},
+             "toxicspans": 1.0, "wikitalk": 1.0},
     "abuse": {"davidson": 0.3, "olid": 1.2, "fox": 0.35, "youtube": 0.05, "toxicspans": 1.5,
               "wikitalk": 0.6},
 }
@@ -58,6 +58,23 @@ SOURCE_SHARE = {
 DECISION_WEIGHT = 20.0
 MAX_DECISION_SHARE = 0.5
 N_FOLDS = 4
+
+
+# Where each corpus comes from and under which licence (README, "Data"): the card says it too.
+SOURCES = {
+    "youtube-spam": {"source": "KayhanB21/YouTube-Spam-Collection, dataset/", "licence": "CC BY 4.0"},
+    "davidson-hate-offensive": {"source": "t-davidson/hate-speech-and-offensive-language, "
+                                "data/labeled_data.csv", "licence": "MIT"},
+    "olid": {"source": "bertav6/Project-in-Language-Technology, OLID_dataset/",
+             "licence": "none stated (predates the data policy; its README asks for a citation)"},
+    "fox-news-comments": {"source": "sjtuprog/fox-news-comments", "licence": "MIT"},
+    "toxic-spans": {"source": "ipavlopoulos/toxic_spans, SemEval2021/data/", "licence": "CC0 1.0"},
+    "cat-large-wikitalk": {"source": "ipavlopoulos/context_toxicity@5df49c29, data/CAT_LARGE/",
+                           "licence": "Apache-2.0; Wikipedia text CC BY-SA 3.0"},
+    "sms-spam-collection": {"source": "PARKER-X/SpamClassifier@5fa41eaf, "
+                            "smsspamcollection/SMSSpamCollection (UCI SMS Spam Collection)",
+                            "licence": "CC BY 4.0"},
+}
 
 
 def source_kind(example: Example) -> str:
@@ -224,7 +241,8 @@ def fit(examples: list[Example], progress=None, prior: ProfanityPrior | None = N
     return TwoHeadModel(prior=prior).fit(
         [e.text for e in examples], label_matrix(examples), weight_matrix(examples),
         np.array([fold_of(e) for e in examples]), progress=progress,
-        spans=[e.spans for e in examples])
+        spans=[e.spans for e in examples],
+        site=np.array([source_kind(e) == "moderators" for e in examples]))
 
 
 def build_card(*, stem, command, corpora, decisions, train_rows, held_out, thresholds,
@@ -244,7 +262,8 @@ def build_card(*, stem, command, corpora, decisions, train_rows, held_out, thres
         "data": [
             {"name": c.name, "path": str(c.path.name), "sha256": c.sha256,
              "rows": len(c.examples),
-             "held_out_rows": sum(e.split == "test" for e in c.examples)}
+             "held_out_rows": sum(e.split == "test" for e in c.examples),
+             **SOURCES.get(c.name.split("/")[0], {})}
             for c in corpora
         ] + ([{"name": "moderators", "rows": len(decisions)}] if decisions else []),
         "label_balance": {

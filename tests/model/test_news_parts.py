@@ -73,7 +73,7 @@ def test_balancing_leaves_no_group_name_more_often_abusive_than_comments_naming_
     named = np.array(["gay" in t for t in texts])
     background = weights[~named & (labels == 1)].sum() / weights[~named & (labels == 0)].sum()
     in_group = weights[named & (labels == 1)].sum() / weights[named & (labels == 0)].sum()
-    assert in_group == pytest.approx(background, rel=1e-6)
+    assert in_group == pytest.approx(identity.GROUP_ODDS * background, rel=1e-6)
     assert weights[named & (labels == 1)].min() > 0            # still abuse, only not more
     assert (weights[~named] == 1).all()
 
@@ -94,10 +94,24 @@ def test_signals_are_named_in_plain_words(scorer):
     assert terms & {"a phone number", "a link"}
     assert not any(t.startswith("(") for t in terms)
     link = next(e for e in spam if e["term"] == "a link")
-    assert link["spans"] == [[26, 55]]
+    assert link["spans"] == [[33, 55]]                           # "http://cheap-pills.biz"
 
 
 def test_a_counterfactual_keeps_the_group_a_marked_insult_named():
     text = "You stupid gays should leave."
     spans = ((4, 15),)                                          # "stupid gays", marked whole
     assert without_spans(text, sparing_group_names(text, spans)) == "You gays should leave."
+
+
+def test_once_a_site_has_enough_decisions_they_lead_the_abuse_calibration():
+    from model.pipeline import SITE_LEADS_AFTER, SITE_SHARE, _site_led
+    n = SITE_LEADS_AFTER
+    weights = np.ones(1000 + n)
+    site = np.arange(weights.size) >= 1000
+    y = np.arange(weights.size) % 2
+    led = _site_led(weights, site, y)
+    assert led[site].sum() / led.sum() == pytest.approx(SITE_SHARE)
+    few = site & (np.arange(weights.size) < 1000 + n - 1)         # one decision short
+    assert (_site_led(weights, few, y) == weights).all()
+    one_kind = np.where(site, 0, y)                                # decisions all of one label
+    assert (_site_led(weights, site, one_kind) == weights).all()

@@ -43,7 +43,11 @@ def test_the_shipped_artifact_is_current_small_and_carded(scorer):
     card = json.loads((DEFAULT_DIR / f"{stem}.json").read_text())
     assert card["command"].startswith("python -m model.train")
     assert {d["name"].split("/")[0] for d in card["data"]} >= {
-        "youtube-spam", "davidson-hate-offensive", "olid", "fox-news-comments"}
+        "youtube-spam", "davidson-hate-offensive", "olid", "fox-news-comments", "toxic-spans"}
+    assert card["versions"]["alt-profanity-check"]          # the abuse head's prior, as read
+    for label in ("spam", "abuse"):
+        lines = card["thresholds"][label]
+        assert lines["hold"] <= lines["confident"] <= lines["reject"]
 
 
 @pytest.mark.parametrize("label, obvious", [("spam", SPAM), ("abuse", ABUSE)])
