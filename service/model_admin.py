@@ -21,7 +21,7 @@ from service.auth import login_required
 from service.security_headers import no_store
 from service.bar_chart import BarChart, bar_chart
 from service.model_registry import (HistoryEntry, Registry, Version, artifacts_dir,
-                                    read_registry)
+                                    read_registry, stem_time)
 from service.overturns import Overturns, overturns_by_version
 
 bp = Blueprint("models", __name__)
@@ -108,8 +108,10 @@ def _on_this_site(holder) -> OnThisSite | None:
 
 
 def _short(stem: str) -> str:
-    # Every shipped stem starts with the model's name; the date says which one it is.
-    return stem.removeprefix("moderation-")
+    """The chart's label for a version: the date and time its name holds, on two lines
+    ("2026-11-24\n17:17"); a name without them as it is."""
+    made = stem_time(stem)
+    return f"{made:%Y-%m-%d}\n{made:%H:%M}" if made else stem
 
 
 @bp.get("/review/models")

@@ -141,7 +141,7 @@ def test_rows_join_cards_with_statistics_and_the_chart_shows_decided_versions(ar
         (OLD, False, False, True), (NEW, True, False, True), ("fake-1", False, True, False)]
     chart = overturn_chart(rows)
     (bar,) = chart.bars
-    assert (bar.label, bar.caption) == ("20261101-000000", "75% of 4")
+    assert (bar.lines, bar.caption) == (("2026-11-01", "00:00"), "75% of 4")
 
 
 def test_bar_heights_are_proportional_and_clipped():
@@ -150,6 +150,23 @@ def test_bar_heights_are_proportional_and_clipped():
     assert heights == [50.0, 100.0, 100.0]
     assert all(bar.y + bar.height == chart.baseline for bar in chart.bars)
     assert chart.bars[0].x < chart.bars[1].x < chart.bars[2].x < chart.width
+
+
+def test_bar_labels_are_level_and_their_slots_fit_the_longest_line():
+    """The labels used to be rotated and the first was cut off at the chart's left edge."""
+    from service.bar_chart import text_width
+
+    labels = [("2026-11-24\n17:17", 0.5, "67% of 3"), ("fake-version-with-a-long-name", 0.2, "")]
+    chart = bar_chart(labels)
+    for bar in chart.bars:
+        for line in bar.lines:
+            assert bar.centre - text_width(line) / 2 >= 0
+            assert bar.centre + text_width(line) / 2 <= chart.width
+    first, second = chart.bars
+    assert first.lines == ("2026-11-24", "17:17") and second.lines == (labels[1][0],)
+    assert second.centre - first.centre >= text_width(second.lines[0])  # neighbours apart
+    assert first.label_y > chart.baseline
+    assert first.label_y + chart.line_height <= chart.height  # the second line is inside
 
 
 def test_the_model_page_shows_versions_metrics_promotions_and_overturns(decided, ann,

@@ -4,16 +4,19 @@ this worker to a newly promoted version."""
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import insert
+import json
 
-from model.artifact import set_current
-from model_versions import two_versions
+import pytest
+from sqlalchemy import insert, update
+
+from model.artifact import DEFAULT_DIR, current_stem, set_current
+from model_versions import add_version, two_versions
 from review_helpers import PASSWORD, add_comment
 from serving import serving
+from service.model_registry import stem_time
 from service.moderation import state_token
 from service.scoring import ScorerHolder
-from service.tables import Moderator as ModeratorRow, utcnow
+from service.tables import Comment, Moderator as ModeratorRow, utcnow
 
 pytestmark = pytest.mark.browser
 
@@ -24,14 +27,28 @@ def served(make_app, password_hash, tmp_path):
     (app, base URL, directory, old version, new version)."""
     directory = tmp_path / "artifacts"
     old, new = two_versions(directory)
+    app = app_following(make_app, password_hash, directory)
+    with serving(app) as base:
+        yield app, base, directory, old, new
+
+
+def app_following(make_app, password_hash, directory):
+    """The app on SQLite whose worker follows `directory`'s pointer, with moderator ann."""
     app = make_app(MODERATION_MODEL_PATH=str(directory))
     app.extensions["scorer"] = ScorerHolder.load(str(directory), check_seconds=3600)
     with app.extensions["store"].engine.begin() as connection:
         connection.execute(insert(ModeratorRow), [
             {"name": "ann", "password_hash": password_hash, "active": True,
              "created_at": utcnow(), "must_change_password": False}])
-    with serving(app) as base:
-        yield app, base, directory, old, new
+    return app
+
+
+def log_in(page, base: str) -> None:
+    page.goto(base + "/review/")
+    page.fill("#name", "ann")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/review/")
 
 
 def test_from_the_queue_to_the_model_page_and_a_reload(served, browser):
@@ -46,11 +63,7 @@ def test_from_the_queue_to_the_model_page_and_a_reload(served, browser):
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     try:
-        page.goto(base + "/review/")
-        page.fill("#name", "ann")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(base + "/review/")
+        log_in(page, base)
         assert page.locator(".item a.model").first.inner_text() == "model fake-1"
 
         page.click("nav >> text=Models")
@@ -73,3 +86,76 @@ def test_from_the_queue_to_the_model_page_and_a_reload(served, browser):
         assert errors == []
     finally:
         context.close()
+
+
+# -- the page as a newsroom reads it ------------------------------------------------------------
+
+SHIPPED_PARENT = "moderation-20261124-171357"  # the shipped card's parent, not kept in the repo
+RETRAINED = "moderation-20991204-182358"  # after any shipped version
+PROMOTION = {  # as `model.train --promote` wrote it for a real retraining
+    "promoted": True,
+    "reasons": ["made current by --promote despite:",
+                "abuse ROC AUC on the fox held-out split fell from 0.6721 to 0.6534 (more than "
+                "0.005)",
+                "spam: too few recent decisions of both kinds to compare"],
+    "comparison": {"held_out": {"spam": {}, "abuse": {
+        "fox": {"rows": 496, "positives": 147, "candidate": 0.6534, "current": 0.6721},
+        "olid": {"rows": 2622, "positives": 855, "candidate": 0.835, "current": 0.8057}}},
+        "recent": {"spam": None, "abuse": None}, "recent_rows": 0}}
+
+
+@pytest.fixture
+def newsroom(make_app, password_hash, tmp_path, browser):
+    """The shipped version (its parent no longer in the directory, no history line) and a
+    retrained one promoted over it by hand; moderators overturned some of each. Yields a page
+    logged in on /review/models and the two stems."""
+    directory = tmp_path / "artifacts"
+    directory.mkdir()
+    shipped = current_stem(DEFAULT_DIR)
+    add_version(directory, shipped, parent=SHIPPED_PARENT)
+    add_version(directory, RETRAINED, parent=shipped, created_at="2099-12-04T18:23:58+00:00",
+                promotion=PROMOTION)
+    set_current(directory, RETRAINED)
+    (directory / "HISTORY.jsonl").write_text(json.dumps(
+        {"at": "2099-12-04T18:24:00+00:00", "action": "promote", "version": RETRAINED,
+         "previous": shipped, "reason": "; ".join(PROMOTION["reasons"])}) + "\n")
+    app = app_following(make_app, password_hash, directory)
+    moderation = app.extensions["moderation"]
+    for n, (version, status, action) in enumerate([
+            (shipped, "pending", "approve"), (shipped, "pending", "reject"),
+            (shipped, "published", "reject"), (RETRAINED, "pending", "approve"),
+            (RETRAINED, "rejected", "reject")]):
+        comment = add_comment(app, f"A comment about the bridge, number {n}.", status=status)
+        with app.extensions["store"].engine.begin() as connection:
+            connection.execute(update(Comment).where(Comment.id == comment.id)
+                               .values(model_version=version))
+        moderation.decide(comment.id, "ann", action, "spam" if action == "reject" else None,
+                          seen=state_token(comment))
+    with serving(app) as base:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        try:
+            log_in(page, base)
+            page.goto(base + "/review/models")
+            yield page, shipped
+        finally:
+            context.close()
+
+
+def inside(inner: dict, outer: dict) -> bool:
+    return (inner["x"] >= outer["x"] - 0.5 and inner["y"] >= outer["y"] - 0.5
+            and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 0.5
+            and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + 0.5)
+
+
+def test_every_bar_label_is_drawn_inside_the_chart(newsroom):
+    page, shipped = newsroom
+    svg = page.locator("figure.chart svg").bounding_box()
+    labels = page.locator("figure.chart .bar-label")
+    assert labels.count() == 2
+    shipped_at = stem_time(shipped)
+    assert labels.all_text_contents() == [f"{shipped_at:%Y-%m-%d%H:%M}", "2099-12-0418:23"]
+    boxes = [labels.nth(i).bounding_box() for i in range(2)]
+    assert all(inside(box, svg) for box in boxes), (boxes, svg)
+    assert boxes[0]["x"] + boxes[0]["width"] < boxes[1]["x"]  # side by side, not overlapping
