@@ -3,7 +3,8 @@
 
 The page lists the versions the artifact directory holds (their cards and the promotion
 history, `service.model_registry`) beside how often moderators overturned each version's
-decisions (`service.overturns`), as a table and an inline SVG bar chart (`service.bar_chart`).
+decisions (`service.overturns`), told per version in a newsroom's words (`service.model_story`)
+and drawn as an inline SVG bar chart (`service.bar_chart`).
 The reload makes *this* worker read the `CURRENT` pointer at once; the other workers follow at
 their next check (`MODERATION_MODEL_CHECK_SECONDS`).
 """
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 from flask import (Blueprint, Response, current_app, flash, jsonify, redirect, render_template,
                    request, url_for)
+from markupsafe import Markup, escape
 
 from service import scoring
 from service.auth import login_required
@@ -22,6 +24,7 @@ from service.security_headers import no_store
 from service.bar_chart import BarChart, bar_chart
 from service.model_registry import (HistoryEntry, Registry, Version, artifacts_dir,
                                     read_registry, stem_time)
+from service.model_story import story, when
 from service.overturns import Overturns, overturns_by_version
 
 bp = Blueprint("models", __name__)
@@ -114,6 +117,15 @@ def _short(stem: str) -> str:
     return f"{made:%Y-%m-%d}\n{made:%H:%M}" if made else stem
 
 
+@bp.app_template_filter("utc")
+def utc_time(value) -> Markup:
+    """A card's or the history's ISO time as the other review pages show times: a <time>
+    element reading "2026-11-24 17:17 UTC" (the exact value in its datetime attribute)."""
+    if not value:
+        return Markup("")
+    return Markup('<time datetime="{}">{}</time>').format(escape(value), when(value))
+
+
 @bp.get("/review/models")
 @login_required
 def page():
@@ -121,7 +133,10 @@ def page():
     registry = read_registry(artifacts_dir(current_app.config["MODERATION_MODEL_PATH"]))
     stats = overturns_by_version(current_app.extensions["store"].engine)
     rows = model_rows(registry, stats, holder.version)
-    return render_template("review/models.html", rows=list(reversed(rows)),
+    stories = {row.stem: story(row.stem, row.version, row.current, registry, stats)
+               for row in rows}
+    return render_template("review/models.html", rows=list(reversed(rows)), stories=stories,
+                           kept={v.stem for v in registry.versions},
                            chart=overturn_chart(rows), registry=registry, holder=holder,
                            site=_on_this_site(holder),
                            check_seconds=current_app.config["MODERATION_MODEL_CHECK_SECONDS"],

@@ -5,6 +5,7 @@ this worker to a newly promoted version."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from sqlalchemy import insert, update
@@ -69,9 +70,9 @@ def test_from_the_queue_to_the_model_page_and_a_reload(served, browser):
         page.click("nav >> text=Models")
         page.wait_for_url(base + "/review/models")
         assert page.locator("[data-serving]").inner_text() == old
-        assert page.locator(f"tr[data-version='{old}'] .badge").all_inner_texts() == [
+        assert page.locator(f"[data-version='{old}'] .badge").all_inner_texts() == [
             "current", "serving here"]
-        fake = page.locator("tr[data-version='fake-1']")
+        fake = page.locator("[data-version='fake-1']")
         assert fake.locator(".overturned").inner_text() == "100%"  # approved what it held
         assert page.locator("figure.chart svg rect").count() == 1
         assert page.locator("figure.chart svg").bounding_box()["height"] > 100
@@ -81,7 +82,7 @@ def test_from_the_queue_to_the_model_page_and_a_reload(served, browser):
         page.wait_for_selector(".flash.ok")
         assert f"now serves {new}" in page.locator(".flash.ok").inner_text()
         assert page.locator("[data-serving]").inner_text() == new
-        assert page.locator(f"tr[data-version='{new}'] .badge").all_inner_texts() == [
+        assert page.locator(f"[data-version='{new}'] .badge").all_inner_texts() == [
             "current", "serving here"]
         assert errors == []
     finally:
@@ -159,3 +160,62 @@ def test_every_bar_label_is_drawn_inside_the_chart(newsroom):
     boxes = [labels.nth(i).bounding_box() for i in range(2)]
     assert all(inside(box, svg) for box in boxes), (boxes, svg)
     assert boxes[0]["x"] + boxes[0]["width"] < boxes[1]["x"]  # side by side, not overlapping
+
+
+def test_the_parent_of_the_shipped_version_is_not_a_dead_link(newsroom):
+    page, shipped = newsroom
+    parent = page.locator(f"[data-version='{shipped}'] [data-parent]")
+    assert f"Retrained from {SHIPPED_PARENT}, which is no longer kept" in parent.inner_text()
+    assert parent.locator("a").count() == 0
+    retrained_parent = page.locator(f"[data-version='{RETRAINED}'] [data-parent] a")
+    retrained_parent.click()
+    assert page.evaluate("location.hash") == f"#v-{shipped}"
+    for href in page.locator("a[href^='#v-']").evaluate_all("links => links.map(a => a.hash)"):
+        assert page.locator(href).count() == 1, href
+
+
+def test_made_current_says_when_or_why_not(newsroom):
+    page, shipped = newsroom
+    retrained = page.locator(f"[data-version='{RETRAINED}'] [data-made-current]").inner_text()
+    assert retrained.startswith("Put in service 2099-12-04 18:24 UTC by hand")
+    assert page.locator(f"[data-version='{shipped}'] [data-made-current]").inner_text() == (
+        f"In service until 2099-12-04 18:24 UTC, when {RETRAINED} replaced it; when it went in "
+        "is not on record (the history starts later).")
+
+
+def test_the_roc_auc_figures_are_a_table_of_one_line_cells(newsroom):
+    page, shipped = newsroom
+    version = page.locator(f"[data-version='{RETRAINED}']")
+    version.locator("summary").click()
+    table = version.locator("table.auc")
+    main = page.locator("main").bounding_box()
+    assert table.locator("tbody tr").count() >= 3
+    assert table.bounding_box()["width"] <= main["width"]
+    line = page.evaluate("parseFloat(getComputedStyle(document.querySelector('table.auc td')).lineHeight)")
+    for box in table.locator("td").evaluate_all(
+            "cells => cells.map(c => c.getBoundingClientRect().height)"):
+        assert box < 2 * line  # one line each, not a tall narrow column
+    assert version.locator("table.auc tr", has_text="fox").inner_text().split("\t")[-1] == "0.672"
+
+
+def test_dates_read_as_on_the_other_pages(newsroom):
+    page, shipped = newsroom
+    times = page.locator("main time").all_inner_texts()
+    assert "2099-12-04 18:23 UTC" in times and "2099-12-04 18:24 UTC" in times
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", t) for t in times), times
+    assert "T18:2" not in page.locator("main").inner_text()  # no raw ISO string left
+
+
+def test_each_version_says_what_changed_if_it_is_better_here_and_how_often_overturned(newsroom):
+    page, shipped = newsroom
+    version = page.locator(f"[data-version='{RETRAINED}']")
+    assert version.locator("dt").all_inner_texts() == [
+        "In service", "What changed", "Better on this site?", "Overturned by moderators"]
+    better = version.locator("[data-on-site]").inner_text()
+    assert "Not yet measured on this site's own comments" in better
+    assert ("Moderators overturned it less often than the version before (50% of 2 against 67% "
+            "of 3)") in better
+    assert "ranks an abusive comment above an acceptable one 65% of the time, against 67%" in better
+    assert version.locator("[data-overturned]").inner_text().startswith(
+        "50% Moderators overturned 1 of the 2 of its decisions they reviewed")
+    assert page.locator("h2").all_inner_texts()[:2] == ["On this site", "Overturned decisions"]
