@@ -3,7 +3,8 @@
 
 The page lists the versions the artifact directory holds (their cards and the promotion
 history, `service.model_registry`) beside how often moderators overturned each version's
-decisions (`service.overturns`), as a table and an inline SVG bar chart (`service.bar_chart`).
+decisions (`service.overturns`), told per version in a newsroom's words (`service.model_story`)
+and drawn as an inline SVG bar chart (`service.bar_chart`).
 The reload makes *this* worker read the `CURRENT` pointer at once; the other workers follow at
 their next check (`MODERATION_MODEL_CHECK_SECONDS`).
 """
@@ -15,13 +16,15 @@ from dataclasses import dataclass
 
 from flask import (Blueprint, Response, current_app, flash, jsonify, redirect, render_template,
                    request, url_for)
+from markupsafe import Markup, escape
 
 from service import scoring
 from service.auth import login_required
 from service.security_headers import no_store
 from service.bar_chart import BarChart, bar_chart
 from service.model_registry import (HistoryEntry, Registry, Version, artifacts_dir,
-                                    read_registry)
+                                    read_registry, stem_time)
+from service.model_story import story, when
 from service.overturns import Overturns, overturns_by_version
 
 bp = Blueprint("models", __name__)
@@ -108,8 +111,19 @@ def _on_this_site(holder) -> OnThisSite | None:
 
 
 def _short(stem: str) -> str:
-    # Every shipped stem starts with the model's name; the date says which one it is.
-    return stem.removeprefix("moderation-")
+    """The chart's label for a version: the date and time its name holds, on two lines
+    ("2026-11-24\n17:17"); a name without them as it is."""
+    made = stem_time(stem)
+    return f"{made:%Y-%m-%d}\n{made:%H:%M}" if made else stem
+
+
+@bp.app_template_filter("utc")
+def utc_time(value) -> Markup:
+    """A card's or the history's ISO time as the other review pages show times: a <time>
+    element reading "2026-11-24 17:17 UTC" (the exact value in its datetime attribute)."""
+    if not value:
+        return Markup("")
+    return Markup('<time datetime="{}">{}</time>').format(escape(value), when(value))
 
 
 @bp.get("/review/models")
@@ -119,7 +133,10 @@ def page():
     registry = read_registry(artifacts_dir(current_app.config["MODERATION_MODEL_PATH"]))
     stats = overturns_by_version(current_app.extensions["store"].engine)
     rows = model_rows(registry, stats, holder.version)
-    return render_template("review/models.html", rows=list(reversed(rows)),
+    stories = {row.stem: story(row.stem, row.version, row.current, registry, stats)
+               for row in rows}
+    return render_template("review/models.html", rows=list(reversed(rows)), stories=stories,
+                           kept={v.stem for v in registry.versions},
                            chart=overturn_chart(rows), registry=registry, holder=holder,
                            site=_on_this_site(holder),
                            check_seconds=current_app.config["MODERATION_MODEL_CHECK_SECONDS"],

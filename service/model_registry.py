@@ -14,8 +14,10 @@ leave a gap on the page, never an error. Layout::
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,6 +118,35 @@ def card_metrics(card: dict) -> list[Metric]:
                 if isinstance(figures, dict) and _is_number(figures.get("roc_auc")):
                     metrics.append(Metric(split, label, source, float(figures["roc_auc"])))
     return metrics
+
+
+def parse_time(value) -> dt.datetime | None:
+    """A card's or the history's ISO 8601 time ("2026-11-24T17:17:43+00:00", "...Z") in UTC;
+    None when it is missing or not a time. A time without an offset is taken as UTC, as the
+    model package writes UTC only."""
+    if not isinstance(value, str):
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        return when.replace(tzinfo=dt.timezone.utc)
+    return when.astimezone(dt.timezone.utc)
+
+
+_STEM_TIME = re.compile(r"(\d{8}-\d{6})$")
+
+
+def stem_time(stem: str) -> dt.datetime | None:
+    """The UTC time a version's name ends with ("moderation-20261124-171743"), if it does."""
+    match = _STEM_TIME.search(stem)
+    if not match:
+        return None
+    try:
+        return dt.datetime.strptime(match.group(1), "%Y%m%d-%H%M%S").replace(tzinfo=dt.timezone.utc)
+    except ValueError:
+        return None
 
 
 def _is_number(value) -> bool:

@@ -141,7 +141,7 @@ def test_rows_join_cards_with_statistics_and_the_chart_shows_decided_versions(ar
         (OLD, False, False, True), (NEW, True, False, True), ("fake-1", False, True, False)]
     chart = overturn_chart(rows)
     (bar,) = chart.bars
-    assert (bar.label, bar.caption) == ("20261101-000000", "75% of 4")
+    assert (bar.lines, bar.caption) == (("2026-11-01", "00:00"), "75% of 4")
 
 
 def test_bar_heights_are_proportional_and_clipped():
@@ -152,17 +152,37 @@ def test_bar_heights_are_proportional_and_clipped():
     assert chart.bars[0].x < chart.bars[1].x < chart.bars[2].x < chart.width
 
 
+def test_bar_labels_are_level_and_their_slots_fit_the_longest_line():
+    """The labels used to be rotated and the first was cut off at the chart's left edge."""
+    from service.bar_chart import text_width
+
+    labels = [("2026-11-24\n17:17", 0.5, "67% of 3"), ("fake-version-with-a-long-name", 0.2, "")]
+    chart = bar_chart(labels)
+    for bar in chart.bars:
+        for line in bar.lines:
+            assert bar.centre - text_width(line) / 2 >= 0
+            assert bar.centre + text_width(line) / 2 <= chart.width
+    first, second = chart.bars
+    assert first.lines == ("2026-11-24", "17:17") and second.lines == (labels[1][0],)
+    assert second.centre - first.centre >= text_width(second.lines[0])  # neighbours apart
+    assert first.label_y > chart.baseline
+    assert first.label_y + chart.line_height <= chart.height  # the second line is inside
+
+
 def test_the_model_page_shows_versions_metrics_promotions_and_overturns(decided, ann,
                                                                         artifacts):
     decided.config["MODERATION_MODEL_PATH"] = str(artifacts)
     html = ann.get("/review/models").get_data(as_text=True)
     assert html.index(f'id="v-{NEW}"') < html.index(f'id="v-{OLD}"')  # newest first
-    new_row = re.search(rf'<tr id="v-{NEW}".*?</tr>', html, re.S).group()
+    new_row = re.search(rf'<article id="v-{NEW}".*?</article>', html, re.S).group()
     assert "current" in new_row and f'href="#v-{OLD}"' in new_row
-    assert "2026-11-20T00:05:00Z (promote)" in new_row and "fox 0.731" in new_row
-    assert "fox AUC +0.059" in new_row
-    old_row = re.search(rf'<tr id="v-{OLD}".*?</tr>', html, re.S).group()
+    assert "Put in service 2026-11-20 00:05 UTC, after the automatic check" in new_row
+    assert '<time datetime="2026-11-20T00:00:00+00:00">2026-11-20 00:00 UTC</time>' in new_row
+    assert re.search(r"<td>fox</td>\s*<td>0.731</td>", new_row) and "fox AUC +0.059" in new_row
+    old_row = re.search(rf'<article id="v-{OLD}".*?</article>', html, re.S).group()
     assert re.search(r'class="overturned">75%<', old_row)
+    assert "Moderators overturned 3 of the 4 of its decisions" in old_row
+    assert "Moderators overturned it less often than the version before (0% of 1 against 75% of 4)" in new_row
     assert "<svg" in html and html.count('<g class="bar">') == 2
     assert "HISTORY.jsonl line 2 skipped" in html
     assert "gate passed" in html
@@ -211,7 +231,7 @@ def test_reload_from_the_page_flashes_and_returns_to_it(following, ann):
     assert response.status_code == 302 and response.headers["Location"] == "/review/models"
     page = ann.get("/review/models").get_data(as_text=True)
     assert f"This worker now serves {new} (was {old})" in page
-    assert re.search(rf'<tr id="v-{new}" class="model-row current"', page)
+    assert re.search(rf'<article id="v-{new}" class="model-version current"', page)
 
 
 def test_a_version_that_cannot_load_is_reported_and_the_old_one_kept(following, ann):
@@ -265,3 +285,70 @@ def test_the_model_page_says_what_the_model_holds_on_this_site(review_app, ann):
                      section)
     assert "the hold budget is\n  5% of comments" in section
     assert "Abuse: held at 50% and above" in section
+
+
+# -- the newsroom's reading of each version (service.model_story) ------------------------------
+
+def test_times_read_as_on_the_other_pages():
+    from service.model_story import when
+
+    assert when("2026-11-24T17:17:43+00:00") == "2026-11-24 17:17 UTC"
+    assert when("2026-11-24T18:17:43+01:00") == "2026-11-24 17:17 UTC"
+    assert when("2026-11-20T00:05:00Z") == "2026-11-20 00:05 UTC"
+    assert when("yesterday") == "yesterday" and when(None) == ""
+
+
+def test_made_current_is_never_blank(artifacts, tmp_path):
+    from service.model_story import in_service
+
+    registry = read_registry(artifacts)
+    old, new = registry.versions
+    assert in_service(NEW, True, registry.last_made_current(NEW), registry, new).startswith(
+        "Put in service 2026-11-20 00:05 UTC")
+    # OLD was promoted first; without that line it is the one NEW replaced.
+    (artifacts / "HISTORY.jsonl").write_text(history_line(
+        at="2026-11-20T00:05:00Z", action="promote", version=NEW, previous=OLD, reason="ok"))
+    registry = read_registry(artifacts)
+    assert in_service(OLD, False, None, registry, old) == (
+        f"In service until 2026-11-20 00:05 UTC, when {NEW} replaced it; when it went in is not "
+        "on record (the history starts later).")
+    (artifacts / "HISTORY.jsonl").unlink()  # the shipped directory: a pointer, no history
+    registry = read_registry(artifacts)
+    assert in_service(NEW, True, None, registry, new).startswith(
+        "In service since it was installed")
+    assert in_service(OLD, False, None, registry, old) == "Not put in service here."
+
+
+def test_a_parent_no_longer_kept_is_named_but_not_linked(artifacts, ann, review_app):
+    write_card(artifacts, "moderation-20261125-000000", parent="moderation-20261001-000000",
+               created_at="2026-11-25T00:00:00+00:00")
+    review_app.config["MODERATION_MODEL_PATH"] = str(artifacts)
+    html = ann.get("/review/models").get_data(as_text=True)
+    assert 'href="#v-moderation-20261001-000000"' not in html
+    assert ("Retrained from moderation-20261001-000000, which is no longer kept in the artifact "
+            "directory") in html
+    for target in re.findall(r'href="#(v-[^"]+)"', html):
+        assert f'id="{target}"' in html  # every version link lands on the page
+
+
+def test_what_changed_and_whether_it_is_better_here():
+    from service.model_registry import Version
+    from service.model_story import changed, on_site
+
+    parent = {"training_rows": 1000, "data": [{"name": "olid"}, {"name": "youtube-spam/a"}]}
+    card = {"training_rows": 1300, "data": [{"name": "olid"}, {"name": "youtube-spam/a"},
+                                            {"name": "youtube-spam/b"}, {"name": "sms-spam"},
+                                            {"name": "moderators", "rows": 250}]}
+    assert changed(card, parent) == [
+        "Learned from 1,300 labelled comments, 300 more than before, 250 of them decisions by "
+        "this site's moderators.", "New training data: sms-spam."]
+    version = Version(NEW, {"promotion": {"promoted": True, "reasons": ["ok"], "comparison": {
+        "held_out": {"abuse": {"fox": {"rows": 9, "candidate": 0.7, "current": 0.65}}},
+        "recent": {"abuse": {"rows": 40, "candidate": 0.81, "current": 0.86}, "spam": None}}}})
+    assert on_site(version, Overturns(NEW, 10, 10, 1, 0), Overturns(OLD, 20, 20, 4, 0)) == [
+        "On the 40 most recent moderator decisions here, it tells abusive comments from "
+        "acceptable ones apart worse than the version before (81% against 86%).",
+        "Moderators overturned it less often than the version before (10% of 10 against 20% of "
+        "20).",
+        "On news-site comments it never saw, it ranks an abusive comment above an acceptable one "
+        "70% of the time, against 65% for the version before."]
