@@ -61,9 +61,11 @@ _ID_FIELDS = ("comment_post_ID", "comment_parent")
 def _as_text(name: str, value: Any) -> str:
     if value is None:
         return ""
-    if name in _ID_FIELDS and isinstance(value, (int, float)) \
-            and (not isinstance(value, int) or value < 0):
-        raise BadEncoding(f"{name} must be text or a whole number from 0.")
+    if name in _ID_FIELDS and isinstance(value, (int, float)) and not isinstance(value, bool):
+        # JSON has one kind of number: 60.0 is the whole number 60, as JSON Schema counts it.
+        if value < 0 or (isinstance(value, float) and not value.is_integer()):
+            raise BadEncoding(f"{name} must be text or a whole number from 0.")
+        return str(int(value))
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
         return str(value)
     raise BadEncoding("Fields must be strings or numbers.")

@@ -99,9 +99,18 @@ def test_numbers_in_json_are_accepted_as_field_values(client):
     assert response.status_code == 201
 
 
+def test_a_whole_number_written_with_a_point_is_that_number(make_app):
+    # JSON has one kind of number, and JSON Schema's integer includes 60.0 (schemathesis sends it).
+    app = make_app()
+    response = app.test_client().post("/api/comments", json=good_form(comment_post_ID=60.0,
+                                                                      comment_parent=0.0))
+    assert response.status_code == 201
+    assert [c.post_id for c in all_comments(app)] == ["60"]
+
+
 @pytest.mark.parametrize("field, value", [
     ("comment_post_ID", -1), ("comment_post_ID", 1.5), ("comment_parent", -3),
-    ("comment_parent", 2.0),  # the description: whole numbers from 0
+    ("comment_parent", 2.5),  # the description: whole numbers from 0
     ("comment_post_ID", "\u0661\u0662"), ("comment_post_ID", "caf\u00e9"),  # ASCII only
     ("comment_post_ID", "")])
 def test_article_and_parent_ids_outside_the_description_are_refused(make_app, field, value):
