@@ -8,6 +8,7 @@ as a keyed hash, listable and revocable.
 
 from __future__ import annotations
 
+import re
 import secrets
 
 import click
@@ -23,6 +24,10 @@ from service.tables import ApiKey, utcnow
 # WordPress's Akismet plugin calls any key that is not exactly 12 characters invalid without
 # asking the server, and its settings form strips everything but hex digits: so 12 hex digits.
 KEY_BYTES = 6
+# A key's form, as service/openapi.json states it (JSON Schema patterns are searched, hence the
+# anchors; a test checks the description says the same).
+KEY_PATTERN = f"^[0-9a-f]{{{2 * KEY_BYTES}}}$"
+KEY = re.compile(KEY_PATTERN)
 
 apikeys = AppGroup("apikeys", help="Create, list and revoke keys for the Akismet-compatible API.")
 

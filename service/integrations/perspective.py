@@ -133,9 +133,14 @@ def _http_error(exc: HTTPException) -> Response:
 
 @bp.post("/comments:analyze")
 def analyze() -> Response:
-    key = request.args.get("key") or request.headers.get("X-Goog-Api-Key", "")
-    if not key:
+    sent = [k for k in (request.args.get("key"), request.headers.get("X-Goog-Api-Key")) if k]
+    if not sent:
         return google_error(403, "The request is missing a valid API key.")
+    # Every key sent must have a key's form (service/openapi.json states the same pattern): a
+    # malformed header is not excused by a good query parameter.
+    if not all(apikeys.KEY.search(k) for k in sent):
+        return google_error(400, "API key not valid. Please pass a valid API key.")
+    key = sent[0]
     if apikeys.active_key(current_app.extensions["store"].engine,
                           current_app.config["MODERATION_API_KEY_HASH_KEY"], key) is None:
         return google_error(400, "API key not valid. Please pass a valid API key.")

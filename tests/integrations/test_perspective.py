@@ -91,6 +91,13 @@ def test_keys_are_checked_as_google_answers_them(integration_app, api_key):
                             headers={"X-Goog-Api-Key": api_key})
     assert in_header.status_code == 200
 
+    # A malformed key is refused wherever it is sent, even beside a good one (the description
+    # states the key's form for both places).
+    malformed = client.post(f"{ANALYZE}?key={api_key}", json=toxicity_request(HAM_TEXT),
+                            headers={"X-Goog-Api-Key": "/"})
+    assert malformed.status_code == 400
+    assert malformed.get_json()["error"]["status"] == "INVALID_ARGUMENT"
+
 
 def test_what_the_service_cannot_score_is_refused_not_guessed(integration_app, api_key):
     client = integration_app.test_client()
