@@ -136,6 +136,9 @@ NEWS_SOURCES = ("fox", "wikitalk", "toxicspans")
 HOLD_SHARE = {"spam": 0.01, "abuse": 0.03}
 REJECT_SHARE = 0.001
 REJECT_PRECISION = 0.995
+# Where clean news comments all score next to nothing (a small or very easy corpus), their
+# quantile is no line at all: a hold line at 0 would hold every comment.
+MIN_HOLD = 0.05
 CONFIDENT_PRECISION = 0.9
 
 
@@ -172,7 +175,7 @@ def suggest_thresholds(model: TwoHeadModel, examples: list[Example]) -> dict:
         precise = metrics.threshold_for_precision(y, proba, REJECT_PRECISION)
         if clean_news.any():
             quantile = float(np.quantile(proba[clean_news], 1 - HOLD_SHARE[label]))
-            hold = max(hold, quantile) if label == "spam" else quantile
+            hold = max(hold, quantile) if label == "spam" else max(quantile, MIN_HOLD)
             precise = max(precise, float(np.quantile(proba[clean_news], 1 - REJECT_SHARE)))
         # Abuse: precision among news comments (the tweets' 77% offensive would flatter it);
         # spam: among all comments, as no news corpus holds spam.

@@ -50,10 +50,13 @@ def test_the_budget_raises_holds_but_never_past_confident_nor_below_the_card():
     assert merged["abuse"]["reject"] == 0.995                    # rejection is never budgeted
 
 
-def test_nothing_is_learnt_from_fewer_comments_than_the_minimum():
+def test_until_it_knows_the_site_only_confident_scores_hold():
     few = site_scores(hold_budget.MIN_COMMENTS - 1)
     budget = HoldBudget(0.05, lambda version, limit: few)
-    assert budget.thresholds("v1", CARD) == CARD
+    lines = budget.thresholds("v1", CARD)
+    assert lines["spam"]["hold"] == CARD["spam"]["confident"]
+    assert lines["abuse"]["hold"] == CARD["abuse"]["confident"]
+    assert {l: v["reject"] for l, v in lines.items()} == {l: v["reject"] for l, v in CARD.items()}
 
 
 def test_learns_only_from_the_version_that_scored_and_refreshes_as_traffic_comes():
@@ -85,10 +88,11 @@ def test_a_zero_budget_or_no_card_leaves_the_thresholds_alone():
 
 
 class CardSays:
-    """The real classifier, with a card whose hold thresholds would hold every comment."""
+    """The real classifier, with a card whose hold thresholds would hold every comment and
+    whose confident line nothing reaches."""
 
-    thresholds = {"spam": {"hold": 0.0, "confident": 1.0, "reject": 1.0},
-                  "abuse": {"hold": 0.0, "confident": 1.0, "reject": 1.0}}
+    thresholds = {"spam": {"hold": 0.0, "confident": 0.9999, "reject": 1.0},
+                  "abuse": {"hold": 0.0, "confident": 0.9999, "reject": 1.0}}
 
     def __init__(self, scorer):
         self._scorer = scorer
@@ -99,8 +103,8 @@ class CardSays:
 
 
 def test_intake_holds_within_the_budget_once_it_has_seen_the_sites_traffic(make_app, scorer):
-    """The card alone would hold everything: after the first MIN_COMMENTS comments, the budget
-    learnt from them holds about 5%."""
+    """The card's hold line would hold everything: until MIN_COMMENTS comments are scored only
+    confident scores hold (none here), then the budget learnt from them holds about 5%."""
     app = make_app(MODERATION_HOLD_BUDGET="0.05", SCORER=CardSays(scorer))
     client = app.test_client()
     n_warm, n = hold_budget.MIN_COMMENTS, 300
@@ -113,6 +117,24 @@ def test_intake_holds_within_the_budget_once_it_has_seen_the_sites_traffic(make_
             "comment_post_ID": "demo"}, environ_base={"REMOTE_ADDR": f"10.0.{i // 250}.{i % 250}"})
         assert response.status_code in (200, 201, 202)
     statuses = [c.status for c in sorted(all_comments(app), key=lambda c: c.id)]
-    assert all(s == "pending" for s in statuses[:n_warm])     # before it learnt: the card's own
+    assert all(s == "published" for s in statuses[:n_warm])   # before it learnt: confident only
     held_after = np.mean([s != "published" for s in statuses[n_warm + hold_budget.REFRESH_COMMENTS:]])
     assert held_after <= 0.08
+
+
+def test_a_store_that_cannot_be_read_keeps_the_lines_learnt_before():
+    calls = {"n": 0}
+
+    def recent(version, limit):
+        calls["n"] += 1
+        if calls["n"] > 1:
+            raise OSError("database unreachable")
+        return site_scores()
+
+    now = [0.0]
+    budget = HoldBudget(0.05, recent, clock=lambda: now[0])
+    learnt = budget.thresholds("v1", CARD)
+    now[0] += hold_budget.REFRESH_SECONDS
+    assert budget.thresholds("v1", CARD) == learnt               # the outage changes nothing
+    fresh = HoldBudget(0.05, lambda v, n: (_ for _ in ()).throw(OSError("down")))
+    assert fresh.thresholds("v1", CARD)["abuse"]["hold"] == CARD["abuse"]["confident"]
