@@ -69,6 +69,7 @@ class OnThisSite:
     reject_lines: dict[str, float]
     caught: dict[str, float | None]    # share of labelled public comments at or above the line
     budget: float
+    learning: bool = False             # too few scored comments yet: only confident scores hold
 
 
 def on_this_site(thresholds: dict, scores, percentiles: dict, budget: float) -> OnThisSite:
@@ -95,7 +96,9 @@ def on_this_site(thresholds: dict, scores, percentiles: dict, budget: float) -> 
 
 
 def _on_this_site(holder) -> OnThisSite | None:
-    from service.hold_budget import WINDOW
+    from dataclasses import replace
+
+    from service.hold_budget import MIN_COMMENTS, WINDOW
     from service.intake import policy_rules
 
     scorer = holder.scorer
@@ -106,8 +109,9 @@ def _on_this_site(holder) -> OnThisSite | None:
                                                                scored=0)
     rules = policy_rules(current_app.config, fitted)
     scores = current_app.extensions["store"].recent_scores(scorer.version, WINDOW)
-    return on_this_site(rules.thresholds, scores, card.get("positive_score_percentiles", {}),
+    site = on_this_site(rules.thresholds, scores, card.get("positive_score_percentiles", {}),
                         current_app.config["MODERATION_HOLD_BUDGET"])
+    return replace(site, learning=site.comments < MIN_COMMENTS)
 
 
 def _short(stem: str) -> str:

@@ -274,81 +274,17 @@ def test_on_this_site_counts_holds_and_rejections_at_the_lines_in_force():
 
 
 def test_the_model_page_says_what_the_model_holds_on_this_site(review_app, ann):
+    """Eight comments: too few to learn the site, so only confident scores hold (the fake
+    scorer's card has no confident line, so its reject line is the one)."""
     for n in range(6):
         add_comment(review_app, f"A fair point about the bridge, number {n}.", status="published")
-    add_comment(review_app, "you idiot", status="published")        # abuse 45%: under the line
-    add_comment(review_app, "casino pills", status="pending")        # spam 60%: held
+    add_comment(review_app, "you idiot", status="published")        # abuse 45%
+    add_comment(review_app, "casino pills", status="pending")        # spam 60%: under 97%
     page = ann.get("/review/models").get_data(as_text=True)
     section = page[page.index('id="on-site"'):]
     assert re.search(r"Of the last 8 comments this model scored here, it held\s*"
-                     r"<strong>12.5%</strong> for review and rejected\s*<strong>0.0%</strong>",
+                     r"<strong>0.0%</strong> for review and rejected\s*<strong>0.0%</strong>",
                      section)
     assert "the hold budget is\n  5% of comments" in section
-    assert "Abuse: held at 50% and above" in section
-
-
-# -- the newsroom's reading of each version (service.model_story) ------------------------------
-
-def test_times_read_as_on_the_other_pages():
-    from service.model_story import when
-
-    assert when("2026-11-24T17:17:43+00:00") == "2026-11-24 17:17 UTC"
-    assert when("2026-11-24T18:17:43+01:00") == "2026-11-24 17:17 UTC"
-    assert when("2026-11-20T00:05:00Z") == "2026-11-20 00:05 UTC"
-    assert when("yesterday") == "yesterday" and when(None) == ""
-
-
-def test_made_current_is_never_blank(artifacts, tmp_path):
-    from service.model_story import in_service
-
-    registry = read_registry(artifacts)
-    old, new = registry.versions
-    assert in_service(NEW, True, registry.last_made_current(NEW), registry, new).startswith(
-        "Put in service 2026-11-20 00:05 UTC")
-    # OLD was promoted first; without that line it is the one NEW replaced.
-    (artifacts / "HISTORY.jsonl").write_text(history_line(
-        at="2026-11-20T00:05:00Z", action="promote", version=NEW, previous=OLD, reason="ok"))
-    registry = read_registry(artifacts)
-    assert in_service(OLD, False, None, registry, old) == (
-        f"In service until 2026-11-20 00:05 UTC, when {NEW} replaced it; when it went in is not "
-        "on record (the history starts later).")
-    (artifacts / "HISTORY.jsonl").unlink()  # the shipped directory: a pointer, no history
-    registry = read_registry(artifacts)
-    assert in_service(NEW, True, None, registry, new).startswith(
-        "In service since it was installed")
-    assert in_service(OLD, False, None, registry, old) == "Not put in service here."
-
-
-def test_a_parent_no_longer_kept_is_named_but_not_linked(artifacts, ann, review_app):
-    write_card(artifacts, "moderation-20261125-000000", parent="moderation-20261001-000000",
-               created_at="2026-11-25T00:00:00+00:00")
-    review_app.config["MODERATION_MODEL_PATH"] = str(artifacts)
-    html = ann.get("/review/models").get_data(as_text=True)
-    assert 'href="#v-moderation-20261001-000000"' not in html
-    assert ("Retrained from moderation-20261001-000000, which is no longer kept in the artifact "
-            "directory") in html
-    for target in re.findall(r'href="#(v-[^"]+)"', html):
-        assert f'id="{target}"' in html  # every version link lands on the page
-
-
-def test_what_changed_and_whether_it_is_better_here():
-    from service.model_registry import Version
-    from service.model_story import changed, on_site
-
-    parent = {"training_rows": 1000, "data": [{"name": "olid"}, {"name": "youtube-spam/a"}]}
-    card = {"training_rows": 1300, "data": [{"name": "olid"}, {"name": "youtube-spam/a"},
-                                            {"name": "youtube-spam/b"}, {"name": "sms-spam"},
-                                            {"name": "moderators", "rows": 250}]}
-    assert changed(card, parent) == [
-        "Learned from 1,300 labelled comments, 300 more than before, 250 of them decisions by "
-        "this site's moderators.", "New training data: sms-spam."]
-    version = Version(NEW, {"promotion": {"promoted": True, "reasons": ["ok"], "comparison": {
-        "held_out": {"abuse": {"fox": {"rows": 9, "candidate": 0.7, "current": 0.65}}},
-        "recent": {"abuse": {"rows": 40, "candidate": 0.81, "current": 0.86}, "spam": None}}}})
-    assert on_site(version, Overturns(NEW, 10, 10, 1, 0), Overturns(OLD, 20, 20, 4, 0)) == [
-        "On the 40 most recent moderator decisions here, it tells abusive comments from "
-        "acceptable ones apart worse than the version before (81% against 86%).",
-        "Moderators overturned it less often than the version before (10% of 10 against 20% of "
-        "20).",
-        "On news-site comments it never saw, it ranks an abusive comment above an acceptable one "
-        "70% of the time, against 65% for the version before."]
+    assert "It is still learning this site" in section
+    assert "Spam: held at 97% and above" in section
