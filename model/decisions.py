@@ -73,10 +73,15 @@ def load_decisions(url: str) -> list[Example]:
     """The labelled decisions, oldest first; ``group`` names the commenter (keyed e-mail hash)."""
     engine = create_engine(engine_url(url))
     try:
-        with engine.connect() as conn:
-            rows = conn.execute(_QUERY).all()
+        return read_decisions(engine)
     finally:
         engine.dispose()
+
+
+def read_decisions(engine) -> list[Example]:
+    """``load_decisions`` on an engine the caller already holds (the service, the site layer)."""
+    with engine.connect() as conn:
+        rows = conn.execute(_QUERY).all()
     out = []
     for row in rows:
         labels = labels_for(row.status, row.decision_reason)

@@ -4,7 +4,7 @@ Two comparisons, both on rows neither model trained on, scored by both models:
 
 - **The corpora's fixed held-out splits** (``model/dataset.py``: 20% of Davidson and of OLID by
   row id, three whole Fox News articles). Per label and per split, the candidate's ROC AUC may
-  not fall more than ``MAX_DROP`` below the current model's. Only splits holding both classes of
+  not fall more than ``MAX_DROP`` (0.03) below the current model's. Only splits holding both classes of
   a label count: no corpus holds spam out (YouTube is evaluated leave-one-video-out by
   ``model.evaluate``), so spam is judged on the recent decisions alone.
 - **The most recent decisions** (``model/weighting.py``), restricted to those the current model
@@ -24,7 +24,9 @@ from sklearn.metrics import roc_auc_score
 from model.dataset import Example
 from model.pipeline import LABELS
 
-MAX_DROP = 0.005
+# The corpora guard against collapse, not the judge: a site whose idea of abuse differs from
+# tweets must be able to teach the model (issue 16). The site's recent decisions decide.
+MAX_DROP = 0.03
 
 
 def _auc(y: np.ndarray, p: np.ndarray) -> float | None:

@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from model.decisions import instance_folder, store_url
 from service import (accounts, auth, cli, config, errors, feed, health, input_guard, intake,
-                     limits, logs, metrics, openapi, retention, review, scoring,
+                     limits, logs, metrics, openapi, retention, review, scoring, site_layers,
                      security_headers)
 from service import integrations, model_admin
 from service.db import make_engine
@@ -62,6 +62,7 @@ def create_app(test_config: Mapping[str, Any] | None = None,
 
     preloaded = app.config.get("SCORER")
     scoring.init_app(app, scoring.ScorerHolder(preloaded) if preloaded is not None else None)
+    site_layers.init_app(app)
 
     # First, so every request has its id and timer before any other hook can answer early.
     logs.init_app(app)

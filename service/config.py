@@ -177,6 +177,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MODERATION_TRUSTED_HOLD_BOOST", "0.15", float,
             "How far a trusted commenter's hold thresholds are raised (never past the reject "
             "thresholds); the link rule is waived for them."),
+    Setting("MODERATION_SITE_LAYER_EVERY", "50", int,
+            "After this many new moderator decisions, the service updates the site layer "
+            "(`python -m model.site_update`: seconds) in the background; 0: only by hand or "
+            "timer."),
+    Setting("MODERATION_CORPORA_PATH", "", str,
+            "The public corpora whose held-out rows guard the site layer against collapse; "
+            "empty: `../shared/data` beside the checkout. Without them the guard is not run, "
+            "and the verdict says so."),
     Setting("MODERATION_HOLD_BUDGET", "0.05", parse_share,
             "Share of comments that uncertain scores may hold (0.05: 5%). The service learns "
             "this site's score distribution from its traffic and raises the card's hold "

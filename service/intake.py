@@ -143,6 +143,7 @@ def _submit(sub: Submission, permalink: str) -> Outcome:
     # In the request's thread, not the batcher's: loading a newly promoted model there would
     # hold up every comment of this worker meanwhile (see service.scoring).
     scoring.current()
+    current_app.extensions["site_layers"].refresh_if_due()
     candidate = Candidate(
         post_id=sub.post_id, parent_id=sub.parent_id, author=sub.author, email=sub.email,
         email_hash=privacy.email_hash(config["MODERATION_EMAIL_HASH_KEY"], sub.email),
@@ -159,7 +160,8 @@ def decide_and_store(app: Flask, candidates: list[Candidate]) -> list[Outcome | 
     config = app.config
     holder = app.extensions["scorer"]
     with metrics.scoring_time():  # one call per group
-        scored = holder.score_many([candidate.text for candidate in candidates])
+        texts = [candidate.text for candidate in candidates]
+        scored = app.extensions["site_layers"].adjust_scored(texts, holder.score_many(texts))
     first = scored[0]                   # one model scored the whole group
     card = app.extensions["hold_budget"].thresholds(first.model_version, first.thresholds,
                                                     len(candidates))

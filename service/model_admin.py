@@ -114,6 +114,20 @@ def _on_this_site(holder) -> OnThisSite | None:
     return replace(site, learning=site.comments < MIN_COMMENTS)
 
 
+def _site_layers() -> dict:
+    """The serving site layer and the last verdicts, in the gate's own words."""
+    from model import site_store
+
+    engine = current_app.extensions["store"].engine
+    history = site_store.history(engine, limit=5)
+    serving = next((layer for layer in history if layer.state == "current"), None)
+    if serving is None:
+        found = site_store.current_ids(engine).get("en")
+        serving = site_store.load(engine, found)[1] if found else None
+    return {"serving": serving, "history": history,
+            "every": current_app.config["MODERATION_SITE_LAYER_EVERY"]}
+
+
 def _short(stem: str) -> str:
     """The chart's label for a version: the date and time its name holds, on two lines
     ("2026-11-24\n17:17"); a name without them as it is."""
@@ -142,7 +156,7 @@ def page():
     return render_template("review/models.html", rows=list(reversed(rows)), stories=stories,
                            kept={v.stem for v in registry.versions},
                            chart=overturn_chart(rows), registry=registry, holder=holder,
-                           site=_on_this_site(holder),
+                           site=_on_this_site(holder), site_layers=_site_layers(),
                            check_seconds=current_app.config["MODERATION_MODEL_CHECK_SECONDS"],
                            pinned=holder.directory is None)
 

@@ -191,6 +191,7 @@ def decide(comment_id: int):
                                       seen=request.form.get("seen", ""))
     except Refused as refused:
         return _refused(refused)
+    current_app.extensions["site_layer_update"].after_decisions()
     return _answer(BulkResult(decided=[comment]), _summary(action, reason, 1), done=True)
 
 
@@ -211,6 +212,7 @@ def bulk():
         result = moderation().decide_many(ids, g.moderator.name, action, reason, seen)
     except Refused as refused:
         return _refused(refused)
+    current_app.extensions["site_layer_update"].after_decisions()
     return _answer(result, _summary(action, reason, len(result.decided)), done=True)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import (JSON, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index,
-                        Integer, String, Text, TypeDecorator)
+                        Integer, LargeBinary, String, Text, TypeDecorator)
 from sqlalchemy import text as sql_text  # `text` is also a column of Comment
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -298,3 +298,27 @@ class AlertDelivery(Base):
         UTCDateTime, nullable=True, comment="NULL once delivered or given up")
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+
+
+class SiteLayerRow(Base):
+    """Added by migration 0011: the small models of this site's moderators (model/site_layer.py),
+    in the shared database so that every host serves the same one. ``model/site_store.py``
+    reads and writes them with SQLAlchemy Core (the model package does not import the service)."""
+
+    __tablename__ = "site_layers"
+    __table_args__ = (Index("ix_site_layers_state_language", "state", "language"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    language: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    state: Mapped[str] = mapped_column(
+        String(16), comment="current (serving), refused (by the gate), retired (replaced)")
+    general_version: Mapped[str | None] = mapped_column(
+        String(120), nullable=True, comment="the general model it was trained on top of")
+    trained_through: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, nullable=True, comment="the latest decision it learnt from")
+    decisions: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[bytes] = mapped_column(
+        LargeBinary, comment="numpy arrays and JSON (SiteLayer.to_bytes), never a pickle")
+    card: Mapped[str] = mapped_column(Text, comment="JSON: the gate's verdict and figures")

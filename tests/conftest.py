@@ -19,11 +19,13 @@ from sqlalchemy import create_engine, text
 
 from required import unavailable
 from service import create_app
+from service.tables import Base
 from service.db import make_engine, upgrade
 
 POSTGRES_URL = os.environ.get("MODERATION_TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-TABLES = ("audit_log", "comments", "moderators", "login_failures")
+# Every table the migrations make, so a test on PostgreSQL starts as empty as one on SQLite.
+TABLES = tuple(Base.metadata.tables)
 
 # Fixed keys so tests can compute the hashes the service stores.
 TEST_KEYS = {"MODERATION_SECRET_KEY": "test-secret", "MODERATION_IP_HASH_KEY": "test-ip-key",
@@ -122,13 +124,14 @@ def sqlite_url(tmp_path, sqlite_template) -> str:
 @pytest.fixture
 def make_app(tmp_path, scorer, sqlite_url):
     """Build an app on a fresh SQLite database (or `MODERATION_DATABASE_URL` given), with the
-    real classifier, no flood limit and no minimum form time unless a test sets them."""
+    real classifier, no flood limit, no minimum form time and no background site-layer update
+    unless a test sets them."""
     apps = []
 
     def build(**overrides):
         config = {"TESTING": True, "SCORER": scorer, "MODERATION_DATABASE_URL": sqlite_url,
                   "MODERATION_RATE_LIMIT": "off", "MODERATION_MIN_SUBMIT_SECONDS": "0",
-                  **TEST_KEYS, **overrides}
+                  "MODERATION_SITE_LAYER_EVERY": "0", **TEST_KEYS, **overrides}
         app = create_app(config, instance_path=str(tmp_path / "instance"))
         apps.append(app)
         return app

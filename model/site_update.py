@@ -1,0 +1,187 @@
+"""Learn this site's moderators in seconds: ``python -m model.site_update``.
+
+Reads the moderators' decisions from the service's own store (the database ``make serve`` uses,
+or ``--database-url`` / ``MODERATION_DATABASE_URL``), fits a site layer on top of the general
+model (``model/site_layer.py``), judges it (``model/site_gate.py``) and stores it in the shared
+database: promoted, every host serves it at its next check; refused, it is kept with the
+reasons, for the models page. Run it from a timer (README, "Learning this site") or let the
+service run it after every ``MODERATION_SITE_LAYER_EVERY`` decisions.
+
+The full retraining (``python -m model.train``) still folds the decisions into the general model;
+this is the fast path between two of those.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import create_engine
+
+from model import site_gate, site_layer, site_store
+from model.dataset import Example, default_data_dir, load_corpora
+from model.decisions import engine_url, read_decisions, store_url
+from model.duplicates import text_key
+from model.pipeline import LABELS
+
+# The public held-out rows the guard scores: enough per corpus for a 0.03 AUC guard to mean
+# something, few enough to keep the update within seconds.
+GUARD_ROWS_PER_SOURCE = 1500
+
+
+def latest_per_text(decisions: list[Example]) -> list[Example]:
+    """The latest decision per normalised text; texts without words of their own each stand
+    alone (a bare link approved says nothing about another)."""
+    by_key: dict = {}
+    for e in decisions:                     # oldest first: a later decision replaces an earlier
+        key = text_key(e.text) or f"#{e.comment_id}"
+        by_key.pop(key, None)
+        by_key[key] = e
+    return list(by_key.values())
+
+
+def guard_rows(data_dir: Path | str | None) -> list[Example]:
+    """The corpora's fixed held-out rows, at most GUARD_ROWS_PER_SOURCE per corpus; [] without
+    corpora (then the guard is not run, and the verdict says so)."""
+    try:
+        corpora = load_corpora(data_dir or default_data_dir())
+    except (FileNotFoundError, OSError):
+        return []
+    out = []
+    for corpus in corpora:
+        rows = [e for e in corpus.examples if e.split == "test" and e.text]
+        out += rows[:GUARD_ROWS_PER_SOURCE]
+    return out
+
+
+def _label_matrix(rows: list[Example]) -> np.ndarray:
+    return np.array([[-1 if getattr(e, label) is None else int(getattr(e, label))
+                      for label in LABELS] for e in rows], dtype=int).reshape(-1, len(LABELS))
+
+
+def update(engine, general, held_out: list[Example], *, language: str = "en",
+           dry_run: bool = False, now: datetime | None = None) -> dict:
+    """Fit, judge and (unless ``dry_run``) store a layer from the decisions in ``engine``'s
+    store. ``general``: the general model's ``Scorer``. Returns the verdict as a plain dict."""
+    started = time.perf_counter()
+    decisions = latest_per_text(read_decisions(engine))
+    texts = [e.text for e in decisions]
+    labels = _label_matrix(decisions)
+    base = general.model.predict_proba(texts) if texts else np.zeros((0, len(LABELS)))
+    result = {"language": language, "decisions": len(decisions), "labels": {},
+              "general_version": general.version, "promoted": False, "stored": None}
+    if not texts:
+        result["reasons"] = ["no moderator decisions in the store yet"]
+        result["seconds"] = round(time.perf_counter() - started, 2)
+        return result
+    folds = site_gate.fold_of([text_key(t) or f"#{i}" for i, t in enumerate(texts)])
+    X = site_layer.text_features(texts)
+    oof = site_gate.out_of_fold(texts, labels, base, folds, language, X=X)
+    candidate = site_layer.fit(texts, labels, base, language, X=X)
+    serving = site_store.current(engine, language)
+    held_base = held_X = None
+    if held_out and candidate.labels:
+        held_texts = [e.text for e in held_out]
+        held_base, held_X = general.model.predict_proba(held_texts), \
+            site_layer.text_features(held_texts)
+    passed, reasons = [], []
+    for k, label in enumerate(LABELS):
+        rows = labels[:, k] >= 0
+        recent = None
+        if serving is not None and serving[1].trained_through is not None:
+            new = rows & np.array([e.decided_at > serving[1].trained_through for e in decisions])
+            if new.any():
+                recent_texts = [t for t, s in zip(texts, new) if s]
+                recent = {"y": labels[new, k], "candidate": oof[new, k],
+                          "current": serving[0].adjust(recent_texts, base[new])[:, k]}
+        corpora = (site_gate.corpus_checks(candidate, label, held_out, held_base, held_X)
+                   if held_X is not None else [])
+        verdict = site_gate.judge(label, labels[rows, k], oof[rows, k], base[rows, k],
+                                  recent, corpora)
+        if not held_out and label in candidate.labels:
+            verdict["reasons"].append(f"{label}: no public corpora found, so the guard against "
+                                      "collapse was not run")
+        result["labels"][label] = verdict
+        reasons += verdict["reasons"]
+        if verdict["promote"]:
+            passed.append(label)
+    layer = candidate.keep_only(passed)
+    result["promoted"] = bool(passed)
+    result["promoted_labels"] = passed
+    result["reasons"] = reasons
+    result["seconds"] = round(time.perf_counter() - started, 2)
+    layer.card = {"labels": passed, "seconds": result["seconds"]}
+    if not dry_run:
+        stored = site_store.save(
+            engine, layer if passed else candidate, promote=bool(passed),
+            general_version=general.version,
+            trained_through=max(e.decided_at for e in decisions), decisions=len(decisions),
+            card={k: v for k, v in result.items() if k != "stored"}, now=now)
+        result["stored"] = stored.version
+    return result
+
+
+def describe(result: dict, url: str | None = None) -> str:
+    lines = []
+    if url:
+        lines.append(f"read {result['decisions']} decided comments from {url}")
+    lines += [f"  {r}" for r in result["reasons"]]
+    if result["promoted"]:
+        lines.append(f"promoted {result['stored'] or '(dry run)'}: the site layer now adjusts "
+                     f"{' and '.join(result['promoted_labels'])} on every host at its next check")
+    else:
+        lines.append("not promoted: the serving model is unchanged"
+                     + (f" (kept as {result['stored']} for the record)" if result["stored"] else ""))
+    lines.append(f"took {result['seconds']} s")
+    return "\n".join(lines)
+
+
+def _hide_password(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        credentials, host = rest.rsplit("@", 1)
+        return f"{scheme}://{credentials.split(':')[0]}:***@{host}" if ":" in credentials \
+            else url
+    return url
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database-url", default=os.environ.get("MODERATION_DATABASE_URL"),
+                        help="the service's store (default: MODERATION_DATABASE_URL, else the "
+                             "SQLite file `make serve` uses)")
+    parser.add_argument("--model", default=os.environ.get("MODERATION_MODEL_PATH"),
+                        help="the general model (default: the service's, MODERATION_MODEL_PATH)")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="the public corpora whose held-out rows guard against collapse "
+                             "(default ../shared/data)")
+    parser.add_argument("--dry-run", action="store_true", help="judge, but store nothing")
+    parser.add_argument("--switch-off", action="store_true",
+                        help="retire the current layer: the general model alone serves again")
+    args = parser.parse_args(argv)
+
+    from model import Scorer
+
+    url = store_url(args.database_url, os.environ.get("MODERATION_INSTANCE_PATH"))
+    engine = create_engine(engine_url(url))
+    try:
+        if args.switch_off:
+            retired = site_store.switch_off(engine)
+            print(f"{_hide_password(url)}: " + ("site layer switched off; the general model "
+                  "alone serves at each host's next check" if retired else "no site layer was on"))
+            return 0
+        general = Scorer.load(args.model)
+        result = update(engine, general, guard_rows(args.data), dry_run=args.dry_run)
+    finally:
+        engine.dispose()
+    print(describe(result, _hide_password(url)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""The site layer learns what this site's moderators decide, and its gate refuses what is wrong.
+
+Decisions enter as a site's would (intake, then the review page's verb), in a real store on
+SQLite and PostgreSQL; the general model is the shipped one.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from sqlalchemy import text
+
+from model import site_gate, site_layer, site_store
+from model.site_update import describe, update
+from service.db import make_engine
+from service.site_layers import SiteLayers
+from site_decisions import GUARD, SUBJECTS, T0, decide, site_comments
+
+@pytest.fixture
+def engine(db_url):
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+def test_a_layer_round_trips_as_arrays_without_pickle(scorer):
+    texts = [c for c, _ in site_comments(60)]
+    labels = np.array([[-1, int(r)] for _, r in site_comments(60)])
+    layer = site_layer.fit(texts, labels, scorer.model.predict_proba(texts))
+    again = site_layer.SiteLayer.from_bytes(layer.to_bytes())
+    base = scorer.model.predict_proba(texts)
+    assert np.allclose(layer.adjust(texts, base), again.adjust(texts, base))
+    assert b"pickle" not in layer.to_bytes()
+
+
+def test_the_site_teaches_a_word_no_corpus_calls_abuse(engine, scorer):
+    decide(engine, site_comments(200))
+    result = update(engine, scorer, GUARD, now=T0 + timedelta(days=1))
+
+    assert result["promoted"] and result["promoted_labels"] == ["abuse"]
+    assert result["labels"]["abuse"]["site"]["low"] > 0
+    assert "spam" in " ".join(result["reasons"])          # says why spam was not learnt
+    serving = SiteLayers(engine)
+    serving.refresh()
+    fresh = "The paid shills are out in force on the ferry timetable."
+    general = scorer.score(fresh)
+    adjusted = serving.adjust([fresh], [general])[0]
+    assert adjusted["abuse"] > general["abuse"] + 0.2
+    polite = "I read the ferry timetable article with interest."
+    assert serving.adjust([polite], [scorer.score(polite)])[0]["abuse"] < 0.5
+
+
+def test_deliberately_wrong_decisions_are_never_promoted(engine, scorer):
+    # A site whose moderators approve the abuse and remove the rest: the layer would learn to
+    # turn the model upside down, and the public corpora's guard stops it.
+    wrong = [(f"You are a worthless idiot, {how} wrong about {s}.", True) for s in SUBJECTS
+             for how in ("truly", "plainly", "clearly", "utterly")]
+    wrong += [(f"Thanks for the {how} report on {s}.", False) for s in SUBJECTS
+              for how in ("clear", "careful", "useful", "fair", "detailed", "patient", "calm",
+                          "thorough")]
+    random.Random(3).shuffle(wrong)
+    decide(engine, wrong, wrong=True)
+    result = update(engine, scorer, GUARD, now=T0 + timedelta(days=1))
+
+    assert not result["promoted"]
+    assert "turn the model against what it knew" in describe(result)
+    assert site_store.current(engine) is None
+    assert site_store.history(engine)[0].state == "refused"
+
+
+def test_random_decisions_are_not_clearly_better_and_stay_out(engine, scorer):
+    rng = random.Random(7)
+    comments = [(c, rng.random() < 0.3) for c, _ in site_comments(200, seed=5)]
+    decide(engine, comments)
+    result = update(engine, scorer, GUARD, now=T0 + timedelta(days=1))
+    assert not result["promoted"]
+    assert "not clearly better" in describe(result)
+
+
+def test_a_candidate_worse_than_the_serving_layer_on_the_latest_decisions_is_refused():
+    rng = np.random.default_rng(1)
+    y = np.array([1] * 30 + [0] * 300)
+    general = rng.normal(size=y.size)
+    candidate = general + y * 1.5             # clearly better than the general model...
+    recent_y = np.array([1] * 10 + [0] * 60)
+    serving = rng.normal(size=recent_y.size) + recent_y * 2.0
+    worse = serving - recent_y * 1.5           # ...but worse than the layer serving now
+    verdict = site_gate.judge("abuse", y, candidate, general,
+                              {"y": recent_y, "candidate": worse, "current": serving})
+    assert not verdict["promote"]
+    assert "the serving layer stays" in " ".join(verdict["reasons"])
+    better = site_gate.judge("abuse", y, candidate, general,
+                             {"y": recent_y, "candidate": serving + recent_y, "current": serving})
+    assert better["promote"]
+
+
+def test_every_host_follows_the_current_layer_and_a_switch_off(engine, scorer):
+    hosts = [SiteLayers(engine), SiteLayers(engine)]
+    decide(engine, site_comments(200))
+    stored = update(engine, scorer, GUARD)["stored"]
+    for host in hosts:
+        host.refresh()
+        assert host.serving() == stored
+    site_store.switch_off(engine)
+    for host in hosts:
+        host.refresh()
+        assert host.serving() is None
+
+
+def test_a_tampered_layer_is_not_loaded_and_the_serving_one_stays(engine, scorer):
+    decide(engine, site_comments(200))
+    stored = update(engine, scorer, GUARD)["stored"]
+    host = SiteLayers(engine)
+    host.refresh()
+    layer_id = int(stored.split("-")[1])
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE site_layers SET state = 'retired'"))
+        conn.execute(text(
+            "INSERT INTO site_layers (language, created_at, state, decisions, sha256, payload, "
+            "card) SELECT language, created_at, 'current', decisions, sha256, :payload, card "
+            "FROM site_layers WHERE id = :id"), {"payload": b"not the layer", "id": layer_id})
+    host.refresh()
+    assert host.serving() == stored and "sha256" in host.error
+
+
+def test_paired_bootstrap_sees_a_real_gain_and_not_noise():
+    rng = np.random.default_rng(0)
+    y = np.array([1] * 40 + [0] * 400)
+    old = rng.normal(size=y.size) + y * 0.8
+    better = old + y * 1.0
+    gain = site_gate.paired_bootstrap(y, better, old)
+    assert gain["gain"] > 0 and gain["low"] > 0
+    noise = site_gate.paired_bootstrap(y, old + rng.normal(size=y.size) * 0.5, old)
+    assert noise["low"] < 0
+

@@ -1,0 +1,63 @@
+"""A site's moderators deciding comments, as the site layer's tests and pages need them: through
+intake into a real store, then with the review page's verb."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta, timezone
+
+from model.dataset import Example
+from service.moderation import Moderation
+from service.policy import Decision
+from service.store import Candidate, Store
+
+T0 = datetime(2026, 12, 1, tzinfo=timezone.utc)
+PENDING = Decision(status="pending", reasons=("test",), policy_status="pending")
+
+SUBJECTS = ["the council", "the mayor", "the transit plan", "the new budget", "the school board",
+            "the housing report", "the bridge repair", "the police review", "the library vote",
+            "the water rates", "the zoning change", "the bike lanes", "the hospital merger"]
+KEPT = ["I think {} deserves a closer look before the vote.",
+        "Thanks for explaining {} so clearly.", "My neighbours are split on {}.",
+        "Does anyone know when {} is discussed again?", "The figures on {} surprised me.",
+        "{} could work if the costs are published.", "I would like more detail on {}."]
+# What this site's moderators remove and no public corpus calls abuse: a campaign of
+# "paid shill" accusations against other readers.
+REMOVED = ["Only a paid shill would defend {}.", "Another paid shill pushing {} again.",
+           "Paid shills everywhere on {}, ignore them.", "You are a paid shill for {}.",
+           "Funny how the paid shills love {}."]
+
+
+def site_comments(n: int, seed: int = 1) -> list[tuple[str, bool]]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        removed = i % 4 == 0
+        template = rng.choice(REMOVED if removed else KEPT)
+        out.append((f"{template.format(rng.choice(SUBJECTS))} ({i})", removed))
+    return out
+
+
+def decide(engine, comments, start: int = 0, *, wrong: bool = False) -> None:
+    store, moderation = Store(engine), Moderation(engine)
+    for i, (body, removed) in enumerate(comments, start):
+        candidate = Candidate(post_id="article", author=f"reader {i}",
+                              email=f"r{i}@example.org", email_hash=f"{i:064x}", text=body,
+                              ip_hash=f"{i:064x}")
+        outcome = store.enqueue(candidate, lambda _h: PENDING, duplicate_window=0, rate=None,
+                                now=T0 + timedelta(minutes=2 * i))
+        if wrong:
+            removed = not removed
+        moderation.decide(outcome.comment.id, "ed", "reject" if removed else "approve",
+                          "abuse" if removed else None, now=T0 + timedelta(minutes=2 * i + 1))
+
+
+# A guard split in the shape of the corpora's held-out rows: plainly abusive and plainly clean.
+GUARD = ([Example(f"You are a worthless idiot and a moron, {s}.", 0, 1, "guard", "test")
+          for s in SUBJECTS]
+         + [Example(f"Shut up, you stupid pathetic loser. {s} is none of your business.", 0, 1,
+                    "guard", "test") for s in SUBJECTS]
+         + [Example(f"I read the article about {s} this morning.", 0, 0, "guard", "test")
+            for s in SUBJECTS]
+         + [Example(f"Good questions were asked about {s} at the meeting.", 0, 0, "guard", "test")
+            for s in SUBJECTS])
