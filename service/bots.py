@@ -7,6 +7,7 @@ and an explanation, so a false positive costs one more click, never the comment.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from typing import Mapping
@@ -15,6 +16,10 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 HONEYPOT_FIELD = "email_confirm"  # hidden from people by CSS; bots fill every field they see
 TIMESTAMP_FIELD = "rendered_at"
+# The form of a `form_timestamp` value (itsdangerous: payload, then signature, in base64url; a
+# compressed payload starts with a dot), or empty. service/openapi.json states it.
+TIMESTAMP_PATTERN = "^(?:\\.?[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+)?$"
+_TIMESTAMP = re.compile(TIMESTAMP_PATTERN)
 
 MESSAGES = {
     "honeypot": "Your comment could not be accepted because the field marked "
@@ -53,6 +58,8 @@ def check(fields: Mapping[str, str], secret_key: str, min_seconds: float,
     token = fields.get(TIMESTAMP_FIELD, "")
     if not token:
         return None
+    if not _TIMESTAMP.fullmatch(token):
+        return Trap("bad_timestamp")
     try:
         payload = _serializer(secret_key).loads(token)
         post_id, rendered_at = payload["post"], float(payload["at"])

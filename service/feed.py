@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from html import escape
 
@@ -18,6 +19,7 @@ bp = Blueprint("feed", __name__)
 bp.after_request(cors.allow_site_origin)
 
 DEMO_POST_ID = "demo"
+_DIGITS = re.compile("[0-9]+")
 MAX_PER_PAGE = 200
 
 
@@ -56,10 +58,12 @@ def node_json(node: Node) -> dict:
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name, "")
-    if not raw:
+    """A whole number in range, in ASCII digits: not "١٢" or "²", which str.isdigit() takes and
+    the description's integer does not; present but empty is not a number either."""
+    raw = request.args.get(name)
+    if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not _DIGITS.fullmatch(raw) or not low <= int(raw) <= high:
         raise ValueError(name)
     return int(raw)
 

@@ -27,7 +27,8 @@ from service.availability import DatabaseUnavailable, with_retries
 from service.policy import Rules, Thresholds
 from service.redirects import safe_target
 from service.store import Candidate, Outcome, ParentError, Store
-from service.submission import FieldError, Submission, validate
+from service.submission import (MAX_PARENT_NUMBER, MAX_POST_ID_NUMBER, FieldError, Submission,
+                                validate)
 
 log = logging.getLogger(__name__)
 bp = Blueprint("intake", __name__)
@@ -54,17 +55,23 @@ def store() -> Store:
 
 # -- reading the request --------------------------------------------------------------------------
 
-# JSON clients may send these as numbers, as service/openapi.json says: whole numbers from 0.
-_ID_FIELDS = ("comment_post_ID", "comment_parent")
+# JSON clients may send these as numbers, as service/openapi.json says: whole numbers from 0 up to
+# these bounds.
+_ID_NUMBER_LIMITS = {"comment_post_ID": MAX_POST_ID_NUMBER, "comment_parent": MAX_PARENT_NUMBER}
 
 
 def _as_text(name: str, value: Any) -> str:
+    """A JSON field's value as the form would send it: null is an empty field, a number its
+    digits. (service/openapi.json says which fields take which.)"""
     if value is None:
         return ""
-    if name in _ID_FIELDS and isinstance(value, (int, float)) and not isinstance(value, bool):
+    if name in _ID_NUMBER_LIMITS and isinstance(value, (int, float)) \
+            and not isinstance(value, bool):
         # JSON has one kind of number: 60.0 is the whole number 60, as JSON Schema counts it.
-        if value < 0 or (isinstance(value, float) and not value.is_integer()):
-            raise BadEncoding(f"{name} must be text or a whole number from 0.")
+        if not 0 <= value <= _ID_NUMBER_LIMITS[name] \
+                or (isinstance(value, float) and not value.is_integer()):
+            raise BadEncoding(f"{name} must be text or a whole number from 0 to "
+                              f"{_ID_NUMBER_LIMITS[name]}.")
         return str(int(value))
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
         return str(value)
@@ -289,7 +296,9 @@ def create_comment() -> Response:
     try:
         outcome = _submit(sub, permalink)
     except ParentError:
-        return _refuse(400, [FieldError("comment_parent", "parent_invalid")], fields)
+        # A well-formed reply to a comment that is gone (or was never published): the request
+        # is fine, the thread's state refuses it.
+        return _refuse(409, [FieldError("comment_parent", "parent_invalid")], fields)
     except DatabaseUnavailable as down:
         return _refuse(503, [{"field": None, "code": down.code, "message": down.message}],
                        fields, {"Retry-After": str(down.retry_after)})

@@ -105,6 +105,10 @@ def read_request(body: Any) -> Analyze:
     token = body.get("clientToken")
     if token is not None and not isinstance(token, str):
         raise Refused(400, "clientToken must be a string.")
+    # Perspective's JSON is protobuf's: a flag is true, false or left out (null), never 0 or "".
+    for flag in ("spanAnnotations", "doNotStore"):
+        if body.get(flag) is not None and not isinstance(body[flag], bool):
+            raise Refused(400, f"{flag} must be true or false.")
     return Analyze(text, attributes, body.get("spanAnnotations") is True, languages or ["en"],
                    token)
 
@@ -133,7 +137,9 @@ def _http_error(exc: HTTPException) -> Response:
 
 @bp.post("/comments:analyze")
 def analyze() -> Response:
-    sent = [k for k in (request.args.get("key"), request.headers.get("X-Goog-Api-Key")) if k]
+    # A key sent empty is a malformed key, not a missing one.
+    sent = [k for k in (request.args.get("key"), request.headers.get("X-Goog-Api-Key"))
+            if k is not None]
     if not sent:
         return google_error(403, "The request is missing a valid API key.")
     # Every key sent must have a key's form (service/openapi.json states the same pattern): a

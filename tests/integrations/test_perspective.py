@@ -97,6 +97,10 @@ def test_keys_are_checked_as_google_answers_them(integration_app, api_key):
                             headers={"X-Goog-Api-Key": "/"})
     assert malformed.status_code == 400
     assert malformed.get_json()["error"]["status"] == "INVALID_ARGUMENT"
+    # An empty key is a malformed key too, not a missing one.
+    empty = client.post(f"{ANALYZE}?key={api_key}", json=toxicity_request(HAM_TEXT),
+                        headers={"X-Goog-Api-Key": ""})
+    assert empty.status_code == 400
 
 
 def test_what_the_service_cannot_score_is_refused_not_guessed(integration_app, api_key):
@@ -142,6 +146,11 @@ def test_the_endpoint_can_be_turned_off(make_app, api_key):
      "list of language codes"),
     ({"comment": {"text": "hi"}, "requestedAttributes": {"TOXICITY": {}}, "clientToken": 7},
      "clientToken"),
+    ({"comment": {"text": "\x1c\u3000"}, "requestedAttributes": {"TOXICITY": {}}}, "empty"),
+    ({"comment": {"text": "hi"}, "requestedAttributes": {"TOXICITY": {}}, "spanAnnotations": 0},
+     "spanAnnotations must be true or false"),
+    ({"comment": {"text": "hi"}, "requestedAttributes": {"TOXICITY": {}}, "doNotStore": "yes"},
+     "doNotStore must be true or false"),
 ])
 def test_malformed_requests_are_refused_with_a_reason(body, message):
     with pytest.raises(Refused) as refused:
@@ -155,3 +164,8 @@ def test_english_variants_and_defaults_are_accepted():
                           "requestedAttributes": {"TOXICITY": None, "SPAM": {}}})
     assert asked.attributes == {"TOXICITY": None, "SPAM": None}
     assert asked.languages == ["en-GB"] and not asked.spans and asked.token is None
+    # null is "left out", as in protobuf's JSON.
+    nulls = read_request({"comment": {"text": "hi"}, "requestedAttributes": {
+        "TOXICITY": {"scoreThreshold": None}}, "languages": None, "clientToken": None,
+        "spanAnnotations": None, "doNotStore": None})
+    assert nulls.attributes == {"TOXICITY": None} and nulls.languages == ["en"]

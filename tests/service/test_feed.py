@@ -61,7 +61,11 @@ def test_feed_is_paginated_by_thread(app, client):
     assert beyond["comments"] == []
 
 
-@pytest.mark.parametrize("query", ["page=0", "page=x", "per_page=0", "per_page=201", "page=-1"])
+# Whole numbers in ASCII digits, as the description's integers: not Arabic-Indic digits or a
+# superscript (str.isdigit() takes both), and not present but empty.
+@pytest.mark.parametrize("query", ["page=0", "page=x", "per_page=0", "per_page=201", "page=-1",
+                                   "page=\u0661\u0662", "page=\u00b2", "page=", "per_page=",
+                                   "page=1.0"])
 def test_bad_page_parameters_get_400(client, query):
     response = client.get(f"/api/articles/demo/comments?{query}")
     assert response.status_code == 400

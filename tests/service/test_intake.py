@@ -195,7 +195,6 @@ def test_permalink_is_the_return_address_only_for_known_origins(make_app, permal
     ({"url": "javascript:alert(1)"}, "url_invalid"),
     ({"comment_post_ID": ""}, "post_invalid"),
     ({"comment_parent": "abc"}, "parent_invalid"),
-    ({"comment_parent": "999"}, "parent_invalid"),  # no such comment
 ])
 def test_validation_errors_keep_what_the_reader_typed(make_app, overrides, code):
     app = make_app()
@@ -212,6 +211,22 @@ def test_validation_errors_keep_what_the_reader_typed(make_app, overrides, code)
     assert as_json.status_code == 400
     assert as_json.get_json()["error"]["code"] == code
     assert as_json.get_json()["error"]["message"] == MESSAGES[code]
+    assert all_comments(app) == []
+
+
+def test_a_reply_to_a_comment_no_longer_there_is_a_conflict_that_keeps_the_text(make_app):
+    # Well-formed, so not a 400: the thread's state refuses it (409), as service/openapi.json says.
+    app = make_app()
+    client = app.test_client()
+    fields = good_form(comment_parent="999")
+    page = client.post("/comments", data=fields)
+    assert page.status_code == 409
+    html = page.get_data(as_text=True)
+    assert _unescape(MESSAGES["parent_invalid"]) in _unescape(html)
+    assert f">{fields['comment'][:50]}" in html
+    as_json = client.post("/api/comments", json=fields)
+    assert as_json.status_code == 409
+    assert as_json.get_json()["error"]["code"] == "parent_invalid"
     assert all_comments(app) == []
 
 
