@@ -134,14 +134,15 @@ def judge(label: str, y: np.ndarray, oof: np.ndarray, general: np.ndarray | None
             >= MIN_RECENT_EACH:
         versus = paired_bootstrap(recent["y"], recent["candidate"], recent["current"])
         result["versus_current"] = versus
+        which = (f"the {recent['y'].size} decisions made since the serving layer was trained"
+                 if recent.get("what") != "newest" else
+                 f"the newest {recent['y'].size} decisions, against the general model")
         if versus["gain"] < 0:
             passed = False
-            reasons.append(f"{label}: on the {recent['y'].size} decisions made since the serving "
-                           f"layer was trained, the serving layer ranks them better ({versus['old']:.3f} against "
-                           f"{versus['new']:.3f}): the serving layer stays")
+            reasons.append(f"{label}: on {which}, what serves now ranks them better "
+                           f"({versus['old']:.3f} against {versus['new']:.3f}): it stays")
         else:
-            reasons.append(f"{label}: on the {recent['y'].size} decisions made since the serving "
-                           f"layer was trained, {versus['old']:.3f} -> {versus['new']:.3f}")
+            reasons.append(f"{label}: on {which}, {versus['old']:.3f} -> {versus['new']:.3f}")
     for split in corpora or []:
         drop = split["without"] - split["with_layer"]
         if drop > MAX_CORPUS_DROP:

@@ -32,6 +32,7 @@ from model.pipeline import LABELS
 # The public held-out rows the guard scores: enough per corpus for a 0.03 AUC guard to mean
 # something, few enough to keep the update within seconds.
 GUARD_ROWS_PER_SOURCE = 1500
+RECENT_SHARE = 0.2
 
 
 def latest_per_text(decisions: list[Example]) -> list[Example]:
@@ -92,13 +93,7 @@ def update(engine, general, held_out: list[Example], *, language: str = "en",
     passed, reasons = [], []
     for k, label in enumerate(LABELS):
         rows = labels[:, k] >= 0
-        recent = None
-        if serving is not None and serving[1].trained_through is not None:
-            new = rows & np.array([e.decided_at > serving[1].trained_through for e in decisions])
-            if new.any():
-                recent_texts = [t for t, s in zip(texts, new) if s]
-                recent = {"y": labels[new, k], "candidate": oof[new, k],
-                          "current": serving[0].adjust(recent_texts, base[new])[:, k]}
+        recent = _recent(decisions, texts, rows, labels[:, k], oof[:, k], base, k, serving)
         corpora = (site_gate.corpus_checks(candidate, label, held_out, held_base, held_X)
                    if held_X is not None else [])
         verdict = site_gate.judge(label, labels[rows, k], oof[rows, k], base[rows, k],
@@ -124,6 +119,30 @@ def update(engine, general, held_out: list[Example], *, language: str = "en",
             card={k: v for k, v in result.items() if k != "stored"}, now=now)
         result["stored"] = stored.version
     return result
+
+
+def _recent(decisions, texts, rows, y, candidate, base, k, serving) -> dict | None:
+    """The time-ordered check: the decisions the serving model never saw, with the candidate's
+    out-of-fold scores and the serving model's. Those made since the serving layer was trained;
+    without a layer (or too few of those), the newest ``RECENT_SHARE`` of all, against the
+    general model. Older decisions that were wrong (a poisoned batch, a moderator who misread
+    the rules) cannot then promote a layer that does worse on what moderators decide now."""
+    def both_classes(mask):
+        return min(int((y[mask] == 1).sum()), int((y[mask] == 0).sum())) >= \
+            site_gate.MIN_RECENT_EACH
+    if serving is not None and serving[1].trained_through is not None:
+        new = rows & np.array([e.decided_at > serving[1].trained_through for e in decisions])
+        if both_classes(new):
+            recent_texts = [t for t, s in zip(texts, new) if s]
+            return {"y": y[new], "candidate": candidate[new], "what": "since the serving layer",
+                    "current": serving[0].adjust(recent_texts, base[new])[:, k]}
+    newest = np.zeros(len(decisions), dtype=bool)
+    newest[-max(1, int(RECENT_SHARE * len(decisions))):] = True      # oldest first
+    newest &= rows
+    if not both_classes(newest):
+        return None
+    return {"y": y[newest], "candidate": candidate[newest], "current": base[newest, k],
+            "what": "newest"}
 
 
 def describe(result: dict, url: str | None = None) -> str:

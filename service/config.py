@@ -30,6 +30,54 @@ def parse_terms(raw: str) -> tuple[str, ...]:
     return tuple(term.strip() for term in raw.split(",") if term.strip())
 
 
+_CODE = re.compile(r"^[a-z]{2,3}$")
+LANGUAGE_CHOICES = ("rules", "hold", "model")
+
+
+def parse_languages(raw: str) -> tuple[str, ...]:
+    """Comma-separated ISO 639-1 codes such as `en,id`; empty: every language the model knows.
+    Whether the model knows them is checked when the app starts (service.language)."""
+    codes = tuple(dict.fromkeys(code.strip().lower() for code in raw.split(",") if code.strip()))
+    bad = [code for code in codes if not _CODE.match(code)]
+    if bad:
+        raise ValueError(f"expected language codes such as en,id; got {', '.join(bad)}")
+    return codes
+
+
+def _per_language(raw: str, separator: str) -> list[tuple[str, str]]:
+    pairs = []
+    for part in raw.split(separator):
+        if not part.strip():
+            continue
+        code, colon, value = part.partition(":")
+        code = code.strip().lower()
+        if not colon or not (code == "*" or code == "unknown" or _CODE.match(code)):
+            raise ValueError(f"expected LANGUAGE:VALUE such as id:rules, got {part.strip()!r}")
+        pairs.append((code, value.strip()))
+    return pairs
+
+
+def parse_language_policy(raw: str) -> dict[str, str]:
+    """`id:rules, zh:hold, *:rules`: per language code (`*` any other, `unknown` comments whose
+    language is not told) one of rules, hold or model."""
+    policy = {}
+    for code, choice in _per_language(raw, ","):
+        if choice.lower() not in LANGUAGE_CHOICES:
+            raise ValueError(f"{code}: expected one of {', '.join(LANGUAGE_CHOICES)}, got "
+                             f"{choice!r}")
+        policy[code] = choice.lower()
+    return policy
+
+
+def parse_terms_by_language(raw: str) -> dict[str, tuple[str, ...]]:
+    """`id: bangsat, anjing; ms: ...`: per language code, comma-separated terms; `;` between
+    languages."""
+    terms: dict[str, tuple[str, ...]] = {}
+    for code, listed in _per_language(raw, ";"):
+        terms[code] = terms.get(code, ()) + parse_terms(listed)
+    return terms
+
+
 def parse_origins(raw: str) -> tuple[str, ...]:
     return tuple(origin.strip().rstrip("/") for origin in raw.split(",") if origin.strip())
 
@@ -171,6 +219,23 @@ SETTINGS: tuple[Setting, ...] = (
             "Comma-separated words or phrases that reject a comment (whole words, any case)."),
     Setting("MODERATION_WATCHED_TERMS", "", parse_terms,
             "Comma-separated words or phrases that hold a comment (whole words, any case)."),
+    Setting("MODERATION_BLOCKED_TERMS_BY_LANGUAGE", "", parse_terms_by_language,
+            "Blocked terms for comments in one language, on top of the ones above: "
+            "`id: bangsat, anjing; ms: ...` (`;` between languages). A comment whose language "
+            "is not told (short or mixed) is checked against every language's terms."),
+    Setting("MODERATION_WATCHED_TERMS_BY_LANGUAGE", "", parse_terms_by_language,
+            "Watched terms for comments in one language, written like the blocked ones."),
+    Setting("MODERATION_LANGUAGES", "en,id,jv,zh,ja,ko,ar,tl,nl,de,fr,es,pt", parse_languages,
+            "The languages comments are told apart in (ISO 639-1 codes py3langid knows); empty: "
+            "all 140 of its languages. Malay is left out by default: on a Jakarta site it is "
+            "Indonesian read as Malay (bench/README.md, \"Language identification\")."),
+    Setting("MODERATION_LANGUAGE_POLICY", "", parse_language_policy,
+            "What happens to a comment in each language: `rules` (the link, term, flood and "
+            "duplicate rules alone, then published), `hold` (always held for a person) or "
+            "`model` (scored by the site's model for that language; rules alone while there is "
+            "none), e.g. `id:rules, zh:hold, *:rules`. Unlisted: English `model`, every other "
+            "language `rules`; `unknown` (short or mixed) is scored by the English heads with "
+            "only their confident lines unless set here."),
     Setting("MODERATION_TRUSTED_AFTER", "3", int,
             "Earlier approved comments (same e-mail) after which a commenter is trusted; 0 "
             "disables trust."),

@@ -20,7 +20,8 @@ from flask import (Blueprint, Flask, Response, current_app, jsonify, redirect, r
                    request, url_for)
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
-from service import bots, cors, limits, logs, metrics, policy, privacy, scoring
+from service import (bots, cors, language_policy, limits, logs, metrics, policy, privacy,
+                     scoring)
 from service.batching import Batcher
 from service.hold_budget import HoldBudget
 from service.availability import DatabaseUnavailable, with_retries
@@ -163,19 +164,16 @@ def _submit(sub: Submission, permalink: str) -> Outcome:
 
 def decide_and_store(app: Flask, candidates: list[Candidate]) -> list[Outcome | Exception]:
     """Score, decide and store a group of comments that arrived together (service.batching):
-    one scoring call and one transaction for all of them."""
+    one scoring call per language that has a model, and one transaction for all of them."""
     config = app.config
-    holder = app.extensions["scorer"]
-    with metrics.scoring_time():  # one call per group
-        texts = [candidate.text for candidate in candidates]
-        scored = app.extensions["site_layers"].adjust_scored(texts, holder.score_many(texts))
-    first = scored[0]                   # one model scored the whole group
-    card = app.extensions["hold_budget"].thresholds(first.model_version, first.thresholds,
-                                                    len(candidates))
-    rules = policy_rules(config, card)
-    items = [(replace(candidate, scores=s.scores, model_version=s.model_version),
-              partial(_decide, s.scores, candidate.text, rules))
-             for candidate, s in zip(candidates, scored)]
+    # Each comment's language decides whether and by which model it is scored, and its rules
+    # (service.language_policy).
+    judged = language_policy.judge(app, [candidate.text for candidate in candidates],
+                                   partial(policy_rules, config))
+    items = [(replace(candidate, scores=j.scored.scores, model_version=j.scored.model_version,
+                      language=j.plan.language),
+              partial(_decide, j.scored.scores, candidate.text, j.rules))
+             for candidate, j in zip(candidates, judged)]
     checks = dict(duplicate_window=config["MODERATION_DUPLICATE_WINDOW_SECONDS"],
                   rate=config["MODERATION_RATE_LIMIT"],
                   trust_cap=config["MODERATION_TRUSTED_AFTER"])
@@ -206,6 +204,7 @@ def _decide(scores, text: str, rules: Rules, history: policy.History) -> policy.
 
 
 def init_app(app: Flask) -> None:
+    language_policy.init_app(app)
     app.extensions["intake_batcher"] = Batcher(partial(decide_and_store, app))
     app.extensions["hold_budget"] = HoldBudget(
         app.config["MODERATION_HOLD_BUDGET"],
@@ -244,7 +243,7 @@ def comment_url(base: str, comment) -> str:
 
 def comment_json(comment) -> dict:
     return {"id": comment.id, "status": comment.status, "scores": comment.scores,
-            "reasons": list(comment.reasons)}
+            "reasons": list(comment.reasons), "language": comment.language}
 
 
 def error_json(http_status: int, errors: list[dict], headers: dict | None = None,
@@ -322,6 +321,7 @@ def _answer(outcome: Outcome, permalink: str, fields: dict[str, str]) -> Respons
         # A double-click: send the reader where the first copy sent them.
         return redirect(comment_url(comment.permalink or permalink, comment), 303)
     metrics.comment_received(comment.status, "json" if request.is_json else "form")
+    metrics.comment_language(comment.language)
     # The version that scored this comment: a swap since then must not be logged in its name.
     logs.comment_outcome(comment.id, comment.status, comment.model_version)
     if wants_json():

@@ -8,7 +8,7 @@ answers it, adds them all up. Queue depth and the oldest pending comment's age a
 store when scraped (one indexed query), never counted per request.
 
 Other modules call the plain functions below: `comment_received(outcome, channel)`,
-`comment_refused(code)`, `scoring_time()`, `moderator_decided(action, n)`.
+`comment_language(code)`, `comment_refused(code)`, `scoring_time()`, `moderator_decided(action, n)`.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ COMMENTS = Counter("moderation_comments_received", "Comments stored, by the poli
                    "and the channel they came in by.", ["outcome", "channel"])
 REFUSED = Counter("moderation_comment_errors", "Comment submissions refused (nothing stored), "
                   "by error code: validation, bot traps, duplicates, flood.", ["code"])
+LANGUAGES = Counter("moderation_comments_by_language", "Comments stored, by the language they "
+                    "were identified in (`unknown`: too short or mixed to tell).", ["language"])
 DECISIONS = Counter("moderation_moderator_decisions", "Comments decided by moderators, by "
                     "action (approve, reject, undo).", ["action"])
 REQUESTS = Counter("moderation_http_requests", "HTTP requests answered, by endpoint, method "
@@ -61,6 +63,10 @@ def comment_received(outcome: str, channel: str) -> None:
     """Count one stored comment. `outcome`: published, pending or rejected; `channel`: form,
     json, akismet or coral (the integrations' endpoints call this too)."""
     COMMENTS.labels(outcome, channel).inc()
+
+
+def comment_language(language: str | None) -> None:
+    LANGUAGES.labels(language or "unknown").inc()
 
 
 def comment_refused(code: str) -> None:

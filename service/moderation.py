@@ -21,6 +21,7 @@ are taken with a conditional UPDATE.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ STATUS_FILTERS = ("pending", "auto-rejected", "approved", "rejected")
 LABELS = ("spam", "abuse", "rule")
 ORDERS = ("risk", "oldest")
 ACTIONS = {"approve": "published", "reject": "rejected"}
+# A language filter: an ISO 639 code, or "unknown" (service.language).
+_LANGUAGE = re.compile(r"^(?:[a-z]{2,3}|unknown)$")
 
 # What put a comment in the queue, read from the policy's reasons (service/policy.py).
 _LABEL_REASONS = {"spam": ("spam_score",), "abuse": ("abuse_score",),
@@ -60,8 +63,11 @@ class QueueQuery:
     label: str | None = None
     search: str | None = None
     order: str = "risk"
+    language: str | None = None
 
     def __post_init__(self) -> None:
+        if self.language is not None and not _LANGUAGE.match(self.language):
+            raise ValueError(f"unknown language {self.language!r}: a code such as id, or unknown")
         if self.status not in STATUS_FILTERS:
             raise ValueError(f"unknown status {self.status!r}")
         if self.label is not None and self.label not in LABELS:
@@ -145,6 +151,8 @@ class Moderation:
         conditions = [status_filter(query.status)]
         if query.post_id:
             conditions.append(Comment.post_id == query.post_id)
+        if query.language:
+            conditions.append(Comment.language == query.language)
         if query.label:
             reasons = cast(Comment.reasons, String)
             conditions.append(or_(*(reasons.like(f"%{_like_escape(marker)}%", escape="\\")

@@ -40,6 +40,13 @@ class Rules:
     trusted_after: int = 3  # earlier approved comments; 0 disables trust
     trusted_hold_boost: float = 0.15
     log_only: bool = False
+    # Per language (service.language_policy): False when the comment's language has no model, so
+    # its scores (None) are not asked for and the rules alone decide; a reason here holds every
+    # comment these rules decide (the operator chose "hold" for the language); and reasons
+    # recorded on every comment, to say why it was or was not scored.
+    scored: bool = True
+    hold_reason: str | None = None
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -97,14 +104,17 @@ def decide(scores: Mapping[str, float] | None, text: str, history: History,
     text: the comment as the reader wrote it (trimmed).
     Rejected comments are kept by the caller, never deleted: a moderator can reverse them.
     """
-    found = _Findings()
+    found = _Findings(reasons=list(policy.notes))
     trusted = 0 < policy.trusted_after <= history.approved_count
     if trusted:
         found.reasons.append(f"trusted:approved>={policy.trusted_after}")
 
     for term in rules.matched_terms(text, policy.blocked_terms):
         found.add(REJECTED, f"blocked_term:{term}")
-    _score_findings(found, scores, policy, trusted)
+    if policy.hold_reason:
+        found.add(PENDING, policy.hold_reason)
+    if policy.scored:
+        _score_findings(found, scores, policy, trusted)
     links = rules.count_links(text)
     if links > policy.max_links and not trusted:
         found.add(PENDING, f"links>{policy.max_links}")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from service import language
+
 _SCORE_RE = re.compile(r"^(spam|abuse)_score>=([0-9.e-]+)$")
 _FIXED = {
     "scorer_unavailable": "The classifier was unavailable, so a person decides",
@@ -42,6 +44,10 @@ def sentence(code: str, scores: dict | None = None, status: str | None = None) -
         return f"Contains the watched term \u201c{rest}\u201d"
     if kind == "trusted" and rest.startswith("approved>="):
         return f"Trusted commenter: {rest.split('>=', 1)[1]} or more comments approved before"
+    if kind == "language_unscored":
+        return f"No model for {language.name(rest)} yet: only the rules decide"
+    if kind == "language_hold":
+        return f"Comments in {language.name(rest)} are held for a person (the site's setting)"
     if code.startswith("links>"):
         return f"More than {code[len('links>'):]} links"
     return code

@@ -17,8 +17,9 @@ from flask import (Blueprint, Response, current_app, flash, g, jsonify, redirect
                    render_template, request, url_for)
 from werkzeug.exceptions import BadRequest, NotFound
 
-from service import reasons, scoring
+from service import language, reasons, scoring
 from service.auth import login_required, wants_json
+from service.language import UNKNOWN
 from service.moderation import (LABELS, ORDERS, STATUS_FILTERS, BulkResult, Moderation,
                                 QueueQuery, Refused, describe, state_token, suggested_reason)
 from service.redirects import safe_target
@@ -71,9 +72,12 @@ def highlight(text: str, explanation: dict[str, list[dict]]) -> list[tuple[str, 
     return segments
 
 
-def _explain(text: str) -> dict[str, list[dict]]:
-    scorer = scoring.current().scorer
-    if scorer is None:
+def _explain(text: str, language_: str | None) -> dict[str, list[dict]]:
+    holder = scoring.current()
+    scorer = holder.scorer
+    # The English heads do not explain a comment in a language they have not learnt: their
+    # "evidence" there would be noise marked up as if it meant something.
+    if scorer is None or language_ not in (None, UNKNOWN, *holder.languages()):
         return {}
     try:
         return scorer.explain(text, top=5)
@@ -90,7 +94,7 @@ def items_for(comments: list[Comment]) -> list[Item]:
         earlier = dict(histories[comment.email_hash])
         if comment.status in earlier:
             earlier[comment.status] -= 1  # "earlier": not this comment itself
-        terms = _explain(comment.text)
+        terms = _explain(comment.text, comment.language)
         held_by = comment.lease_owner if comment.lease_owner not in (None, g.moderator.name) \
             and comment.lease_until and comment.lease_until > now else None
         items.append(Item(comment, state_token(comment), highlight(comment.text, terms), terms,
@@ -106,7 +110,8 @@ def _query_from(args) -> QueueQuery:
                           post_id=(args.get("post") or "").strip() or None,
                           label=args.get("label") or None,
                           search=(args.get("q") or "").strip()[:200] or None,
-                          order=args.get("order") or "risk")
+                          order=args.get("order") or "risk",
+                          language=(args.get("language") or "").strip().lower() or None)
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
 
@@ -167,12 +172,13 @@ def queue():
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
     filters = {"status": query.status, "post": query.post_id or "", "label": query.label or "",
-               "q": query.search or "", "order": query.order}
+               "q": query.search or "", "order": query.order, "language": query.language or ""}
     kept = {k: v for k, v in filters.items() if v}
     return render_template(
         "review/queue.html", items=items_for(page.comments), query=query, filters=filters,
         counts=moderation().counts(query.post_id), statuses=STATUS_FILTERS, labels=LABELS,
         orders=ORDERS, reasons=DECISION_REASONS, reason_keys=REASON_KEYS,
+        languages=current_app.extensions["language"].languages + (UNKNOWN,),
         next_url=url_for("review.queue", **kept, after=page.next_cursor)
         if page.next_cursor else None,
         first_url=url_for("review.queue", **kept) if after else None,
@@ -259,3 +265,4 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals["decision_reasons"] = DECISION_REASONS
     app.add_template_filter(reasons.sentence, "reason_sentence")
+    app.add_template_filter(language.name, "language_name")

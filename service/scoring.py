@@ -112,12 +112,21 @@ class ScorerHolder:
         with self._lock:
             self._scorer, self.error = scorer, None
 
-    def score(self, text: str) -> Scored:
-        return self.score_many([text])[0]
+    def languages(self) -> frozenset[str]:
+        """The languages this holder has a model for (ISO 639-1 codes): what the serving model's
+        card says it learnt, else English, the language of the shipped heads. English counts
+        while the model is down too: its comments are then held as unscored, as before."""
+        return frozenset(getattr(self._scorer, "languages", None) or ("en",))
 
-    def score_many(self, texts: list[str]) -> list[Scored]:
+    def score(self, text: str, language: str = "en") -> Scored:
+        return self.score_many([text], language)[0]
+
+    def score_many(self, texts: list[str], language: str = "en") -> list[Scored]:
         """Scores for several comments by the same model (several times cheaper per comment
-        than one at a time: see service/batching.py)."""
+        than one at a time: see service/batching.py), all in `language`, one of `languages()`:
+        a comment is never scored by a model for another language."""
+        if language not in self.languages():
+            raise ValueError(f"no model scores comments in {language!r}")
         scorer = self._scorer  # one reference for the whole call: a swap meanwhile is harmless
         if scorer is None:
             return [Scored(None, None)] * len(texts)

@@ -89,9 +89,10 @@ class SiteLayers:
         adjusted = found[1].adjust(list(texts), base)
         return [{"spam": float(a[0]), "abuse": float(a[1])} for a in adjusted]
 
-    def adjust_scored(self, texts: list[str], scored: list) -> list:
-        """``service.scoring.Scored`` results, adjusted where the general model gave scores."""
-        if self._layers.get("en") is None:
+    def adjust_scored(self, texts: list[str], scored: list, language: str = "en") -> list:
+        """``service.scoring.Scored`` results, adjusted where the general model gave scores.
+        Only English has a general model for a layer to adjust."""
+        if language != "en" or self._layers.get("en") is None:
             return scored
         at = [i for i, s in enumerate(scored) if s.scores is not None]
         if not at:

@@ -43,6 +43,7 @@ class Candidate:
     user_agent: str = ""
     scores: dict[str, float] | None = None
     model_version: str | None = None
+    language: str | None = None  # service.language: a code, or "unknown"
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class Receipt:
     abuse_score: float | None
     permalink: str
     model_version: str | None = None  # known for a comment just stored; None for a duplicate
+    language: str | None = None
 
     @property
     def scores(self) -> dict[str, float | None]:
@@ -164,7 +166,8 @@ class Store:
         comment_id = intake.insert(values)
         return Outcome("created", Receipt(comment_id, decision.status, tuple(decision.reasons),
                                           values["spam_score"], values["abuse_score"],
-                                          candidate.permalink, candidate.model_version))
+                                          candidate.permalink, candidate.model_version,
+                                          candidate.language))
 
     @contextmanager
     def _intake_transaction(self, candidates: list[Candidate]
@@ -264,7 +267,10 @@ class Store:
             return [tuple(row) for row in connection.execute(
                 select(Comment.spam_score, Comment.abuse_score)
                 .where(Comment.model_version == model_version,
-                       Comment.spam_score.is_not(None), Comment.abuse_score.is_not(None))
+                       Comment.spam_score.is_not(None), Comment.abuse_score.is_not(None),
+                       # Comments whose language was not told are scored on confident lines
+                       # only (service.language_policy): not part of the English sample.
+                       or_(Comment.language.is_(None), Comment.language != "unknown"))
                 .order_by(Comment.id.desc()).limit(limit))]
 
     def approved_count(self, email_hash: str, cap: int = 1_000_000) -> int:
@@ -349,13 +355,14 @@ _LOOKUP = select(_FIRST_COPY.scalar_subquery(), _NTH_RECENT.scalar_subquery(),
                  _APPROVED.scalar_subquery())
 _LOOKUP_NO_FLOOD = select(_FIRST_COPY.scalar_subquery(), null(), _APPROVED.scalar_subquery())
 _RECEIPT = select(Comment.id, Comment.status, Comment.reasons, Comment.spam_score,
-                  Comment.abuse_score, Comment.permalink).where(Comment.id == bindparam("id"))
+                  Comment.abuse_score, Comment.permalink, Comment.language
+                  ).where(Comment.id == bindparam("id"))
 _INSERT = insert(Comment.__table__)
 
 
 def _receipt(row) -> Receipt:
     return Receipt(row.id, row.status, tuple(row.reasons), row.spam_score, row.abuse_score,
-                   row.permalink)
+                   row.permalink, language=row.language)
 
 
 class _CoreIntake:
@@ -406,9 +413,10 @@ class _SqliteIntake:
         return first_id, nth_recent, approved
 
     def receipt(self, comment_id: int) -> Receipt:
-        id_, status, reasons, spam, abuse, permalink = self.connection.execute(
+        id_, status, reasons, spam, abuse, permalink, language = self.connection.execute(
             _SQLITE_RECEIPT, (comment_id,)).fetchone()
-        return Receipt(id_, status, tuple(json.loads(reasons)), spam, abuse, permalink)
+        return Receipt(id_, status, tuple(json.loads(reasons)), spam, abuse, permalink,
+                       language=language)
 
     def insert(self, values: dict) -> int:
         return self.connection.execute(_SQLITE_INSERT, [
@@ -441,7 +449,7 @@ _SQLITE_APPROVED = ("SELECT count(*) FROM (SELECT id FROM comments "
 _SQLITE_LOOKUP = (f"SELECT ({_SQLITE_FIRST_COPY}), ({_SQLITE_NTH_RECENT}), "
                   f"({_SQLITE_APPROVED})")
 _SQLITE_LOOKUP_NO_FLOOD = f"SELECT ({_SQLITE_FIRST_COPY}), NULL, ({_SQLITE_APPROVED})"
-_SQLITE_RECEIPT = ("SELECT id, status, reasons, spam_score, abuse_score, permalink "
+_SQLITE_RECEIPT = ("SELECT id, status, reasons, spam_score, abuse_score, permalink, language "
                    "FROM comments WHERE id = ?")
 _INSERT_COLUMNS = tuple(column.name for column in Comment.__table__.columns
                         if column.name != "id")
@@ -460,7 +468,8 @@ def _row(candidate: Candidate, decision: Decision, root_id: int | None, now: dat
         policy_status=decision.policy_status, reasons=list(decision.reasons),
         spam_score=scores.get("spam"), abuse_score=scores.get("abuse"),
         risk=risk_of(scores.get("spam"), scores.get("abuse")),
-        model_version=candidate.model_version, ip_hash=candidate.ip_hash,
+        model_version=candidate.model_version, language=candidate.language,
+        ip_hash=candidate.ip_hash,
         user_agent=candidate.user_agent, created_at=now, updated_at=now,
         decided_by=None, decided_at=None, decision_reason=None, lease_owner=None,
         lease_until=None,

@@ -117,6 +117,11 @@ class Comment(Base):
         Float, default=_risk_default, server_default=sql_text("1.0"),
         comment="risk_of(spam_score, abuse_score): the review queue's order, indexed")
     model_version: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # Added by migration 0008.
+    language: Mapped[str | None] = mapped_column(
+        String(16), nullable=True,
+        comment="ISO 639-1 code the comment was identified in, 'unknown' (too short or mixed); "
+                "NULL: stored before languages were identified")
     ip_hash: Mapped[str] = mapped_column(
         String(64), comment="Keyed HMAC of the client IP; never the raw IP")
     user_agent: Mapped[str] = mapped_column(String(500), default="")
@@ -141,6 +146,8 @@ Index("ix_comments_status_risk", Comment.status, Comment.risk.desc(), Comment.cr
       Comment.id)
 # The per-status counts every queue page shows: read from this index, not from the table.
 Index("ix_comments_status_decided_by", Comment.status, Comment.decided_by)
+# The review queue filtered by language (migration 0008).
+Index("ix_comments_status_language", Comment.status, Comment.language)
 
 
 class Moderator(Base):

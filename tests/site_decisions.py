@@ -17,6 +17,8 @@ PENDING = Decision(status="pending", reasons=("test",), policy_status="pending")
 SUBJECTS = ["the council", "the mayor", "the transit plan", "the new budget", "the school board",
             "the housing report", "the bridge repair", "the police review", "the library vote",
             "the water rates", "the zoning change", "the bike lanes", "the hospital merger"]
+SIGNERS = ["Ana", "Budi", "Chen", "Dewi", "Eko", "Fatima", "Gita", "Hendra", "Ines", "Joko",
+           "Kartika", "Lukas", "Maya", "Nadia", "Omar", "Putri", "Rudi", "Sari", "Tomas", "Wulan"]
 KEPT = ["I think {} deserves a closer look before the vote.",
         "Thanks for explaining {} so clearly.", "My neighbours are split on {}.",
         "Does anyone know when {} is discussed again?", "The figures on {} surprised me.",
@@ -34,7 +36,9 @@ def site_comments(n: int, seed: int = 1) -> list[tuple[str, bool]]:
     for i in range(n):
         removed = i % 4 == 0
         template = rng.choice(REMOVED if removed else KEPT)
-        out.append((f"{template.format(rng.choice(SUBJECTS))} ({i})", removed))
+        # Signed, as readers do: distinct texts, so no two decisions fold into one.
+        out.append((f"{template.format(rng.choice(SUBJECTS))} {rng.choice(SIGNERS)} "
+                    f"{rng.choice(SIGNERS)}", removed))
     return out
 
 

@@ -8,10 +8,11 @@ functions of the decision, tested with tables of cases.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from flask import current_app
 
-from service import policy, scoring
+from service import language_policy, policy, scoring
 from service.intake import policy_rules
 from service.policy import Decision, History
 
@@ -30,11 +31,14 @@ class Assessment:
 
 
 def assess(text: str) -> Assessment:
-    """Score `text` and decide it as intake would for a first-time commenter: the caller's
-    system keeps its own commenter history and trust rules, so ours are not applied."""
-    holder = scoring.current()
-    scored = holder.score(text)
-    rules = policy_rules(current_app.config, scored.thresholds)
+    """Score `text` and decide it as intake would for a first-time commenter, by the policy for
+    its language (service.language_policy): the caller's system keeps its own commenter history
+    and trust rules, so ours are not applied."""
+    scoring.current()
+    app = current_app._get_current_object()
+    judged = language_policy.judge(app, [text], partial(policy_rules, app.config),
+                                   budget=False)[0]
+    scored, rules = judged.scored, judged.rules
     blatant = tuple(label for label in policy.LABELS if scored.scores is not None
                     and scored.scores[label] >= rules.thresholds[label].reject)
     return Assessment(scored.scores, scored.model_version,

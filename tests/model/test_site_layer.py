@@ -54,21 +54,26 @@ def test_the_site_teaches_a_word_no_corpus_calls_abuse(engine, scorer):
 
 
 def test_deliberately_wrong_decisions_are_never_promoted(engine, scorer):
-    # A site whose moderators approve the abuse and remove the rest: the layer would learn to
-    # turn the model upside down, and the public corpora's guard stops it.
-    wrong = [(f"You are a worthless idiot, {how} wrong about {s}.", True) for s in SUBJECTS
-             for how in ("truly", "plainly", "clearly", "utterly")]
-    wrong += [(f"Thanks for the {how} report on {s}.", False) for s in SUBJECTS
-              for how in ("clear", "careful", "useful", "fair", "detailed", "patient", "calm",
-                          "thorough")]
-    random.Random(3).shuffle(wrong)
-    decide(engine, wrong, wrong=True)
+    # A batch of wrong decisions (the site's "paid shill" removals approved and ordinary comments
+    # removed), then the moderators' right ones: the layer the mixture teaches does worse on
+    # what moderators decide now than the general model, and stays out.
+    decide(engine, site_comments(240, seed=11), wrong=True)
+    decide(engine, site_comments(60, seed=12), start=1000)
     result = update(engine, scorer, GUARD, now=T0 + timedelta(days=1))
 
     assert not result["promoted"]
-    assert "turn the model against what it knew" in describe(result)
+    assert "what serves now ranks them better" in describe(result)
     assert site_store.current(engine) is None
     assert site_store.history(engine)[0].state == "refused"
+
+
+def test_decisions_that_turn_the_model_upside_down_are_stopped_by_the_corpora():
+    y = np.array([1] * 30 + [0] * 300)
+    general = np.linspace(0, 1, y.size)
+    verdict = site_gate.judge("abuse", y, general + y, general, None,
+                              [{"source": "olid", "without": 0.84, "with_layer": 0.62}])
+    assert not verdict["promote"]
+    assert "turn the model against what it knew" in " ".join(verdict["reasons"])
 
 
 def test_random_decisions_are_not_clearly_better_and_stay_out(engine, scorer):
@@ -91,7 +96,7 @@ def test_a_candidate_worse_than_the_serving_layer_on_the_latest_decisions_is_ref
     verdict = site_gate.judge("abuse", y, candidate, general,
                               {"y": recent_y, "candidate": worse, "current": serving})
     assert not verdict["promote"]
-    assert "the serving layer stays" in " ".join(verdict["reasons"])
+    assert "what serves now ranks them better" in " ".join(verdict["reasons"])
     better = site_gate.judge("abuse", y, candidate, general,
                              {"y": recent_y, "candidate": serving + recent_y, "current": serving})
     assert better["promote"]

@@ -242,3 +242,18 @@ def test_metrics_directories_no_live_server_holds_are_removed(tmp_path):
     finally:
         os.close(lock)
     assert conf.remove_stale_metrics_dirs(str(tmp_path)) == [live]  # its server is gone now
+
+
+def test_comments_are_counted_per_language(make_app):
+    client = make_app(**TERMS).test_client()
+    before = scrape(client)
+    comments = ["Banjir lagi di Kampung Melayu, padahal katanya normalisasi sungai sudah selesai.",
+                "Harga beras di pasar dekat rumah saya sudah naik dua ribu per kilo.",
+                "The council meeting about the flooding is on Tuesday evening at seven.",
+                "Mantap!"]
+    for n, text in enumerate(comments):
+        assert client.post("/api/comments", json=form(text, n)).status_code == 201
+    after = scrape(client)
+    counted = {language: delta(before, after, "moderation_comments_by_language_total",
+                               language=language) for language in ("id", "en", "unknown")}
+    assert counted == {"id": 2, "en": 1, "unknown": 1}

@@ -230,3 +230,36 @@ def test_review_pages_send_a_csp_without_inline_scripts(review_app, ann):
 def test_bad_filters_are_a_400_not_a_crash(review_app, ann):
     assert ann.get("/review/?status=everything").status_code == 400
     assert ann.get("/review/?after=garbage").status_code == 400
+
+
+def test_each_item_shows_its_language_and_the_queue_filters_by_it(review_app, ann):
+    add_comment(review_app, "Banjir lagi di Kampung Melayu, pompa airnya rusak.", language="id",
+                scored=False, reasons=["language_unscored:id", "watched_term:banjir"])
+    add_comment(review_app, "The council ignored the flooding report again.", language="en",
+                minutes=1)
+    add_comment(review_app, "Sip", language="unknown", minutes=2)
+    page = ann.get("/review/").get_data(as_text=True)
+    assert "Indonesian (id)" in page and "English (en)" in page and "not identified" in page
+    assert "No model for Indonesian (id) yet: only the rules decide" in page
+    assert '<option value="id">Indonesian (id)</option>' in page
+
+    only_indonesian = ann.get("/review/?language=id").get_data(as_text=True)
+    assert "Banjir lagi" in only_indonesian
+    assert "The council ignored" not in only_indonesian and ">Sip<" not in only_indonesian
+    assert '<option value="id" selected>' in only_indonesian
+    only_unknown = ann.get("/review/?language=unknown").get_data(as_text=True)
+    assert ">Sip<" in only_unknown and "Banjir lagi" not in only_unknown
+
+
+def test_an_unscored_language_gets_no_english_highlights(review_app, ann):
+    # The fake English model would mark "idiot"; on an Indonesian comment that means nothing.
+    add_comment(review_app, "Pejabat idiot itu lagi-lagi bikin kebijakan aneh.", language="id",
+                scored=False)
+    page = ann.get("/review/").get_data(as_text=True)
+    assert '<mark class="abuse"' not in page
+
+
+def test_a_language_filter_that_is_not_a_language_code_is_a_400(review_app, ann):
+    response = ann.get("/review/?language=%27%3B--")
+    assert response.status_code == 400
+    assert "a code such as id, or unknown" in response.get_data(as_text=True)

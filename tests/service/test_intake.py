@@ -80,8 +80,9 @@ def test_json_api_answers_201_with_scores_and_reasons(make_app, scorer):
     response = app.test_client().post("/api/comments", json=good_form())
     assert response.status_code == 201
     body = response.get_json()
-    assert set(body) == {"id", "status", "scores", "reasons"}
+    assert set(body) == {"id", "status", "scores", "reasons", "language"}
     assert body["status"] == "pending" and body["reasons"] == ["spam_score>=0"]
+    assert body["language"] == "en"
     expected = scorer.score("Glad the bridge is open again.")
     assert body["scores"] == pytest.approx(expected)
     assert only_comment(app).id == body["id"]

@@ -328,3 +328,26 @@ def test_migration_0007_drops_failed_logins_that_hold_a_typed_name(unmigrated_db
     with engine.connect() as connection:
         assert connection.execute(select(failures.c.key)).scalars().all() == ["ip:" + "a" * 64]
     engine.dispose()
+
+
+def test_migration_0008_adds_each_comments_language_and_keeps_older_comments_unidentified(
+        unmigrated_db_url):
+    engine = make_engine(unmigrated_db_url)
+    upgrade(engine, "0007")
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO comments (post_id, author, email, email_hash, url, text, fingerprint, "
+            "permalink, status, policy_status, reasons, risk, ip_hash, user_agent, created_at, "
+            "updated_at) VALUES ('demo', 'Ann', 'a@example.org', 'e1', '', 'Stored before.', "
+            "'f1', '', 'published', 'published', '[]', 0.1, 'ip1', '', :now, :now)"),
+            {"now": utcnow().replace(tzinfo=None)})
+    upgrade(engine)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT language FROM comments")).scalar_one() is None
+        indexes = {index["name"] for index in inspect(connection).get_indexes("comments")}
+    assert "ix_comments_status_language" in indexes
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0007")
+    columns = {column["name"] for column in inspect(engine).get_columns("comments")}
+    assert "language" not in columns and "text" in columns
+    engine.dispose()
