@@ -20,7 +20,7 @@ from flask import (Blueprint, Flask, Response, current_app, jsonify, redirect, r
                    request, url_for)
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
-from service import bots, cors, limits, logs, metrics, policy, privacy, scoring
+from service import bots, cors, limits, logs, metrics, policy, privacy, scoring, spot_checks
 from service.batching import Batcher
 from service.hold_budget import HoldBudget
 from service.availability import DatabaseUnavailable, with_retries
@@ -164,8 +164,9 @@ def decide_and_store(app: Flask, candidates: list[Candidate]) -> list[Outcome | 
     card = app.extensions["hold_budget"].thresholds(first.model_version, first.thresholds,
                                                     len(candidates))
     rules = policy_rules(config, card)
+    picker = app.extensions["spot_checks"]
     items = [(replace(candidate, scores=s.scores, model_version=s.model_version),
-              partial(_decide, s.scores, candidate.text, rules))
+              partial(_decide, s.scores, candidate.text, rules, picker))
              for candidate, s in zip(candidates, scored)]
     checks = dict(duplicate_window=config["MODERATION_DUPLICATE_WINDOW_SECONDS"],
                   rate=config["MODERATION_RATE_LIMIT"],
@@ -192,12 +193,14 @@ def decide_and_store(app: Flask, candidates: list[Candidate]) -> list[Outcome | 
     return outcomes
 
 
-def _decide(scores, text: str, rules: Rules, history: policy.History) -> policy.Decision:
-    return policy.decide(scores, text, history, rules)
+def _decide(scores, text: str, rules: Rules, picker: spot_checks.Picker,
+            history: policy.History) -> policy.Decision:
+    return picker.mark(policy.decide(scores, text, history, rules))
 
 
 def init_app(app: Flask) -> None:
     app.extensions["intake_batcher"] = Batcher(partial(decide_and_store, app))
+    app.extensions["spot_checks"] = spot_checks.Picker(app.config["MODERATION_SPOT_CHECK_SHARE"])
     app.extensions["hold_budget"] = HoldBudget(
         app.config["MODERATION_HOLD_BUDGET"],
         lambda version, limit: app.extensions["store"].recent_scores(version, limit))
