@@ -107,7 +107,7 @@ def state_token(comment: Comment) -> str:
 
 def status_filter(name: str):
     """The SQL condition for one of STATUS_FILTERS (for "pending", the held comments alone;
-    `_branches` adds the open spot checks)."""
+    `Moderation._rows` adds the open spot checks)."""
     return {
         "pending": Comment.status == "pending",
         "auto-rejected": and_(Comment.status == "rejected", Comment.decided_by.is_(None)),
@@ -145,16 +145,6 @@ class Moderation:
         return self.engine.dialect.name == "postgresql"
 
     # -- the queue ------------------------------------------------------------------------------
-
-    @staticmethod
-    def _branches(query: QueueQuery) -> list:
-        """The status conditions a page is read under, one query each. The pending tab reads
-        held comments and open spot checks apart and merges them, so each seeks in an index of
-        its own, where one OR would have the planners sort every pending comment for each
-        page."""
-        if query.status != "pending":
-            return [status_filter(query.status)]
-        return [status_filter("pending"), spot_checks.OPEN]
 
     @staticmethod
     def _conditions(query: QueueQuery) -> list:
@@ -196,22 +186,18 @@ class Moderation:
         them: comments another moderator holds are left out, and the ones returned are theirs
         for `lease_seconds`."""
         ordering, keyset = self._keyset(query, after)
-        statements = [select(Comment).where(status, *self._conditions(query), *keyset)
-                      .order_by(*ordering).limit(limit + 1) for status in self._branches(query)]
+        filters = [*self._conditions(query), *keyset]
         if moderator is None or query.status != "pending":
             with self._read() as session:
-                rows = _merged(session, statements, query.order, limit + 1)
+                rows = self._rows(session, query, filters, ordering, limit + 1)
         else:
             now = now or utcnow()
-            statements = [statement.where(self._free_for(moderator, now))
-                          for statement in statements]
-            if self._postgres:
-                # Another moderator's page being leased right now: take the next rows instead
-                # of waiting for theirs.
-                statements = [statement.with_for_update(skip_locked=True, of=Comment)
-                              for statement in statements]
+            filters.append(self._free_for(moderator, now))
             with self._write.begin() as session:
-                rows = _merged(session, statements, query.order, limit + 1)
+                # PostgreSQL: another moderator's page being leased right now: take the next
+                # rows instead of waiting for theirs.
+                rows = self._rows(session, query, filters, ordering, limit + 1,
+                                  lock=self._postgres)
                 ids = [comment.id for comment in rows[:limit]]
                 if ids:
                     session.execute(update(Comment).where(Comment.id.in_(ids))
@@ -221,6 +207,32 @@ class Moderation:
                         comment.lease_owner, comment.lease_until = moderator, now + self.lease
         cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
         return QueuePage(rows[:limit], cursor)
+
+    @staticmethod
+    def _rows(session: Session, query: QueueQuery, filters: list, ordering: tuple, n: int,
+              lock: bool = False) -> list[Comment]:
+        """The first `n` comments of a page. The pending tab reads held comments and open spot
+        checks apart, each seeking in an index of its own (one OR would have the planners sort
+        every pending comment for each page), and merges them. The spot checks are merged by
+        their keys alone, read from their index without touching the table, and loaded only
+        when they make the page: riskiest first, the default order, they mostly come last."""
+        def locked(statement):
+            return statement.with_for_update(skip_locked=True, of=Comment) if lock else statement
+
+        rows = list(session.scalars(locked(
+            select(Comment).where(status_filter(query.status), *filters)
+            .order_by(*ordering).limit(n))))
+        if query.status != "pending":
+            return rows
+        keys = session.execute(locked(
+            select(Comment.id, Comment.risk, Comment.created_at).where(spot_checks.OPEN, *filters)
+            .order_by(*ordering).limit(n))).all()
+        order = _sort_key(query.order)
+        wanted = [key.id for key in sorted([*rows, *keys], key=order)[:n]
+                  if not isinstance(key, Comment)]
+        if wanted:
+            rows += session.scalars(select(Comment).where(Comment.id.in_(wanted)))
+        return sorted(rows, key=order)[:n]
 
     @staticmethod
     def _free_for(moderator: str, now: datetime):
@@ -433,15 +445,6 @@ def _sort_key(order: str):
     if order == "oldest":
         return lambda comment: (comment.created_at, comment.id)
     return lambda comment: (-comment.risk, comment.created_at, comment.id)
-
-
-def _merged(session: Session, statements: list, order: str, limit: int) -> list[Comment]:
-    """The first `limit` rows of several queries that each read `limit` rows in the same
-    order: together, in that order."""
-    rows = [row for statement in statements for row in session.scalars(statement)]
-    if len(statements) > 1:
-        rows.sort(key=_sort_key(order))
-    return rows[:limit]
 
 
 def _validate(action: str, reason: str | None) -> str:

@@ -112,7 +112,8 @@ def test_the_models_page_says_when_spot_checks_are_off():
     assert "Spot checks are off" in missed(Tally(kept=4), 0.0)[0]
 
 
-@pytest.mark.parametrize("share, words", [(0, "0%"), (0.0004, "under 0.1%"), (0.004, "0.4%"),
-                                          (0.05, "5%"), (0.022, "2.2%"), (0.25, "25%"), (1, "100%")])
+@pytest.mark.parametrize("share, words", [
+    (0, "0%"), (0.0004, "under 0.1%"), (0.004, "0.4%"), (0.05, "5%"), (0.022, "2.2%"),
+    (0.25, "25%"), (1, "100%")])
 def test_shares_are_written_as_a_moderator_reads_them(share, words):
     assert percent(share) == words
