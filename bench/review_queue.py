@@ -5,9 +5,9 @@
     MODERATION_BENCH_POSTGRES_URL=postgresql+psycopg://... .venv/bin/python -m bench.review_queue
 
 Builds `--comments` comments (90% pending, 2% unscored, the rest published or rejected by the
-policy or a moderator) in a fresh SQLite file and in a fresh PostgreSQL schema (dropped
-afterwards), then times, for each order ("risk" and "oldest"), through `Moderation` as the
-review page calls it:
+policy or a moderator; 2% of the published ones spot checks, open unless a moderator decided)
+in a fresh SQLite file and in a fresh PostgreSQL schema (dropped afterwards), then times, for
+each order ("risk" and "oldest"), through `Moderation` as the review page calls it:
 
 - the first page (median of `--repeats` calls);
 - the mean page while walking `--pages` pages deep with the keyset cursor;
@@ -56,10 +56,12 @@ def comment_rows(n: int, seed: int = 1) -> Iterator[dict]:
     """`n` comments as intake would store them, one a second from T0, without `risk` (the
     column's default fills it from the scores, as for any insert that leaves it out)."""
     rnd = random.Random(seed)
+    spot = random.Random(seed + 1)  # its own sequence: the other rows are as they always were
     for i in range(n):
         unscored = rnd.random() < 0.02
         status = "pending" if i % 10 else rnd.choice(("published", "rejected"))
         human = status != "pending" and rnd.random() < 0.5
+        picked = status == "published" and spot.random() < 0.02
         at = T0 + timedelta(seconds=i)
         yield dict(
             post_id=f"article-{i % 50}", author=f"reader {i % 5000}", email="x@example.org",
@@ -68,7 +70,8 @@ def comment_rows(n: int, seed: int = 1) -> Iterator[dict]:
             reasons=["spam_score>=0.5"], spam_score=None if unscored else rnd.random(),
             abuse_score=None if unscored else rnd.random(), model_version="bench",
             ip_hash=f"i{i % 3000}", user_agent="", created_at=at, updated_at=at,
-            decided_by="bench-mod" if human else None, decided_at=at if human else None)
+            decided_by="bench-mod" if human else None, decided_at=at if human else None,
+            spot_check=picked)
 
 
 def build(engine: Engine, n: int, chunk: int = 10_000) -> float:

@@ -255,6 +255,12 @@ SETTINGS: tuple[Setting, ...] = (
             "this site's score distribution from its traffic and raises the card's hold "
             "thresholds to stay within it; confident scores hold or reject regardless, and "
             "thresholds set above are never moved. 0 turns the budget off."),
+    Setting("MODERATION_SPOT_CHECK_SHARE", "0.02", parse_share,
+            "Share of the comments the policy publishes that also go to the review queue as "
+            "spot checks (0.02: 2%, picked at random). They stay published; a moderator keeps "
+            "or removes each, the decision trains the model, and the models page estimates "
+            "from them how much of what is published moderators would remove. 0 turns spot "
+            "checks off."),
     Setting("MODERATION_LOG_ONLY", "false", parse_bool,
             "Score and record every decision but publish everything (a newsroom's first weeks)."),
     Setting("MODERATION_RATE_LIMIT", "5/minute", parse_rate,

@@ -21,7 +21,7 @@ from flask import (Blueprint, Flask, Response, current_app, jsonify, redirect, r
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from service import (bots, cors, language_policy, limits, logs, metrics, policy, privacy,
-                     scoring)
+                     scoring, spot_checks)
 from service.batching import Batcher
 from service.hold_budget import HoldBudget
 from service.availability import DatabaseUnavailable, with_retries
@@ -170,9 +170,10 @@ def decide_and_store(app: Flask, candidates: list[Candidate]) -> list[Outcome | 
     # (service.language_policy).
     judged = language_policy.judge(app, [candidate.text for candidate in candidates],
                                    partial(policy_rules, config))
+    picker = app.extensions["spot_checks"]
     items = [(replace(candidate, scores=j.scored.scores, model_version=j.scored.model_version,
                       language=j.plan.language),
-              partial(_decide, j.scored.scores, candidate.text, j.rules))
+              partial(_decide, j.scored.scores, candidate.text, j.rules, picker))
              for candidate, j in zip(candidates, judged)]
     checks = dict(duplicate_window=config["MODERATION_DUPLICATE_WINDOW_SECONDS"],
                   rate=config["MODERATION_RATE_LIMIT"],
@@ -199,13 +200,15 @@ def decide_and_store(app: Flask, candidates: list[Candidate]) -> list[Outcome | 
     return outcomes
 
 
-def _decide(scores, text: str, rules: Rules, history: policy.History) -> policy.Decision:
-    return policy.decide(scores, text, history, rules)
+def _decide(scores, text: str, rules: Rules, picker: spot_checks.Picker,
+            history: policy.History) -> policy.Decision:
+    return picker.mark(policy.decide(scores, text, history, rules))
 
 
 def init_app(app: Flask) -> None:
     language_policy.init_app(app)
     app.extensions["intake_batcher"] = Batcher(partial(decide_and_store, app))
+    app.extensions["spot_checks"] = spot_checks.Picker(app.config["MODERATION_SPOT_CHECK_SHARE"])
     app.extensions["hold_budget"] = HoldBudget(
         app.config["MODERATION_HOLD_BUDGET"],
         lambda version, limit: app.extensions["store"].recent_scores(version, limit))

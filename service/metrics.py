@@ -27,7 +27,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy.exc import SQLAlchemyError
 
-from service import scoring, stats
+from service import scoring, spot_checks, stats
 
 log = logging.getLogger(__name__)
 bp = Blueprint("metrics", __name__)
@@ -118,8 +118,8 @@ def _count_request(response: Response) -> Response:
 # -- scraping -------------------------------------------------------------------------------------
 
 class QueueCollector:
-    """Queue depth and the age of the oldest pending comment, read from the store at scrape
-    time; `moderation_database_up` is 0 when the store does not answer."""
+    """Queue depth, the age of the oldest pending comment and the spot checks, read from the
+    store at scrape time; `moderation_database_up` is 0 when the store does not answer."""
 
     def __init__(self, engine) -> None:
         self.engine = engine
@@ -128,6 +128,7 @@ class QueueCollector:
         up = GaugeMetricFamily("moderation_database_up", "1 when the store answered the scrape.")
         try:
             snapshot = stats.queue_snapshot(self.engine)
+            checks = spot_checks.tally(self.engine)
         except SQLAlchemyError as exc:
             log.warning("metrics: queue not read: %s", exc)
             up.add_metric([], 0)
@@ -140,6 +141,14 @@ class QueueCollector:
         yield GaugeMetricFamily("moderation_queue_oldest_age_seconds",
                                 "How long the oldest pending comment has waited (0: none).",
                                 value=snapshot.oldest_age_seconds)
+        spot = GaugeMetricFamily(
+            "moderation_spot_checks", "Published comments picked at random for a moderator to "
+            "check: open (waiting), kept (approved) or removed (rejected). removed / (kept + "
+            "removed) estimates the share of published comments moderators would remove.",
+            labels=["state"])
+        for state in ("open", "kept", "removed"):
+            spot.add_metric([state], getattr(checks, state))
+        yield spot
 
 
 class _Scrape:

@@ -4,7 +4,8 @@
 The page lists the versions the artifact directory holds (their cards and the promotion
 history, `service.model_registry`) beside how often moderators overturned each version's
 decisions (`service.overturns`), told per version in a newsroom's words (`service.model_story`)
-and drawn as an inline SVG bar chart (`service.bar_chart`).
+and drawn as an inline SVG bar chart (`service.bar_chart`); and, from the decided spot checks
+(`service.spot_checks`), how much of what the policy publishes moderators would have removed.
 The reload makes *this* worker read the `CURRENT` pointer at once; the other workers follow at
 their next check (`MODERATION_MODEL_CHECK_SECONDS`).
 """
@@ -18,13 +19,13 @@ from flask import (Blueprint, Response, current_app, flash, jsonify, redirect, r
                    request, url_for)
 from markupsafe import Markup, escape
 
-from service import scoring
+from service import scoring, spot_checks
 from service.auth import login_required
 from service.security_headers import no_store
 from service.bar_chart import BarChart, bar_chart
 from service.model_registry import (HistoryEntry, Registry, Version, artifacts_dir,
                                     read_registry, stem_time)
-from service.model_story import story, when
+from service.model_story import missed, story, when
 from service.overturns import Overturns, overturns_by_version
 
 bp = Blueprint("models", __name__)
@@ -157,6 +158,8 @@ def page():
                            kept={v.stem for v in registry.versions},
                            chart=overturn_chart(rows), registry=registry, holder=holder,
                            site=_on_this_site(holder), site_layers=_site_layers(),
+                           misses=missed(spot_checks.tally(current_app.extensions["store"].engine),
+                                         current_app.config["MODERATION_SPOT_CHECK_SHARE"]),
                            check_seconds=current_app.config["MODERATION_MODEL_CHECK_SECONDS"],
                            pinned=holder.directory is None)
 

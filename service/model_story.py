@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from service.model_registry import HistoryEntry, Registry, Version, parse_time
 from service.overturns import Overturns
+from service.spot_checks import Tally, estimate
 
 # The news-comment corpus among the cards' held-out sets: the nearest to a news site's comments.
 NEWS = "fox"
@@ -180,6 +181,42 @@ def overturned(overturns: Overturns | None) -> str:
             f"decisions they reviewed: they approved {overturns.approved_held} it had held or "
             f"rejected, and rejected {overturns.rejected_published} it had published. It scored "
             f"{overturns.scored} comments here.")
+
+
+def percent(share: float) -> str:
+    """A share as a moderator reads it: "25%", "2.5%", "2%", "0.4%", "0%"; never "0%" for a
+    share that is not zero."""
+    if share == 0 or share >= 0.1:
+        return f"{share:.0%}"
+    return f"{share:.1%}".replace(".0%", "%") if share >= 0.001 else "under 0.1%"
+
+
+def missed(tally: Tally, pick_share: float) -> list[str]:
+    """What the spot checks say about the comments the policy published: how many of them the
+    moderators would have removed, with the 95% interval, or why there is no figure yet."""
+    if pick_share:
+        picking = (f"Spot checks: {percent(pick_share)} of the comments the policy publishes "
+                   "are picked at random and also put in the review queue, where a moderator "
+                   "keeps or removes them.")
+    else:
+        picking = ("Spot checks are off (MODERATION_SPOT_CHECK_SHARE is 0): no published "
+                   "comment is picked for the review queue any more.")
+    lines = [picking]
+    found = estimate(tally.removed, tally.decided)
+    if found.share is None:
+        lines.append("No spot check has been decided yet, so there is no estimate yet of how "
+                     "many published comments moderators would have removed.")
+    else:
+        lines.append(f"Moderators removed {tally.removed} of the {tally.decided} published "
+                     f"comments they checked.")
+        lines.append(f"So about {percent(found.share)} of the comments this site publishes are "
+                     f"ones a moderator would remove: between {percent(found.low)} and "
+                     f"{percent(found.high)}, with 95% confidence (the range narrows as more spot "
+                     "checks are decided).")
+    if tally.open:
+        lines.append(f"{tally.open} spot check{'s wait' if tally.open != 1 else ' waits'} in "
+                     "the review queue.")
+    return lines
 
 
 def scores(version: Version | None) -> list[Score]:

@@ -13,6 +13,10 @@ transaction. The retraining contract (README, "Labels for retraining"; `model/de
 
 So an undone decision leaves no label behind; "auto-rejected" is `rejected` with decided_by NULL.
 
+The pending tab also shows open spot checks (`service/spot_checks.py`): comments the policy
+published and picked at random. They stay `published` until a moderator rejects them, so approve
+keeps them as they are and reject unpublishes them; both set decided_by, which closes the check.
+
 Backends differ only in `_lock_rows`: PostgreSQL locks rows (`FOR UPDATE`, `SKIP LOCKED` when
 leasing a page, so two moderators opening the queue at once are handed different comments);
 SQLite's write transactions are `BEGIN IMMEDIATE`, which already serialises writers, and leases
@@ -30,7 +34,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, String, and_, cast, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from service import logs, metrics
+from service import logs, metrics, spot_checks
 from service.db import IMMEDIATE
 from service.tables import DECISION_REASONS, AuditEntry, Comment, utcnow
 
@@ -108,7 +112,8 @@ def state_token(comment: Comment) -> str:
 
 
 def status_filter(name: str):
-    """The SQL condition for one of STATUS_FILTERS."""
+    """The SQL condition for one of STATUS_FILTERS (for "pending", the held comments alone;
+    `Moderation._rows` adds the open spot checks)."""
     return {
         "pending": Comment.status == "pending",
         "auto-rejected": and_(Comment.status == "rejected", Comment.decided_by.is_(None)),
@@ -147,8 +152,10 @@ class Moderation:
 
     # -- the queue ------------------------------------------------------------------------------
 
-    def _conditions(self, query: QueueQuery) -> list:
-        conditions = [status_filter(query.status)]
+    @staticmethod
+    def _conditions(query: QueueQuery) -> list:
+        """The filters besides the status."""
+        conditions = []
         if query.post_id:
             conditions.append(Comment.post_id == query.post_id)
         if query.language:
@@ -167,11 +174,7 @@ class Moderation:
         """ORDER BY and the "after this row" condition. Keyset, not OFFSET, and each order has an
         index to seek in (`ix_comments_status_risk`, `ix_comments_status_created`), so page 4,000
         of a 100,000-comment queue costs what page 1 does."""
-        if query.order == "oldest":
-            ordering = (Comment.created_at, Comment.id)
-        else:
-            # Riskiest first (Comment.risk is tables.risk_of: unscored counts as riskiest).
-            ordering = (Comment.risk.desc(), Comment.created_at, Comment.id)
+        ordering = _ordering(query.order)
         if after is None:
             return ordering, []
         risk, created, ident = _decode_cursor(after)
@@ -191,20 +194,18 @@ class Moderation:
         them: comments another moderator holds are left out, and the ones returned are theirs
         for `lease_seconds`."""
         ordering, keyset = self._keyset(query, after)
-        statement = (select(Comment).where(*self._conditions(query), *keyset)
-                     .order_by(*ordering).limit(limit + 1))
+        filters = [*self._conditions(query), *keyset]
         if moderator is None or query.status != "pending":
             with self._read() as session:
-                rows = list(session.scalars(statement))
+                rows = self._rows(session, query, filters, ordering, limit + 1)
         else:
             now = now or utcnow()
-            statement = statement.where(self._free_for(moderator, now))
+            filters.append(self._free_for(moderator, now))
             with self._write.begin() as session:
-                if self._postgres:
-                    # Another moderator's page being leased right now: take the next rows instead
-                    # of waiting for theirs.
-                    statement = statement.with_for_update(skip_locked=True, of=Comment)
-                rows = list(session.scalars(statement))
+                # PostgreSQL: another moderator's page being leased right now: take the next
+                # rows instead of waiting for theirs.
+                rows = self._rows(session, query, filters, ordering, limit + 1,
+                                  lock=self._postgres)
                 ids = [comment.id for comment in rows[:limit]]
                 if ids:
                     session.execute(update(Comment).where(Comment.id.in_(ids))
@@ -214,6 +215,32 @@ class Moderation:
                         comment.lease_owner, comment.lease_until = moderator, now + self.lease
         cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
         return QueuePage(rows[:limit], cursor)
+
+    @staticmethod
+    def _rows(session: Session, query: QueueQuery, filters: list, ordering: tuple, n: int,
+              lock: bool = False) -> list[Comment]:
+        """The first `n` comments of a page. The pending tab reads held comments and open spot
+        checks apart, each seeking in an index of its own (one OR would have the planners sort
+        every pending comment for each page), and merges them. The spot checks are merged by
+        their keys alone, read from their index without touching the table, and loaded only
+        when they make the page: riskiest first, the default order, they mostly come last."""
+        def locked(statement):
+            return statement.with_for_update(skip_locked=True, of=Comment) if lock else statement
+
+        rows = list(session.scalars(locked(
+            select(Comment).where(status_filter(query.status), *filters)
+            .order_by(*ordering).limit(n))))
+        if query.status != "pending":
+            return rows
+        keys = session.execute(locked(
+            select(Comment.id, Comment.risk, Comment.created_at).where(spot_checks.OPEN, *filters)
+            .order_by(*ordering).limit(n))).all()
+        order = _sort_key(query.order)
+        wanted = [key.id for key in sorted([*rows, *keys], key=order)[:n]
+                  if not isinstance(key, Comment)]
+        if wanted:
+            rows += session.scalars(select(Comment).where(Comment.id.in_(wanted)))
+        return sorted(rows, key=order)[:n]
 
     @staticmethod
     def _free_for(moderator: str, now: datetime):
@@ -229,7 +256,13 @@ class Moderation:
         if post_id:
             statement = statement.where(Comment.post_id == post_id)
         counts = dict.fromkeys(STATUS_FILTERS, 0)
+        open_checks = select(func.count()).select_from(Comment).where(spot_checks.OPEN)
+        if post_id:
+            open_checks = open_checks.where(Comment.post_id == post_id)
         with self._read() as session:
+            # Open spot checks wait in the pending tab, and are counted there too; they are
+            # also published, so "approved" counts them as well.
+            counts["pending"] += session.scalar(open_checks) or 0
             for status, decided_by, n in session.execute(statement):
                 if status == "pending":
                     counts["pending"] += n
@@ -260,7 +293,8 @@ class Moderation:
 
     def claim(self, comment_id: int, moderator: str, now: datetime | None = None) -> bool:
         """Lease one comment to `moderator` (e.g. when opened on its own page); False when
-        another moderator holds it or it is no longer pending."""
+        another moderator holds it or it no longer waits for one (pending, or an open spot
+        check)."""
         now = now or utcnow()
         # No SKIP LOCKED here, unlike leasing a queue page: a comment someone is claiming at this
         # moment is theirs, and the page must say so. The UPDATE waits for that claim to commit
@@ -269,7 +303,8 @@ class Moderation:
         with self._write.begin() as session:
             result = session.execute(
                 update(Comment)
-                .where(Comment.id == comment_id, Comment.status == "pending",
+                .where(Comment.id == comment_id,
+                       or_(Comment.status == "pending", spot_checks.OPEN),
                        self._free_for(moderator, now))
                 .values(lease_owner=moderator, lease_until=now + self.lease)
                 .execution_options(synchronize_session=False))
@@ -355,7 +390,7 @@ class Moderation:
                 comment.decided_at = before.at if before else None
                 comment.decision_reason = before.reason if before else None
                 comment.updated_at = now
-                if comment.status == "pending":
+                if comment.status == "pending" or spot_checks.is_open(comment):
                     # Back in the undoer's hands, so no one else grabs it mid-thought.
                     comment.lease_owner, comment.lease_until = moderator, now + self.lease
                 result.decided.append(comment)
@@ -407,6 +442,19 @@ class Moderation:
         return rows[:limit], more
 
 
+def _ordering(order: str) -> tuple:
+    if order == "oldest":
+        return (Comment.created_at, Comment.id)
+    # Riskiest first (Comment.risk is tables.risk_of: unscored counts as riskiest).
+    return (Comment.risk.desc(), Comment.created_at, Comment.id)
+
+
+def _sort_key(order: str):
+    if order == "oldest":
+        return lambda comment: (comment.created_at, comment.id)
+    return lambda comment: (-comment.risk, comment.created_at, comment.id)
+
+
 def _validate(action: str, reason: str | None) -> str:
     if action not in ACTIONS:
         raise Refused("bad_action", f"Unknown action {action!r}.")
@@ -418,6 +466,8 @@ def _validate(action: str, reason: str | None) -> str:
 
 def describe(comment: Comment) -> str:
     """A comment's decision state in a moderator's words: "rejected (spam) by ann at 10:02"."""
+    if spot_checks.is_open(comment):
+        return "published by the policy; no moderator has checked it yet"
     status = {"published": "approved", "pending": "pending"}.get(comment.status, comment.status)
     if comment.status == "rejected" and comment.decision_reason:
         status += f" ({comment.decision_reason})"

@@ -62,6 +62,7 @@ class Decision:
     reasons: tuple[str, ...]
     policy_status: str  # what the policy alone chose; differs from status only in log-only mode
     trusted: bool = False
+    spot_check: bool = False  # published, and picked for a moderator too (service.spot_checks)
 
 
 @dataclass

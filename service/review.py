@@ -17,7 +17,7 @@ from flask import (Blueprint, Response, current_app, flash, g, jsonify, redirect
                    render_template, request, url_for)
 from werkzeug.exceptions import BadRequest, NotFound
 
-from service import language, reasons, scoring
+from service import language, reasons, scoring, spot_checks
 from service.auth import login_required, wants_json
 from service.language import UNKNOWN
 from service.moderation import (LABELS, ORDERS, STATUS_FILTERS, BulkResult, Moderation,
@@ -47,6 +47,7 @@ class Item:
     terms: dict[str, list[dict]]  # scorer.explain: per label, the words behind the score
     earlier: dict[str, int]  # the commenter's other comments: published / rejected
     held_by: str | None  # another moderator leasing it now
+    awaiting: bool  # waiting for a moderator: held, or an open spot check
     state: str
     reason: str | None  # the reject reason the form starts with; None: the moderator chooses
 
@@ -97,8 +98,10 @@ def items_for(comments: list[Comment]) -> list[Item]:
         terms = _explain(comment.text, comment.language)
         held_by = comment.lease_owner if comment.lease_owner not in (None, g.moderator.name) \
             and comment.lease_until and comment.lease_until > now else None
+        awaiting = comment.status == "pending" or spot_checks.is_open(comment)
         items.append(Item(comment, state_token(comment), highlight(comment.text, terms), terms,
-                          earlier, held_by, describe(comment), suggested_reason(comment)))
+                          earlier, held_by, awaiting, describe(comment),
+                          suggested_reason(comment)))
     return items
 
 

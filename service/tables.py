@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import (JSON, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index,
-                        Integer, LargeBinary, String, Text, TypeDecorator)
+                        Integer, LargeBinary, String, Text, TypeDecorator, false)
 from sqlalchemy import text as sql_text  # `text` is also a column of Comment
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -133,6 +133,10 @@ class Comment(Base):
     decision_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)
     lease_owner: Mapped[str | None] = mapped_column(String(100), nullable=True)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Added by migration 0009; set at intake and never changed (service/spot_checks.py).
+    spot_check: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(),
+        comment="Published by the policy and picked at random for a moderator to check")
 
     @property
     def scores(self) -> dict[str, float | None]:
@@ -148,6 +152,18 @@ Index("ix_comments_status_risk", Comment.status, Comment.risk.desc(), Comment.cr
 Index("ix_comments_status_decided_by", Comment.status, Comment.decided_by)
 # The review queue filtered by language (migration 0008).
 Index("ix_comments_status_language", Comment.status, Comment.language)
+# Spot checks, partial indexes on both backends, so each is as small as the set it serves: the
+# open ones (service.spot_checks.OPEN, written the same way) in each of the queue's orders, found
+# without reading the other published comments; and all of them by outcome, for the estimate.
+_OPEN = "spot_check {} AND status = 'published' AND decided_by IS NULL"
+_OPEN_ONLY = dict(sqlite_where=sql_text(_OPEN.format("= 1")),
+                  postgresql_where=sql_text(_OPEN.format("= true")))
+Index("ix_comments_spot_check_open_risk", Comment.status, Comment.risk.desc(), Comment.created_at,
+      Comment.id, **_OPEN_ONLY)
+Index("ix_comments_spot_check_open_created", Comment.status, Comment.created_at, Comment.id,
+      **_OPEN_ONLY)
+Index("ix_comments_spot_check", Comment.status, Comment.decided_by,
+      sqlite_where=sql_text("spot_check = 1"), postgresql_where=sql_text("spot_check = true"))
 
 
 class Moderator(Base):

@@ -322,3 +322,37 @@ def test_xss_payloads_render_inert(site, page):
     page.goto(base + f"/review/comments/1")
     assert page.events == {"dialogs": [], "errors": []}
     assert page.locator("#injected").count() == 0
+
+
+def test_spot_checks_are_marked_kept_or_removed_by_keyboard(site, page):
+    app, base = site
+    held = add_comment(app, "casino bonus", reasons=["spam_score>=0.5"], spam=0.8, abuse=0.0)
+    # Riskiest first: held (0.8), then kept (0.3), then removed (0.2).
+    kept = add_comment(app, "The ramps are better now.", status="published", spot_check=True,
+                       spam=0.3, abuse=0.05, minutes=1)
+    removed = add_comment(app, "What a bunch of fools.", status="published", spot_check=True,
+                          spam=0.05, abuse=0.2, minutes=2)
+    _login(page, base)
+    _no_reload_marker(page)
+    mark = page.locator(f"#c{kept.id} [data-spot-check]")
+    assert mark.is_visible() and mark.inner_text() == "spot check: published, picked at random"
+    assert not page.locator(f"#c{held.id} [data-spot-check]").count()
+    assert _counts(page)["pending"] == 3  # the held comment and the two spot checks
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "review-spot-checks.png"), full_page=True)
+
+    page.keyboard.press("a")  # approve the held comment; on to the first spot check
+    page.wait_for_selector(f"#c{kept.id}.current")
+    page.keyboard.press("a")  # keep it: it stays published, and the cursor moves on
+    page.wait_for_selector(f"#c{kept.id}[data-awaiting=false]")
+    page.wait_for_selector(f"#c{removed.id}.current")
+    assert (reload(app, kept.id).status, reload(app, kept.id).decided_by) == ("published", "ann")
+    page.keyboard.press("r")
+    page.keyboard.press("2")  # remove it as abuse: it leaves the site
+    page.wait_for_selector(f"#c{removed.id}[data-status=rejected]")
+    assert reload(app, removed.id).decision_reason == "abuse"
+    assert _counts(page)["pending"] == 0
+    feed = page.request.get(base + "/api/articles/demo/comments").json()
+    assert [c["id"] for c in feed["comments"]] == [held.id, kept.id]
+    assert _still_same_document(page)
+    assert page.events == {"dialogs": [], "errors": []}

@@ -13,6 +13,8 @@
   let choosingReason = false;
 
   const items = () => Array.from(document.querySelectorAll("#queue .item"));
+  // Waiting for a decision: held, or a spot check (published, picked at random).
+  const awaiting = (item) => item.dataset.awaiting === "true";
 
   function say(text, refused) {
     statusBox.textContent = text;  // text, never HTML
@@ -39,7 +41,7 @@
   function nextUndecided(from) {
     const all = items();
     const after = all.slice(all.indexOf(from) + 1).concat(all.slice(0, all.indexOf(from)));
-    return after.find((item) => item.dataset.status === "pending") || from;
+    return after.find(awaiting) || from;
   }
 
   function parseItem(html) {
@@ -113,7 +115,7 @@
     if (form.id === "undo") {
       if (fresh.length) setCurrent(fresh[0]);
     } else if (current && current === document.getElementById(before ? before.id : "")
-               && current.dataset.status !== "pending") {
+               && !awaiting(current)) {
       setCurrent(nextUndecided(current));
     }
   }
