@@ -298,3 +298,18 @@ class AlertDelivery(Base):
         UTCDateTime, nullable=True, comment="NULL once delivered or given up")
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+
+
+# -- the model store (migration 0010) -------------------------------------------------------------
+
+def _model_store_tables() -> None:
+    """The model store's tables are defined once, with SQLAlchemy Core, by the model package
+    (which must not import the service); copied into this metadata so the schema test and
+    Alembic see them with the rest."""
+    from model.database_store import metadata as model_store_metadata
+
+    for table in model_store_metadata.sorted_tables:
+        table.to_metadata(Base.metadata)
+
+
+_model_store_tables()

@@ -23,7 +23,8 @@ from service.db import make_engine, upgrade
 
 POSTGRES_URL = os.environ.get("MODERATION_TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-TABLES = ("audit_log", "comments", "moderators", "login_failures")
+TABLES = ("audit_log", "comments", "moderators", "login_failures", "model_history",
+          "model_pointer", "model_artifacts")
 
 # Fixed keys so tests can compute the hashes the service stores.
 TEST_KEYS = {"MODERATION_SECRET_KEY": "test-secret", "MODERATION_IP_HASH_KEY": "test-ip-key",
@@ -122,14 +123,15 @@ def sqlite_url(tmp_path, sqlite_template) -> str:
 @pytest.fixture
 def make_app(tmp_path, scorer, sqlite_url):
     """Build an app on a fresh SQLite database (or `MODERATION_DATABASE_URL` given), with the
-    real classifier, no flood limit and no minimum form time unless a test sets them."""
+    real classifier, no flood limit and no minimum form time unless a test sets them; each app
+    built with its own `instance_path` is a host of its own."""
     apps = []
 
-    def build(**overrides):
+    def build(instance_path=None, **overrides):
         config = {"TESTING": True, "SCORER": scorer, "MODERATION_DATABASE_URL": sqlite_url,
                   "MODERATION_RATE_LIMIT": "off", "MODERATION_MIN_SUBMIT_SECONDS": "0",
                   **TEST_KEYS, **overrides}
-        app = create_app(config, instance_path=str(tmp_path / "instance"))
+        app = create_app(config, instance_path=str(instance_path or tmp_path / "instance"))
         apps.append(app)
         return app
 
