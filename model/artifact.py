@@ -239,7 +239,8 @@ def previous_in(entries: list[dict], current: str | None, parent) -> str | None:
         if entry.get("action") == "promote":
             if entry.get("previous") and not stack:
                 stack.append(entry["previous"])
-            stack.append(entry["version"])
+            if not stack or stack[-1] != entry["version"]:  # promoting the current one again
+                stack.append(entry["version"])
         elif entry.get("action") == "rollback" and stack:
             stack.pop()
             if not stack or stack[-1] != entry.get("version"):

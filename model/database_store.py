@@ -16,9 +16,9 @@ before it unpickles. A cached file that no longer matches (damaged, truncated) i
 A store that holds no version at all imports the seed directory's current version (the shipped
 ``model/artifacts``) on first use, so a fresh deployment serves the model it shipped with.
 
-Pointer changes hold the pointer row's write lock for their whole transaction (PostgreSQL's row
-lock; SQLite's database write lock), so a training run and a rollback on two hosts cannot both
-read the same "previous" version.
+Every write holds the pointer row's write lock for its whole transaction (PostgreSQL's row lock;
+SQLite's database write lock), so a training run and a rollback on two hosts cannot both read the
+same "previous" version.
 """
 
 from __future__ import annotations
@@ -38,6 +38,10 @@ from model.artifact import ArtifactError
 from model.decisions import engine_url
 
 metadata = MetaData()
+
+# How the history tells the pointer moves the store made itself from those an operator made.
+SEEDED = "first use of the database store: imported the current version of"
+IMPORTED = "imported from"
 
 artifacts = Table(
     "model_artifacts", metadata,
@@ -184,7 +188,7 @@ class DatabaseStore:
         already stored with the same bytes is left as it is."""
         path = Path(path)
         card, content = verified_file(path)
-        with self.engine.begin() as conn:
+        with self._pointer_locked() as conn:
             self._insert(conn, path.stem, card, content)
         return path.stem
 
@@ -195,9 +199,8 @@ class DatabaseStore:
         return path
 
     def update_card(self, stem: str, **changes) -> dict:
-        with self.engine.begin() as conn:
-            card = conn.execute(select(artifacts.c.card).where(artifacts.c.stem == stem)
-                                .with_for_update()).scalar()
+        with self._pointer_locked() as conn:
+            card = conn.execute(select(artifacts.c.card).where(artifacts.c.stem == stem)).scalar()
             if card is None:
                 raise ArtifactError(f"no version {stem} in {self}")
             card = {**card, **changes}
@@ -234,41 +237,48 @@ class DatabaseStore:
 
     def import_directory(self, directory: Path | str) -> dict:
         """Copy an artifact directory in: every version with a card (sha256 checked), the history
-        lines not yet here, and its pointer (recorded as a promotion when it moves this one).
-        Safe to run again. What it did: {"added", "present", "history", "current", "previous"}."""
+        lines not yet here, and its pointer (recorded as a promotion), unless promotions or
+        rollbacks were already made in the database, which then keep theirs. Safe to run again.
+        What it did: {"added", "present", "history", "current", "previous"}."""
         directory = Path(directory)
         added, present = [], []
         for card in artifact.versions(directory):
             path = directory / card.get("artifact", f"{card.get('version')}.joblib")
-            stem = path.stem
             card, content = verified_file(path)
-            with self.engine.begin() as conn:
-                (added if self._insert(conn, stem, card, content) else present).append(stem)
+            with self._pointer_locked() as conn:
+                (added if self._insert(conn, path.stem, card, content) else present).append(path.stem)
+        lines = [e for e in artifact.history(directory) if e.get("action") in artifact.ACTIONS]
+        imported = {(e["at"], e["action"], e["version"]) for e in lines}
+        try:
+            wanted = artifact.current_stem(directory)
+        except ArtifactError:
+            wanted = None
         with self._pointer_locked() as conn:
-            seen = {(e["at"], e["action"], e["version"]) for e in self._history(conn)}
-            lines = [e for e in artifact.history(directory)
-                     if (e.get("at"), e.get("action"), e.get("version")) not in seen
-                     and e.get("action") in artifact.ACTIONS]
-            for entry in lines:
+            here = self._history(conn)
+            seen = {(e["at"], e["action"], e["version"]) for e in here}
+            new = [e for e in lines if (e["at"], e["action"], e["version"]) not in seen]
+            for entry in new:
                 conn.execute(history.insert().values(
                     at=entry["at"], action=entry["action"], version=entry["version"],
                     previous=entry.get("previous"), reason=entry.get("reason") or ""))
+            decided_here = [e for e in here if e["action"] != "refused"
+                            and (e["at"], e["action"], e["version"]) not in imported
+                            and not e["reason"].startswith((SEEDED, IMPORTED))]
             was = self._pointer(conn)
-            try:
-                wanted = artifact.current_stem(directory)
-            except ArtifactError:
-                wanted = None
-            if wanted and wanted != was and self._has(conn, wanted):
+            if wanted and wanted != was and not decided_here and self._has(conn, wanted):
                 self._move(conn, wanted)
-                self._record(conn, "promote", wanted, was, f"imported from {directory}")
-        return {"added": added, "present": present, "history": len(lines),
-                "current": wanted or was, "previous": was}
+                self._record(conn, "promote", wanted, was, f"{IMPORTED} {directory}")
+            now = self._pointer(conn)
+        return {"added": added, "present": present, "history": len(new), "current": now,
+                "previous": was}
 
     # -- inside a transaction --------------------------------------------------------------------
 
     @contextmanager
     def _pointer_locked(self):
-        """A transaction that holds the pointer row's write lock from its first statement."""
+        """A transaction that holds the pointer row's write lock from its first statement. Every
+        write to the store goes through it: on SQLite a transaction that read before it wrote
+        fails at once (not after the busy timeout) when another worker wrote in between."""
         with self.engine.begin() as conn:
             _insert_ignoring_conflict(conn, pointer, {"id": 1, "stem": None})
             # A write that changes nothing: PostgreSQL locks the row, SQLite the database, until
@@ -285,9 +295,7 @@ class DatabaseStore:
                 return self._pointer(conn)  # another host (or worker) seeded it meanwhile
             self._insert(conn, stem, card, content)
             self._move(conn, stem)
-            self._record(conn, "promote", stem, None,
-                         f"first use of the database store: imported the current version of "
-                         f"{self.seed}")
+            self._record(conn, "promote", stem, None, f"{SEEDED} {self.seed}")
         return stem
 
     @staticmethod

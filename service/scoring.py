@@ -82,11 +82,12 @@ class ScorerHolder:
         return holder
 
     @classmethod
-    def follow(cls, store, check_seconds: float = 5.0) -> "ScorerHolder":
+    def follow(cls, store, check_seconds: float = 5.0,
+               clock: Callable[[], float] = time.monotonic) -> "ScorerHolder":
         """Serve the store's current version and follow its pointer."""
         # The pointer is looked at before the load: if it moves during the load, the next check
         # sees a signature it has not seen and follows it.
-        holder = cls(store=store, check_seconds=check_seconds)
+        holder = cls(store=store, check_seconds=check_seconds, clock=clock)
         holder._load_first(lambda: store.fetch(store.current()))
         return holder
 
