@@ -28,9 +28,6 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-import joblib
-import sklearn
-
 DEFAULT_DIR = Path(__file__).resolve().parent / "artifacts"
 POINTER = "CURRENT"
 HISTORY = "HISTORY.jsonl"
@@ -76,6 +73,8 @@ def save(model, card: dict, directory: Path | str, stem: str) -> Path:
 
     The card passed in is completed with the artifact's sha256 and size.
     """
+    import joblib
+
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{stem}.joblib"
@@ -140,13 +139,18 @@ def _current_or_none(directory: Path) -> str | None:
         return None
 
 
+def history_entry(action: str, version: str, previous: str | None, reason: str) -> dict:
+    """One promote, rollback or refusal as the history keeps it, stamped now (UTC)."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown history action {action!r}")
+    return {"at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "action": action, "version": version, "previous": previous, "reason": reason}
+
+
 def record(directory: Path | str, action: str, version: str, previous: str | None,
            reason: str) -> dict:
     """Append one line to HISTORY.jsonl (appended, flushed and fsynced; never rewritten)."""
-    if action not in ACTIONS:
-        raise ValueError(f"unknown history action {action!r}")
-    entry = {"at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-             "action": action, "version": version, "previous": previous, "reason": reason}
+    entry = history_entry(action, version, previous, reason)
     fd = os.open(Path(directory) / HISTORY, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         os.write(fd, (json.dumps(entry) + "\n").encode())
@@ -216,27 +220,36 @@ def refuse(directory: Path | str, stem: str, reason: str) -> None:
 
 
 def previous_version(directory: Path | str) -> str | None:
-    """The version that was current before the current one.
+    """The version that was current before the current one (``previous_in`` over the history);
+    without history, the current card's parent."""
+    directory = Path(directory)
+    current = _current_or_none(directory)
+    return previous_in(history(directory), current,
+                       lambda: read_card(directory / f"{current}.joblib").get("parent"))
+
+
+def previous_in(entries: list[dict], current: str | None, parent) -> str | None:
+    """The version current before ``current``, from the history ``entries`` (oldest first).
 
     Replays the history as a stack (a promotion pushes, a rollback pops), so rolling back twice
-    goes two versions back rather than toggling; without history, the current card's parent."""
-    directory = Path(directory)
+    goes two versions back rather than toggling. Without a history that says, ``parent()``: the
+    current card's parent (called only then, as it may read the card)."""
     stack: list[str] = []
-    for entry in history(directory):
+    for entry in entries:
         if entry.get("action") == "promote":
             if entry.get("previous") and not stack:
                 stack.append(entry["previous"])
-            stack.append(entry["version"])
+            if not stack or stack[-1] != entry["version"]:  # promoting the current one again
+                stack.append(entry["version"])
         elif entry.get("action") == "rollback" and stack:
             stack.pop()
             if not stack or stack[-1] != entry.get("version"):
                 stack.append(entry["version"])
-    current = _current_or_none(directory)
     if len(stack) >= 2 and stack[-1] == current:
         return stack[-2]
     if current is None:
         return None
-    return read_card(directory / f"{current}.joblib").get("parent")
+    return parent()
 
 
 def rollback(directory: Path | str, reason: str = "rolled back by hand") -> tuple[str, str]:
@@ -266,6 +279,10 @@ def resolve(path: Path | str | None) -> Path:
 
 def load(path: Path | str | None = None):
     """Verify, then unpickle. Returns ``(model, card)``; raises ArtifactError when unsafe."""
+    # Here, not at the top: the service reads cards and pointers without loading scikit-learn.
+    import joblib
+    import sklearn
+
     artifact = resolve(path)
     if not artifact.exists():
         raise ArtifactError(f"model artifact {artifact} does not exist")

@@ -4,8 +4,9 @@ Reads the public corpora (``--data``, default ``../shared/data``) and the modera
 stored by the service (joined as ``model/weighting.py`` says): from ``--database-url``, or by
 default from the service's own store, found as the service finds it (MODERATION_DATABASE_URL, else
 SQLite in its instance folder); ``--no-decisions`` trains on the corpora alone. Fits a
-TwoHeadModel; compares it with the current version (``model/gate.py``); writes the artifact and
-its card under ``--out``, and makes it current when the gate lets it (or ``--promote`` forces it).
+TwoHeadModel; compares it with the current version (``model/gate.py``); keeps the artifact and
+its card in the configured model store (``model/model_store.py``; or the folder ``--out`` names),
+and makes it current when the gate lets it (or ``--promote`` forces it).
 ``--dry-run`` trains and reports, and writes nothing.
 """
 
@@ -28,7 +29,7 @@ import scipy
 import sklearn
 from tqdm import tqdm
 
-from model import artifact, gate, identity, metrics, weighting
+from model import artifact, gate, identity, metrics, model_store, weighting
 from model.dataset import (Example, default_data_dir, default_found_dir, examples_of,
                            load_corpora)
 from model.decisions import load_decisions, store_url
@@ -324,8 +325,9 @@ def _parser() -> argparse.ArgumentParser:
                             "else instance/moderation.sqlite3)")
     store.add_argument("--no-decisions", action="store_true",
                        help="train on the public corpora alone (the shipped model: `make model`)")
-    parser.add_argument("--out", type=Path, default=artifact.DEFAULT_DIR,
-                        help="artifact folder (default: model/artifacts)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="artifact folder to write to instead of the configured model store "
+                             "(MODERATION_MODEL_STORE: model/artifacts, or the service's database)")
     parser.add_argument("--name", default="moderation", help="artifact name prefix")
     parser.add_argument("--promote", action="store_true",
                         help="make the new version current even if the promotion gate refuses it "
@@ -339,22 +341,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _current(directory: Path):
-    """(stem, model, card) of the current version, or (stem or None, None, reason it is unusable)."""
+def _current(store):
+    """(stem, model, card) of the store's current version, or (stem or None, None, reason it is
+    unusable)."""
     try:
-        stem = artifact.current_stem(directory)
+        stem = store.current()
     except artifact.ArtifactError:
         return None, None, "no current model to compare with"
     try:
-        model, card = artifact.load(directory / f"{stem}.joblib")
+        model, card = artifact.load(store.fetch(stem))
     except artifact.ArtifactError as exc:
         return stem, None, f"the current model cannot be loaded to compare with: {exc}"
     return stem, model, card
 
 
-def judge(model, out: Path, held_out: list[Example], recent: list[Example]) -> tuple[str | None, dict]:
-    """(parent, promotion) of a model just trained, against the current version in ``out``."""
-    parent, current, card = _current(out)
+def judge(model, store, held_out: list[Example], recent: list[Example]) -> tuple[str | None, dict]:
+    """(parent, promotion) of a model just trained, against the current version in ``store``."""
+    parent, current, card = _current(store)
     if current is None:
         first = parent is None
         return parent, {"promoted": first, "reasons": [card], "comparison": None}
@@ -421,6 +424,16 @@ def _used(report: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    store = model_store.configured(out=args.out, database_url=args.database_url)
+    try:
+        return _train(args, parser, argv, store)
+    finally:
+        store.close()
+
+
+def _train(args, parser, argv, store) -> int:
+    """Train, compare with the store's current version, report, and keep the new version in the
+    store (made current when the gate or --promote says so)."""
     started = time.perf_counter()
     decisions = _load_site_decisions(args, parser)  # first: a missing store stops it at once
     corpora = load_corpora(args.data or default_data_dir(),
@@ -445,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
         model = fit(train_rows, progress, prior=profanity_prior())
     thresholds = suggest_thresholds(model, train_rows)
     validation = validation_metrics(model, train_rows, thresholds, held_out)
-    parent, promotion = judge(model, args.out, [e for e in joined.corpus if e.split == "test"],
+    parent, promotion = judge(model, store, [e for e in joined.corpus if e.split == "test"],
                               joined.fresh)
     if args.promote and not promotion["promoted"]:
         promotion = {**promotion, "promoted": True,
@@ -465,13 +478,13 @@ def main(argv: list[str] | None = None) -> int:
                       validation=validation, seconds=seconds, parent=parent,
                       promotion=promotion, joined=joined.report, prior=model.prior,
                       positives=news_score_quantiles(model, train_rows))
-    path = artifact.save(model, card, args.out, stem)
+    path = store.save(model, card, stem)
     reason = "; ".join(promotion["reasons"])
     if promotion["promoted"]:
-        artifact.promote(args.out, stem, reason)
+        store.promote(stem, reason)
     else:
-        artifact.refuse(args.out, stem, reason)
-    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB) in {seconds:.1f} s"
+        store.refuse(stem, reason)
+    print(f"wrote {stem} to {store} ({path.stat().st_size / 1e6:.1f} MB) in {seconds:.1f} s"
           + ("; now current" if promotion["promoted"] else "; current version unchanged"),
           file=sys.stderr)
     return 0

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Callable, Mapping
 
+from model.model_store import parse_store_kind
+
 
 def parse_bool(raw: str) -> bool:
     value = raw.strip().lower()
@@ -195,13 +197,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MODERATION_EMAIL_HASH_KEY", "", parse_optional_str,
             "HMAC key for e-mail hashes (trust and flood matching). Empty: generated into "
             "`instance/email_hash_key`. Keep it stable: changing it forgets every commenter."),
+    Setting("MODERATION_MODEL_STORE", "", parse_store_kind,
+            "Where model versions, the pointer to the one in service and their history are kept: "
+            "`directory` (the artifact directory on this host) or `database` (the service's "
+            "database, so every host serves the same model). Empty: `database` when "
+            "`MODERATION_DATABASE_URL` names a server database (PostgreSQL, where several hosts "
+            "share one service), `directory` with SQLite (one host)."),
     Setting("MODERATION_MODEL_PATH", "", parse_optional_str,
             "Classifier to load: an artifact directory (the version its `CURRENT` names, "
-            "followed when that changes) or one `.joblib` file (pinned); empty means the "
-            "shipped directory `model/artifacts`."),
+            "followed when that changes) or one `.joblib` file (pinned, whatever the store); "
+            "empty means the shipped directory `model/artifacts`. With the database store, the "
+            "directory is the seed: a database holding no model imports its current version."),
     Setting("MODERATION_MODEL_CHECK_SECONDS", "5", parse_seconds,
-            "How often each worker looks at the artifact directory's `CURRENT` pointer and "
-            "switches to a newly promoted model, without a restart; 0: at every request."),
+            "How often each worker reads the model store's pointer (the `CURRENT` file, or one "
+            "row of the database) and switches to a newly promoted model, without a restart; "
+            "0: at every request."),
     Setting("MODERATION_SPAM_HOLD", "", parse_optional_float,
             "Spam probability at or above which a comment is held; empty: the model card's value."),
     Setting("MODERATION_SPAM_REJECT", "", parse_optional_float,

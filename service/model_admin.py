@@ -1,30 +1,33 @@
 """Blueprint: the moderators' model page (`GET /review/models`) and the reload switch
 (`POST /admin/model/reload`).
 
-The page lists the versions the artifact directory holds (their cards and the promotion
+The page lists the versions the model store holds (their cards and the promotion
 history, `service.model_registry`) beside how often moderators overturned each version's
 decisions (`service.overturns`), told per version in a newsroom's words (`service.model_story`)
 and drawn as an inline SVG bar chart (`service.bar_chart`); and, from the decided spot checks
 (`service.spot_checks`), how much of what the policy publishes moderators would have removed.
-The reload makes *this* worker read the `CURRENT` pointer at once; the other workers follow at
-their next check (`MODERATION_MODEL_CHECK_SECONDS`).
+The reload makes *this* worker read the model store's pointer at once; the other workers follow
+at their next check (`MODERATION_MODEL_CHECK_SECONDS`). Promote and roll back
+(`POST /admin/model/promote`, `/admin/model/rollback`) move the pointer of the configured store
+(`model.model_store`), as `python -m model.promote` and `model.rollback` do: with the database
+store, every host follows.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Callable
 
-from flask import (Blueprint, Response, current_app, flash, jsonify, redirect, render_template,
-                   request, url_for)
+from flask import (Blueprint, Response, current_app, flash, g, jsonify, redirect,
+                   render_template, request, url_for)
 from markupsafe import Markup, escape
 
 from service import scoring, spot_checks
 from service.auth import login_required
 from service.security_headers import no_store
 from service.bar_chart import BarChart, bar_chart
-from service.model_registry import (HistoryEntry, Registry, Version, artifacts_dir,
-                                    read_registry, stem_time)
+from service.model_registry import HistoryEntry, Registry, Version, registry_of, stem_time
 from service.model_story import missed, story, when
 from service.overturns import Overturns, overturns_by_version
 
@@ -149,7 +152,7 @@ def utc_time(value) -> Markup:
 @login_required
 def page():
     holder = scoring.current()
-    registry = read_registry(artifacts_dir(current_app.config["MODERATION_MODEL_PATH"]))
+    registry = registry_of(current_app.extensions["model_store"])
     stats = overturns_by_version(current_app.extensions["store"].engine)
     rows = model_rows(registry, stats, holder.version)
     stories = {row.stem: story(row.stem, row.version, row.current, registry, stats)
@@ -161,7 +164,9 @@ def page():
                            misses=missed(spot_checks.tally(current_app.extensions["store"].engine),
                                          current_app.config["MODERATION_SPOT_CHECK_SHARE"]),
                            check_seconds=current_app.config["MODERATION_MODEL_CHECK_SECONDS"],
-                           pinned=holder.directory is None)
+                           pinned=holder.store is None,
+                           previous=_previous(registry),
+                           store_kind=current_app.extensions["model_store"].kind)
 
 
 def _prefers_html() -> bool:
@@ -190,9 +195,72 @@ def reload() -> Response:
     # 409 either way: the request is fine, but the model store's state refuses it (a pinned
     # file, or a pointer naming a version that does not load). Not a 500: nothing broke here,
     # and the version serving stays.
-    code = "model_pinned" if holder.directory is None else "model_not_loaded"
+    code = "model_pinned" if holder.store is None else "model_not_loaded"
     body["error"] = {"code": code, "message": result.error}
     return jsonify(body), 409
+
+
+def _previous(registry: Registry) -> str | None:
+    """The kept version a rollback would go back to (as `model.artifact.previous_in` replays the
+    history); None when there is none to offer."""
+    from model.artifact import previous_in
+
+    cards = {version.stem: version for version in registry.versions}
+    entries = [{"action": e.action, "version": e.version, "previous": e.previous}
+               for e in registry.history]
+    target = previous_in(entries, registry.current,
+                         lambda: getattr(cards.get(registry.current), "parent", None))
+    return target if target in cards else None
+
+
+@bp.post("/admin/model/promote")
+@login_required
+def promote() -> Response:
+    from model.promote import promote_by_hand
+
+    stem = (request.form.get("version") or "").strip()
+    reason = f"promoted by hand on the models page by {g.moderator.name}"
+    return _move_pointer(lambda store: (stem, promote_by_hand(store, stem, reason)))
+
+
+@bp.post("/admin/model/rollback")
+@login_required
+def rollback() -> Response:
+    reason = f"rolled back on the models page by {g.moderator.name}"
+    return _move_pointer(lambda store: store.rollback(reason))
+
+
+def _move_pointer(move: Callable[[object], tuple[str, str | None]]) -> Response:
+    """Move the store's pointer with `move` (it returns (now current, was current)); then this
+    worker loads the new version at once, and every other worker, on this host and the others
+    following the same store, at its next check."""
+    from model.artifact import ArtifactError
+
+    holder = current_app.extensions["scorer"]
+    if holder.store is None:
+        return _refused("model_pinned", "MODERATION_MODEL_PATH names one artifact file, so that "
+                                        "version is pinned and the pointer is not followed")
+    try:
+        now, was = move(current_app.extensions["model_store"])
+    except ArtifactError as exc:
+        return _refused("model_not_moved", str(exc))
+    result = holder.reload_now()
+    seconds = current_app.config["MODERATION_MODEL_CHECK_SECONDS"]
+    if _prefers_html():
+        flash(f"{now} is now current (was {was or 'none'}). This worker serves {result.version}"
+              + (f" ({result.error})" if result.error else "")
+              + f"; the others switch within {seconds:g} s.", "refused" if result.error else "ok")
+        return redirect(url_for("models.page"))
+    return jsonify({"current": now, "previous": was, "serving": result.version,
+                    "error": result.error, "pid": os.getpid()})
+
+
+def _refused(code: str, message: str) -> Response:
+    # 409: the request is well formed, but the store's state refuses it; nothing changed.
+    if _prefers_html():
+        flash(f"Nothing changed: {message}", "refused")
+        return redirect(url_for("models.page"))
+    return jsonify({"error": {"code": code, "message": message}}), 409
 
 
 def init_app(app) -> None:

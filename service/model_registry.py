@@ -1,8 +1,9 @@
-"""What the artifact directory says about the model versions: their cards, the `CURRENT`
-pointer and the promotion history, read for the moderators' model page.
+"""What the model store says about the model versions: their cards, the pointer to the one in
+service and the promotion history, read for the moderators' model page.
 
-The directory is written by the model package (`model.train`, `model.promote`,
-`model.rollback`); this module only reads it, and reads it tolerantly: a card without the newer
+The store (`model.model_store`: an artifact directory, or the service's database) is written by
+the model package (`model.train`, `model.promote`, `model.rollback`) and the page's buttons; this
+module only reads it. A directory is read tolerantly: a card without the newer
 keys (`parent`, `promotion`), a missing `HISTORY.jsonl` or a line of it that does not parse
 leave a gap on the page, never an error. Layout::
 
@@ -20,6 +21,8 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from model.model_store import DirectoryStore
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +73,7 @@ class Version:
 
 @dataclass(frozen=True)
 class Registry:
-    directory: Path
+    where: str  # the store, in words: "the artifact directory ...", "the database ..."
     current: str | None  # the pointer's stem, None when there is none
     versions: list[Version]  # oldest first
     history: list[HistoryEntry]  # oldest first
@@ -82,24 +85,6 @@ class Registry:
             if entry.version == stem and entry.action in ("promote", "rollback"):
                 return entry
         return None
-
-
-def artifacts_dir(model_path: str | None) -> Path:
-    """The directory holding the cards, from `MODERATION_MODEL_PATH` (empty: the shipped one;
-    a directory; or an artifact file, whose directory it is)."""
-    if model_path is None:
-        from model.artifact import DEFAULT_DIR
-
-        return DEFAULT_DIR
-    path = Path(model_path)
-    return path.parent if names_artifact_file(model_path) else path
-
-
-def names_artifact_file(model_path: str | None) -> bool:
-    """True when the setting names one artifact rather than a directory (that version is pinned:
-    the service does not follow the directory's pointer)."""
-    return model_path is not None and (model_path.endswith(".joblib")
-                                       or Path(model_path).is_file())
 
 
 def card_metrics(card: dict) -> list[Metric]:
@@ -209,5 +194,21 @@ def read_registry(directory: Path) -> Registry:
     history, history_problems = read_history(directory)
     for problem in card_problems + history_problems:
         log.warning("model page: %s", problem)
-    return Registry(directory, current_pointer(directory), versions, history,
+    return Registry(str(DirectoryStore(directory)), current_pointer(directory), versions, history,
                     card_problems + history_problems)
+
+
+def registry_of(store) -> Registry:
+    """The registry of a model store (`model.model_store`): a directory is read tolerantly as
+    above; the database store's rows are whole by construction (its cards are JSON objects)."""
+    if store.kind == "directory":
+        return read_registry(store.directory)
+    versions = [Version(str(card.get("version")), card) for card in store.versions()]
+    history = [HistoryEntry(at=row["at"], action=row["action"], version=row["version"],
+                            previous=row["previous"] or None, reason=row["reason"])
+               for row in store.history()]
+    try:
+        current = store.signature()
+    except Exception as exc:  # an unreachable database: the page says so, the rest still shows
+        return Registry(str(store), None, versions, history, [f"the pointer could not be read: {exc}"])
+    return Registry(str(store), current, versions, history, [])

@@ -4,10 +4,12 @@ Views call `current()` for each request instead of keeping a reference, and `sco
 failing model into `None` (logged and counted), which the policy holds for a human: a broken
 artifact must not crash intake or publish unvetted text.
 
-Hot swap. `model.promote` (or `model.train --promote`) rewrites the artifact directory's
-`CURRENT` pointer atomically. Each gunicorn worker has its own holder, and each notices on its
-own: `current()` stats the pointer at most every `MODERATION_MODEL_CHECK_SECONDS`, and when it
-changed, loads and verifies the named version *first* and only then replaces the reference. A
+Hot swap. `model.promote` (or `model.train --promote`, or the models page) moves the model
+store's pointer: the artifact directory's `CURRENT` file, or the `model_pointer` row of the
+database store that every host shares (`model/model_store.py`). Each gunicorn worker on each host
+has its own holder, and each notices on its own: `current()` reads the pointer at most every
+`MODERATION_MODEL_CHECK_SECONDS` (one stat, or one small SELECT), and when it changed, fetches,
+loads and verifies the named version *first* and only then replaces the reference. A
 request that already took the old scorer finishes on it (nothing is mutated in place); the next
 one gets the new. A version that fails to load is logged and the old one keeps serving, and the
 same pointer is not retried until it changes again or a moderator asks
@@ -21,12 +23,11 @@ import os
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 from flask import Flask, current_app
 
-from service.model_registry import POINTER, artifacts_dir, names_artifact_file
+from model.model_store import names_artifact_file
 
 log = logging.getLogger(__name__)
 
@@ -50,27 +51,11 @@ class Reload:
     error: str | None = None
 
 
-def watched_directory(model_path: str | None) -> Path | None:
-    """The artifact directory whose `CURRENT` pointer to follow, or None when the setting names
-    one artifact file: that version is pinned, and nothing is swapped."""
-    return None if names_artifact_file(model_path) else artifacts_dir(model_path)
-
-
-def pointer_signature(directory: Path) -> tuple[int, int, int] | None:
-    """Identity of the pointer file as the file system sees it; the pointer is replaced by a
-    rename, so a promotion changes at least the inode. None when there is no pointer."""
-    try:
-        st = os.stat(directory / POINTER)
-    except OSError:
-        return None
-    return (st.st_ino, st.st_mtime_ns, st.st_size)
-
-
 class ScorerHolder:
     """Holds the loaded `model.Scorer` (or the error that stopped it loading), and follows the
     artifact directory's pointer when given one (`directory`); without one it never swaps."""
 
-    def __init__(self, scorer=None, error: str | None = None, *, directory: Path | None = None,
+    def __init__(self, scorer=None, error: str | None = None, *, store=None,
                  check_seconds: float = 5.0, clock: Callable[[], float] = time.monotonic) -> None:
         self._lock = threading.Lock()  # the reference and the counters
         self._reload_lock = threading.Lock()  # one check or load at a time in this worker
@@ -78,27 +63,44 @@ class ScorerHolder:
         self.error = error
         self.failures = 0  # scoring calls that raised since start; shown by /readyz
         self.reload_error: str | None = None  # why the pointer's version is not the one serving
-        self.directory = Path(directory) if directory is not None else None
+        self.store = store  # a model.model_store store, or None: pinned, never swapped
         self.check_seconds = check_seconds
         self._clock = clock
         self._next_check = clock() + check_seconds
-        self._seen = pointer_signature(self.directory) if self.directory is not None else None
+        self._seen = self._signature() if store is not None else None
 
     @classmethod
     def load(cls, path: str | None, check_seconds: float = 5.0) -> "ScorerHolder":
-        # Imported here so `service` can be imported (and its config documented) without the
-        # model package's heavy dependencies being loaded first.
-        from model import ArtifactError, Scorer
+        """The artifact MODERATION_MODEL_PATH names: one file (pinned), or a directory whose
+        pointer is followed."""
+        from model.model_store import DirectoryStore, artifacts_dir, names_artifact_file
 
+        if not names_artifact_file(path):
+            return cls.follow(DirectoryStore(artifacts_dir(path)), check_seconds)
+        holder = cls(check_seconds=check_seconds)
+        holder._load_first(lambda: path)
+        return holder
+
+    @classmethod
+    def follow(cls, store, check_seconds: float = 5.0,
+               clock: Callable[[], float] = time.monotonic) -> "ScorerHolder":
+        """Serve the store's current version and follow its pointer."""
         # The pointer is looked at before the load: if it moves during the load, the next check
         # sees a signature it has not seen and follows it.
-        holder = cls(directory=watched_directory(path), check_seconds=check_seconds)
-        try:
-            holder.swap(Scorer.load(path=path))
-        except ArtifactError as exc:
-            log.error("classifier not loaded, every comment will be held: %s", exc)
-            holder.error = str(exc)
+        holder = cls(store=store, check_seconds=check_seconds, clock=clock)
+        holder._load_first(lambda: store.fetch(store.current()))
         return holder
+
+    def _load_first(self, locate: Callable[[], object]) -> None:
+        # Imported here so `service` can be imported (and its config documented) without the
+        # model package's heavy dependencies being loaded first.
+        from model import Scorer
+
+        try:
+            self.swap(Scorer.load(path=locate()))
+        except Exception as exc:  # an unusable artifact or an unreachable store: hold everything
+            log.error("classifier not loaded, every comment will be held: %s", exc)
+            self.error = str(exc)
 
     @property
     def scorer(self):
@@ -147,7 +149,7 @@ class ScorerHolder:
     def refresh_if_due(self) -> None:
         """The per-request check: a clock comparison, and at most every `check_seconds` one stat
         of the pointer. Another thread of this worker already checking is not waited for."""
-        if self.directory is None or self._clock() < self._next_check:
+        if self.store is None or self._clock() < self._next_check:
             return
         if not self._reload_lock.acquire(blocking=False):
             return
@@ -160,7 +162,7 @@ class ScorerHolder:
     def reload_now(self) -> Reload:
         """Read the pointer now and load what it names if that is not serving yet; a version
         that failed before is tried again."""
-        if self.directory is None:
+        if self.store is None:
             return Reload(self.version, self.version, False,
                           "MODERATION_MODEL_PATH names one artifact file, so that version is "
                           "pinned; name the artifact directory to follow its CURRENT pointer")
@@ -168,23 +170,35 @@ class ScorerHolder:
             self._next_check = self._clock() + self.check_seconds
             return self._follow(force=True)
 
+    def _signature(self):
+        """The store's pointer signature; on a failure to read it, a value that differs from
+        every signature, so the next check reads the pointer again."""
+        try:
+            return self.store.signature()
+        except Exception as exc:
+            log.warning("model store %s not readable: %s", self.store, exc)
+            return _UNREAD
+
     def _follow(self, force: bool) -> Reload:
         from model import Scorer
-        from model.artifact import current_stem
 
         before = self.version
-        signature = pointer_signature(self.directory)
+        signature = self._signature()
+        if signature is _UNREAD:
+            # The store is unreachable (a database restarting): keep serving what is loaded.
+            return Reload(before, before, False, f"the model store ({self.store}) could not be "
+                                                 "read; still serving the version loaded")
         if signature == self._seen and not force:
             return Reload(before, before, False, self.reload_error)
         self._seen = signature
         stem = None
         try:
-            stem = current_stem(self.directory)
+            stem = self.store.current()
             if stem == before:
                 self.reload_error = None
                 return Reload(before, before, False)
             # Load and verify completely before the swap; until then requests use `before`.
-            scorer = Scorer.load(self.directory / f"{stem}.joblib")
+            scorer = Scorer.load(self.store.fetch(stem))
         except Exception as exc:  # a bad new version must never take the serving one down
             self.reload_error = f"{stem or 'the pointer'} not loaded: {exc}"
             log.error("classifier %s not loaded, still serving %s: %s", stem, before, exc)
@@ -195,11 +209,34 @@ class ScorerHolder:
         return Reload(stem, before, True)
 
 
+_UNREAD = object()
+
+
+def model_store(app: Flask):
+    """The model store the settings name (`MODERATION_MODEL_STORE`): the artifact directory, or
+    the service's own database, whose engine it shares. With a pinned artifact file, that file's
+    directory, read for the models page only."""
+    from model.database_store import DatabaseStore
+    from model.model_store import DirectoryStore, artifacts_dir, cache_dir, store_kind
+
+    path = app.config["MODERATION_MODEL_PATH"]
+    kind = store_kind(app.config["MODERATION_MODEL_STORE"], app.config["MODERATION_DATABASE_URL"])
+    if kind == "directory" or names_artifact_file(path):
+        return DirectoryStore(artifacts_dir(path))
+    return DatabaseStore(app.extensions["store"].engine, cache=cache_dir(app.instance_path),
+                         seed=artifacts_dir(path))
+
+
 def init_app(app: Flask, holder: ScorerHolder | None = None) -> None:
     """A holder handed in (tests preload one scorer per session) stays as it is; otherwise the
-    configured artifact is loaded and its directory's pointer followed."""
-    app.extensions["scorer"] = holder or ScorerHolder.load(
-        app.config["MODERATION_MODEL_PATH"], app.config["MODERATION_MODEL_CHECK_SECONDS"])
+    configured store's current version is loaded and its pointer followed (a pinned artifact
+    file is loaded and never swapped)."""
+    store = app.extensions["model_store"] = model_store(app)
+    if holder is None:
+        path, seconds = app.config["MODERATION_MODEL_PATH"], app.config["MODERATION_MODEL_CHECK_SECONDS"]
+        holder = ScorerHolder.load(path, seconds) if names_artifact_file(path) \
+            else ScorerHolder.follow(store, seconds)
+    app.extensions["scorer"] = holder
 
 
 def current() -> ScorerHolder:

@@ -345,3 +345,18 @@ class SiteLayerRow(Base):
     payload: Mapped[bytes] = mapped_column(
         LargeBinary, comment="numpy arrays and JSON (SiteLayer.to_bytes), never a pickle")
     card: Mapped[str] = mapped_column(Text, comment="JSON: the gate's verdict and figures")
+
+
+# -- the model store (migration 0010) -------------------------------------------------------------
+
+def _model_store_tables() -> None:
+    """The model store's tables are defined once, with SQLAlchemy Core, by the model package
+    (which must not import the service); copied into this metadata so the schema test and
+    Alembic see them with the rest."""
+    from model.database_store import metadata as model_store_metadata
+
+    for table in model_store_metadata.sorted_tables:
+        table.to_metadata(Base.metadata)
+
+
+_model_store_tables()

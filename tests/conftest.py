@@ -126,15 +126,15 @@ def make_app(tmp_path, scorer, sqlite_url):
     """Build an app on a fresh SQLite database (or `MODERATION_DATABASE_URL` given), with the
     real classifier, no flood limit, no minimum form time, no background site-layer update and no
     spot checks (random picks would put a published comment in some tests' queues) unless a test
-    sets them."""
+    sets them; each app built with its own `instance_path` is a host of its own."""
     apps = []
 
-    def build(**overrides):
+    def build(instance_path=None, **overrides):
         config = {"TESTING": True, "SCORER": scorer, "MODERATION_DATABASE_URL": sqlite_url,
                   "MODERATION_RATE_LIMIT": "off", "MODERATION_MIN_SUBMIT_SECONDS": "0",
                   "MODERATION_SITE_LAYER_EVERY": "0", "MODERATION_SPOT_CHECK_SHARE": "0",
                   **TEST_KEYS, **overrides}
-        app = create_app(config, instance_path=str(tmp_path / "instance"))
+        app = create_app(config, instance_path=str(instance_path or tmp_path / "instance"))
         apps.append(app)
         return app
 

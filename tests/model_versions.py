@@ -44,3 +44,15 @@ def two_versions(directory: Path) -> tuple[str, str]:
     add_version(directory, new, parent=old, created_at="2099-12-31T23:59:59+00:00")
     set_current(directory, old)
     return old, new
+
+
+def carded_file(directory: Path, stem: str, content: bytes | None = None, **card_fields) -> Path:
+    """A stand-in artifact `stem.joblib` (a few bytes, not a model) with a card whose sha256
+    matches: for the store's bookkeeping, which never unpickles."""
+    directory.mkdir(parents=True, exist_ok=True)
+    target = Path(directory) / f"{stem}.joblib"
+    target.write_bytes(content if content is not None else f"model {stem}".encode())
+    card = {"version": stem, "artifact": target.name, "artifact_sha256": sha256_of(target),
+            **card_fields}
+    card_path(target).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    return target

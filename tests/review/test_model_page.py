@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from model.artifact import set_current
+from model.artifact import current_stem, history as artifact_history, set_current
+from model.model_store import DirectoryStore
 from model_versions import add_version, two_versions
 from review_helpers import add_comment
 from service.bar_chart import bar_chart
@@ -171,7 +172,7 @@ def test_bar_labels_are_level_and_their_slots_fit_the_longest_line():
 
 def test_the_model_page_shows_versions_metrics_promotions_and_overturns(decided, ann,
                                                                         artifacts):
-    decided.config["MODERATION_MODEL_PATH"] = str(artifacts)
+    decided.extensions["model_store"] = DirectoryStore(artifacts)
     html = ann.get("/review/models").get_data(as_text=True)
     assert html.index(f'id="v-{NEW}"') < html.index(f'id="v-{OLD}"')  # newest first
     new_row = re.search(rf'<article id="v-{NEW}".*?</article>', html, re.S).group()
@@ -208,7 +209,7 @@ def following(review_app, tmp_path):
     directory = tmp_path / "real-artifacts"
     old, new = two_versions(directory)
     review_app.extensions["scorer"] = ScorerHolder.load(str(directory), check_seconds=3600)
-    review_app.config["MODERATION_MODEL_PATH"] = str(directory)
+    review_app.extensions["model_store"] = DirectoryStore(directory)
     return directory, old, new
 
 
@@ -288,3 +289,51 @@ def test_the_model_page_says_what_the_model_holds_on_this_site(review_app, ann):
     assert "the hold budget is\n  5% of comments" in section
     assert "It is still learning this site" in section
     assert "Spam: held at 97% and above" in section
+
+
+# -- POST /admin/model/promote and /admin/model/rollback ------------------------------------------
+
+def test_make_current_on_the_page_promotes_by_hand_and_this_worker_serves_it(following, ann,
+                                                                              review_app):
+    directory, old, new = following
+    page = ann.get("/review/models").get_data(as_text=True)
+    assert f"Make {new} current" in page and f"Make {old} current" not in page  # old is current
+    response = ann.post("/admin/model/promote", {"version": new}, headers={"Accept": "text/html"})
+    assert response.status_code == 302 and response.headers["Location"] == "/review/models"
+    assert current_stem(directory) == new
+    assert review_app.test_client().get("/readyz").get_json()["model_version"] == new
+    entry = artifact_history(directory)[-1]
+    assert (entry["action"], entry["version"], entry["previous"]) == ("promote", new, old)
+    assert entry["reason"] == "promoted by hand on the models page by ann"
+    card = json.loads((directory / f"{new}.json").read_text())
+    assert card["promotion"]["promoted"] is True
+    page = ann.get("/review/models").get_data(as_text=True)
+    assert f"{new} is now current (was {old}). This worker serves {new}" in page
+
+
+def test_roll_back_on_the_page_goes_back_to_the_version_before(following, ann, review_app):
+    directory, old, new = following
+    ann.post("/admin/model/promote", {"version": new})
+    page = ann.get("/review/models").get_data(as_text=True)
+    assert f"Roll back to {old}</button>" in page
+    body = ann.post("/admin/model/rollback", headers={"Accept": "application/json"}).get_json()
+    assert (body["current"], body["previous"], body["serving"]) == (old, new, old)
+    assert current_stem(directory) == old
+    assert artifact_history(directory)[-1]["reason"] == "rolled back on the models page by ann"
+
+
+def test_promoting_a_version_the_store_does_not_hold_changes_nothing(following, ann):
+    directory, old, _ = following
+    response = ann.post("/admin/model/promote", {"version": "moderation-19990101-000000"},
+                        headers={"Accept": "application/json"})
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "model_not_moved"
+    assert "moderation-19990101-000000" in response.get_json()["error"]["message"]
+    assert current_stem(directory) == old
+
+
+def test_a_pinned_model_offers_no_promotion_and_refuses_one(review_app, ann):
+    page = ann.get("/review/models").get_data(as_text=True)
+    assert "Make " not in page and "Roll back to" not in page
+    response = ann.post("/admin/model/rollback", headers={"Accept": "application/json"})
+    assert response.status_code == 409 and response.get_json()["error"]["code"] == "model_pinned"

@@ -12,6 +12,7 @@ import pytest
 
 from model import Scorer
 from model.artifact import card_path, set_current
+from model.model_store import DirectoryStore
 from model_versions import add_version, two_versions
 from service.config import from_env
 from service.scoring import ScorerHolder
@@ -40,7 +41,7 @@ def clock():
 @pytest.fixture
 def holder(artifacts, clock):
     directory, old, _ = artifacts
-    return ScorerHolder(Scorer.load(directory), directory=directory, check_seconds=10,
+    return ScorerHolder(Scorer.load(directory), store=DirectoryStore(directory), check_seconds=10,
                         clock=clock)
 
 
