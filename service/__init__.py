@@ -67,7 +67,7 @@ def create_app(test_config: Mapping[str, Any] | None = None,
     logs.init_app(app)
     metrics.init_app(app)
     intake.init_app(app)
-    app.register_blueprint(feed.bp)
+    feed.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(openapi.bp)
     # CSRF tokens on every state-changing request, except the public intake: the news site's

@@ -24,7 +24,7 @@ from sqlalchemy.orm import sessionmaker
 from service.config import RateLimit
 from service.db import IMMEDIATE, lock_names
 from service.policy import Decision, History
-from service.tables import AuditEntry, Comment, Moderator, risk_of, utcnow
+from service.tables import AuditEntry, Comment, FeedVersion, Moderator, risk_of, utcnow
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,12 @@ class FeedPage:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "pages", max(1, math.ceil(self.total_roots / self.per_page)))
+
+
+@dataclass(frozen=True)
+class FeedVersionRow:
+    number: int
+    changed_us: int  # microseconds since 1970, UTC; 0 when never changed
 
 
 class ParentError(LookupError):
@@ -243,6 +249,14 @@ class Store:
                 .order_by(Comment.created_at, Comment.id))) if roots else []
         return FeedPage(roots, replies, total, page, per_page)
 
+    def feed_version(self, post_id: str) -> FeedVersionRow:
+        """What readers see of an article, as a number (kept by the database's triggers,
+        migration 0012): (0, 0) for an article that never had a published comment. One
+        primary-key read, so a conditional GET costs no more than this."""
+        with self.engine.connect() as connection:
+            row = connection.execute(_FEED_VERSION, {"post_id": post_id}).first()
+        return FeedVersionRow(*row) if row else FeedVersionRow(0, 0)
+
     def pending(self, order: Literal["oldest", "risk"] = "oldest",
                 limit: int = 50) -> list[Comment]:
         """The review queue: the comments table seen through the `pending` status."""
@@ -351,6 +365,8 @@ _LOOKUP_NO_FLOOD = select(_FIRST_COPY.scalar_subquery(), null(), _APPROVED.scala
 _RECEIPT = select(Comment.id, Comment.status, Comment.reasons, Comment.spam_score,
                   Comment.abuse_score, Comment.permalink).where(Comment.id == bindparam("id"))
 _INSERT = insert(Comment.__table__)
+_FEED_VERSION = select(FeedVersion.version, FeedVersion.changed_us).where(
+    FeedVersion.post_id == bindparam("post_id"))
 
 
 def _receipt(row) -> Receipt:

@@ -23,7 +23,7 @@ from service.db import make_engine, upgrade
 
 POSTGRES_URL = os.environ.get("MODERATION_TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-TABLES = ("audit_log", "comments", "moderators", "login_failures")
+TABLES = ("audit_log", "comments", "moderators", "login_failures", "feed_versions")
 
 # Fixed keys so tests can compute the hashes the service stores.
 TEST_KEYS = {"MODERATION_SECRET_KEY": "test-secret", "MODERATION_IP_HASH_KEY": "test-ip-key",
