@@ -13,8 +13,8 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from model.decisions import instance_folder, store_url
-from service import (accounts, auth, cli, config, errors, feed, health, input_guard, intake,
-                     limits, logs, metrics, openapi, retention, review, scoring,
+from service import (accounts, auth, cli, config, embed, errors, feed, health, input_guard,
+                     intake, limits, logs, metrics, openapi, retention, review, scoring,
                      security_headers)
 from service import integrations, model_admin
 from service.db import make_engine
@@ -68,6 +68,7 @@ def create_app(test_config: Mapping[str, Any] | None = None,
     metrics.init_app(app)
     intake.init_app(app)
     feed.init_app(app)
+    app.register_blueprint(embed.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(openapi.bp)
     # CSRF tokens on every state-changing request, except the public intake: the news site's

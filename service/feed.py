@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from hashlib import sha256
 from html import escape
 
 from flask import (Blueprint, Flask, Response, abort, current_app, g, jsonify, render_template,
@@ -111,11 +110,6 @@ def _cache_headers(response: Response) -> Response:
     return response
 
 
-def _cache_key(post_id: str, tag: str) -> str:
-    # The article's id is hashed: it comes from the URL, of any length and any characters.
-    return f"{sha256(post_id.encode()).hexdigest()[:32]}:{tag}"
-
-
 # -- the feed -------------------------------------------------------------------------------------
 
 @bp.get("/api/articles/<post_id>/comments")
@@ -133,7 +127,7 @@ def article_comments(post_id: str) -> Response:
     tag, unchanged = _conditional("feed", post_id, page, per_page)
     if unchanged is not None:
         return unchanged
-    body = feed_cache.cached(_pages(), _cache_key(post_id, tag),
+    body = feed_cache.cached(_pages(), feed_cache.key(post_id, tag),
                              lambda: _feed_json(post_id, page, per_page))
     return Response(body, mimetype="application/json")
 
@@ -163,7 +157,7 @@ def _article_page(post_id: str, template: str) -> Response:
         return render_template("_thread.html", threads=thread(page),
                                total=page.total_roots).encode()
 
-    thread_html = feed_cache.cached(_pages(), _cache_key(post_id, tag), render_thread)
+    thread_html = feed_cache.cached(_pages(), feed_cache.key(post_id, tag), render_thread)
     reply_to = request.args.get("replytocom", "")
     return Response(render_template(
         template, post_id=post_id, thread_html=Markup(thread_html.decode()),

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from hashlib import sha256
 from collections import OrderedDict
 from typing import Callable, Protocol
 
@@ -87,6 +88,12 @@ class RedisPages:
 
 def page_store(url: str) -> PageStore:
     return MemoryPages() if url.startswith("memory://") else RedisPages(url)
+
+
+def key(post_id: str, tag: str) -> str:
+    """An article's page at one version (`tag`, its ETag). The article's id is hashed: it comes
+    from the URL, of any length and any characters."""
+    return f"{sha256(post_id.encode()).hexdigest()[:32]}:{tag}"
 
 
 def cached(pages: PageStore, key: str, render: Callable[[], bytes]) -> bytes:
