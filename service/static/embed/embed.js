@@ -54,6 +54,21 @@
                                           "data-moderation-embed": ""}));
   }
 
+  var POSTED_KEY = "moderation-embed-posted:" + postId;
+  var POSTED_FOR_MS = 60000;  // well past the feed's max-age and stale-while-revalidate
+
+  function postedRecently() {
+    try {
+      return Date.now() - Number(sessionStorage.getItem(POSTED_KEY) || 0) < POSTED_FOR_MS;
+    } catch (e) {  // storage blocked: at worst the browser's copy shows for max-age seconds
+      return false;
+    }
+  }
+
+  function rememberPosted() {
+    try { sessionStorage.setItem(POSTED_KEY, String(Date.now())); } catch (e) { /* see above */ }
+  }
+
   var state = {page: 0, pages: 1, total: 0, loading: false};
   var heading = el("h2", {id: prefix + "title", text: "Comments"});
   var status = el("p", {"class": "mc-status", role: "status", "aria-live": "polite"});
@@ -107,7 +122,10 @@
     more.disabled = true;
     var url = origin + "/api/articles/" + encodeURIComponent(postId) + "/comments?page=" +
               (state.page + 1) + "&per_page=" + perPage;
-    fetch(url, {credentials: "omit", headers: {Accept: "application/json"}})
+    // The browser may keep the feed for its max-age; a reader who has just posted must not
+    // be shown that older copy on the next load, so their loads revalidate for a while.
+    fetch(url, {credentials: "omit", headers: {Accept: "application/json"},
+                cache: postedRecently() ? "no-cache" : "default"})
       .then(function (response) {
         if (!response.ok) { throw new Error(response.status); }
         return response.json();
@@ -234,6 +252,7 @@
 
     function accepted(answer, sent) {
       fields.comment.value = "";
+      rememberPosted();
       if (answer.status !== "published") {
         status.textContent = AWAITING;
         return;
