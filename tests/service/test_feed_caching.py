@@ -9,7 +9,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import event, text, update
+from sqlalchemy import text, update
 from werkzeug.datastructures import ETags
 
 from comment_helpers import HOLD_ALL, PUBLISH_ALL, good_form
@@ -83,19 +83,15 @@ def test_a_current_copy_gets_304_without_a_comment_being_read(two_hosts, post_id
     a, b = two_hosts
     post(a, post_id, "The lighting is much better.")
     first = a.get(f"/api/articles/{post_id}/comments")
-    statements = []
-    engine = b.application.extensions["store"].engine
-    listener = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement)
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        again = b.get(f"/api/articles/{post_id}/comments",
-                      headers={"If-None-Match": first.headers["ETag"]})
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
+    store = b.application.extensions["store"]
+    reads = []
+    store.published_for = lambda *args: reads.append(args)  # would break the page if called
+    again = b.get(f"/api/articles/{post_id}/comments",
+                  headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304 and again.data == b""
     assert again.headers["ETag"] == first.headers["ETag"]
     assert again.headers["Cache-Control"] == first.headers["Cache-Control"]
-    assert statements and not any("comments" in s for s in statements), statements
+    assert reads == []
 
 
 def test_published_unpublished_edited_and_erased_show_on_every_host_at_once(two_hosts, post_id):
