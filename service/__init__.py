@@ -13,9 +13,9 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from model.decisions import instance_folder, store_url
-from service import (accounts, auth, cli, config, errors, feed, health, input_guard, intake,
-                     limits, logs, metrics, openapi, retention, review, scoring, site_layers,
-                     security_headers)
+from service import (accounts, auth, cli, config, embed, errors, feed, health, input_guard,
+                     intake, limits, logs, metrics, openapi, retention, review, scoring,
+                     security_headers, site_layers)
 from service import integrations, model_admin
 from service.db import make_engine
 from service.privacy import persisted_secret
@@ -68,7 +68,8 @@ def create_app(test_config: Mapping[str, Any] | None = None,
     logs.init_app(app)
     metrics.init_app(app)
     intake.init_app(app)
-    app.register_blueprint(feed.bp)
+    feed.init_app(app)
+    app.register_blueprint(embed.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(openapi.bp)
     # CSRF tokens on every state-changing request, except the public intake: the news site's

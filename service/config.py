@@ -111,7 +111,7 @@ def parse_rate(raw: str) -> RateLimit | None:
 
 
 def parse_limit_storage(raw: str) -> str:
-    """Where Flask-Limiter keeps its counters: `memory://` (per worker) or a Redis URL."""
+    """`memory://` (in each worker) or a Redis URL: where rate limits count, or pages are kept."""
     value = raw.strip() or "memory://"
     if not value.startswith(("memory://", "redis://", "rediss://", "redis+unix://")):
         raise ValueError(f"expected memory:// or a redis:// URL, got {raw!r}")
@@ -294,6 +294,17 @@ SETTINGS: tuple[Setting, ...] = (
             "redirected back to, e.g. `https://news.example`; `*` allows any for the feed."),
     Setting("MODERATION_FEED_PAGE_SIZE", "50", int,
             "Top-level comments per page of the published feed (clients may ask for up to 200)."),
+    Setting("MODERATION_FEED_MAX_AGE", "5", int,
+            "Seconds a browser or CDN may reuse the feed and article pages without asking "
+            "again (`Cache-Control: max-age`): a newly published comment shows within this "
+            "many seconds, plus one."),
+    Setting("MODERATION_FEED_STALE_SECONDS", "10", int,
+            "Seconds past max-age a cache may still answer with the old page while it fetches "
+            "the new one in the background (`stale-while-revalidate`)."),
+    Setting("MODERATION_FEED_CACHE", "memory://", parse_limit_storage,
+            "Where rendered feed pages are kept: `memory://` in each worker, or a Redis URL "
+            "shared by every host. Pages are keyed by the article's version, which the "
+            "database changes with every comment change, so no host serves a removed comment."),
     Setting("MODERATION_PROXY_HOPS", "0", int,
             "Reverse proxies in front of the service whose X-Forwarded-For is trusted for the "
             "client IP."),

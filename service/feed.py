@@ -1,17 +1,25 @@
 """Blueprint: what readers see. The published-comments feed for the news site
-(`GET /api/articles/<post_id>/comments`) and a demo article page (`GET /`) with the site's
-"Leave a reply" form, so a newcomer can watch the whole flow in a browser.
+(`GET /api/articles/<post_id>/comments`), a demo article page (`GET /`) with the site's
+"Leave a reply" form, so a newcomer can watch the whole flow in a browser, and the same thread
+and form for any article (`GET /articles/<post_id>`), where the embed's link leads.
+
+Every page a reader sees is read far more often than comments are written, so each is
+cacheable: validators from the article's version (service/http_cache.py), 304 without reading
+a comment, and rendered pages kept per version (service/feed_cache.py).
 """
 
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from html import escape
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import (Blueprint, Flask, Response, abort, current_app, g, jsonify, render_template,
+                   request)
+from markupsafe import Markup
 
-from service import bots, cors
+from service import bots, cors, feed_cache, http_cache
 from service.store import FeedPage, Store
 from service.tables import Comment
 
@@ -68,6 +76,46 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     return int(raw)
 
 
+# -- caching --------------------------------------------------------------------------------------
+
+def _store() -> Store:
+    return current_app.extensions["store"]
+
+
+def _pages() -> feed_cache.PageStore:
+    return current_app.extensions["feed_pages"]
+
+
+def _conditional(kind: str, post_id: str, *parts: object, weak: bool = False
+                 ) -> tuple[str, Response | None]:
+    """The ETag of this request's page, and the 304 to send when the reader's copy is current.
+    Reads only the article's version, never its comments."""
+    version = _store().feed_version(post_id)
+    tag = http_cache.etag(kind, version, *parts, weak=weak)
+    modified = http_cache.last_modified(version, time.time_ns() // 1000)
+    g.feed_validators = (tag, modified)
+    if http_cache.not_modified(request.if_none_match, request.if_modified_since, tag, modified):
+        return tag, Response(status=304)
+    return tag, None
+
+
+@bp.after_request
+def _cache_headers(response: Response) -> Response:
+    """Validators and freshness on every reader's page that has them, 200 and 304 alike."""
+    validators = g.pop("feed_validators", None)
+    if validators is not None and response.status_code in (200, 304):
+        tag, modified = validators
+        response.headers["ETag"] = tag
+        if modified is not None:
+            response.last_modified = modified
+        config = current_app.config
+        response.headers["Cache-Control"] = http_cache.cache_control(
+            config["MODERATION_FEED_MAX_AGE"], config["MODERATION_FEED_STALE_SECONDS"])
+    return response
+
+
+# -- the feed -------------------------------------------------------------------------------------
+
 @bp.get("/api/articles/<post_id>/comments")
 def article_comments(post_id: str) -> Response:
     """Published comments of one article, threaded, `per_page` top-level comments a page."""
@@ -80,24 +128,64 @@ def article_comments(post_id: str) -> Response:
                                       "message": f"{exc} must be a whole number in range"}})
         response.status_code = 400
         return response
-    store: Store = current_app.extensions["store"]
-    result = store.published_for(post_id, page, per_page)
+    tag, unchanged = _conditional("feed", post_id, page, per_page)
+    if unchanged is not None:
+        return unchanged
+    body = feed_cache.cached(_pages(), feed_cache.key(post_id, tag),
+                             lambda: _feed_json(post_id, page, per_page))
+    return Response(body, mimetype="application/json")
+
+
+def _feed_json(post_id: str, page: int, per_page: int) -> bytes:
+    result = _store().published_for(post_id, page, per_page)
     return jsonify({
         "post_id": post_id, "page": result.page, "per_page": result.per_page,
         "pages": result.pages, "total": result.total_roots,
         "comments": [node_json(node) for node in thread(result)],
-    })
+    }).get_data()
+
+
+# -- pages ----------------------------------------------------------------------------------------
+
+def _article_page(post_id: str, template: str) -> Response:
+    """An article's comments and the "Leave a reply" form. The thread, the costly part, comes
+    from the page cache; the form is rendered for each request because it carries a freshly
+    signed time for the bot trap. That is also why this page's ETag is weak: the thread is the
+    same, the bytes are not."""
+    tag, unchanged = _conditional("page", post_id, weak=True)
+    if unchanged is not None:
+        return unchanged
+
+    def render_thread() -> bytes:
+        page = _store().published_for(post_id, 1, MAX_PER_PAGE)
+        return render_template("_thread.html", threads=thread(page),
+                               total=page.total_roots).encode()
+
+    thread_html = feed_cache.cached(_pages(), feed_cache.key(post_id, tag), render_thread)
+    reply_to = request.args.get("replytocom", "")
+    return Response(render_template(
+        template, post_id=post_id, thread_html=Markup(thread_html.decode()),
+        awaiting=request.args.get("moderation") == "awaiting",
+        reply_to=reply_to if reply_to.isdigit() else "",
+        rendered_at=bots.form_timestamp(current_app.config["SECRET_KEY"], post_id),
+        values={}, messages=[]))
 
 
 @bp.get("/")
-def article() -> str:
+def article() -> Response:
     """The demo article with its published comments and the comment form."""
-    store: Store = current_app.extensions["store"]
-    page = store.published_for(DEMO_POST_ID, 1, MAX_PER_PAGE)
-    reply_to = request.args.get("replytocom", "")
-    return render_template(
-        "article.html", post_id=DEMO_POST_ID, threads=thread(page), total=page.total_roots,
-        awaiting=request.args.get("moderation") == "awaiting",
-        reply_to=reply_to if reply_to.isdigit() else "",
-        rendered_at=bots.form_timestamp(current_app.config["SECRET_KEY"], DEMO_POST_ID),
-        values={}, messages=[])
+    return _article_page(DEMO_POST_ID, "article.html")
+
+
+@bp.get("/articles/<post_id>")
+def article_thread(post_id: str) -> Response:
+    """Any article's comments and form on this service's own page: where the embed's link
+    leads a reader whose browser runs no scripts."""
+    if len(post_id) > 64:  # the store's limit; no article has a longer id
+        abort(404)
+    return _article_page(post_id, "article_thread.html")
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["feed_pages"] = feed_cache.page_store(app.config["MODERATION_FEED_CACHE"])
+    app.register_blueprint(bp)

@@ -13,6 +13,8 @@ import hashlib
 import json
 import math
 import os
+import sqlite3
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -24,7 +26,7 @@ from sqlalchemy.orm import sessionmaker
 from service.config import RateLimit
 from service.db import IMMEDIATE, lock_names
 from service.policy import Decision, History
-from service.tables import AuditEntry, Comment, Moderator, risk_of, utcnow
+from service.tables import AuditEntry, Comment, FeedVersion, Moderator, risk_of, utcnow
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,12 @@ class FeedPage:
         object.__setattr__(self, "pages", max(1, math.ceil(self.total_roots / self.per_page)))
 
 
+@dataclass(frozen=True)
+class FeedVersionRow:
+    number: int
+    changed_us: int  # microseconds since 1970, UTC; 0 when never changed
+
+
 class ParentError(LookupError):
     """The reply's parent does not exist on this article or is not published."""
 
@@ -97,6 +105,7 @@ class Store:
         self._lock_path = f"{database}.intake-lock" if engine.dialect.name == "sqlite" \
             and database and database != ":memory:" else None
         self._write_session = sessionmaker(self._write_engine, expire_on_commit=False)
+        self._sqlite_reader = _ThreadReader(database) if self._lock_path else None
 
     # -- intake ---------------------------------------------------------------------------------
 
@@ -246,6 +255,20 @@ class Store:
                 .order_by(Comment.created_at, Comment.id))) if roots else []
         return FeedPage(roots, replies, total, page, per_page)
 
+    def feed_version(self, post_id: str) -> FeedVersionRow:
+        """What readers see of an article, as a number (kept by the database's triggers,
+        migration 0012): (0, 0) for an article that never had a published comment. One
+        primary-key read, so a conditional GET costs no more than this."""
+        if self._sqlite_reader is not None:
+            # fetchall: the statement runs to its end, so it holds no read snapshot after.
+            rows = self._sqlite_reader.connection().execute(_SQLITE_FEED_VERSION,
+                                                            (post_id,)).fetchall()
+            row = rows[0] if rows else None
+        else:
+            with self.engine.connect() as connection:
+                row = connection.execute(_FEED_VERSION, {"post_id": post_id}).first()
+        return FeedVersionRow(*row) if row else FeedVersionRow(0, 0)
+
     def pending(self, order: Literal["oldest", "risk"] = "oldest",
                 limit: int = 50) -> list[Comment]:
         """The review queue: the comments table seen through the `pending` status."""
@@ -358,6 +381,8 @@ _RECEIPT = select(Comment.id, Comment.status, Comment.reasons, Comment.spam_scor
                   Comment.abuse_score, Comment.permalink, Comment.language
                   ).where(Comment.id == bindparam("id"))
 _INSERT = insert(Comment.__table__)
+_FEED_VERSION = select(FeedVersion.version, FeedVersion.changed_us).where(
+    FeedVersion.post_id == bindparam("post_id"))
 
 
 def _receipt(row) -> Receipt:
@@ -423,6 +448,25 @@ class _SqliteIntake:
             _sqlite_value(values[name]) for name in _INSERT_COLUMNS]).lastrowid
 
 
+class _ThreadReader:
+    """One read-only sqlite3 connection per thread, for the feed's version check: the read every
+    reader's request makes, where checking a connection out of SQLAlchemy's pool and running
+    a statement through Core cost several times the read itself. Outside a transaction each
+    SELECT sees the latest commit, so a long-lived connection reads nothing stale."""
+
+    def __init__(self, path: str) -> None:
+        self.uri = f"file:{path}?mode=ro"
+        self._local = threading.local()
+
+    def connection(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(self.uri, uri=True, isolation_level=None,
+                                         check_same_thread=False)
+            self._local.connection = connection
+        return connection
+
+
 def _sqlite_time(value: datetime) -> str:
     return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
 
@@ -449,6 +493,7 @@ _SQLITE_APPROVED = ("SELECT count(*) FROM (SELECT id FROM comments "
 _SQLITE_LOOKUP = (f"SELECT ({_SQLITE_FIRST_COPY}), ({_SQLITE_NTH_RECENT}), "
                   f"({_SQLITE_APPROVED})")
 _SQLITE_LOOKUP_NO_FLOOD = f"SELECT ({_SQLITE_FIRST_COPY}), NULL, ({_SQLITE_APPROVED})"
+_SQLITE_FEED_VERSION = "SELECT version, changed_us FROM feed_versions WHERE post_id = ?"
 _SQLITE_RECEIPT = ("SELECT id, status, reasons, spam_score, abuse_score, permalink, language "
                    "FROM comments WHERE id = ?")
 _INSERT_COLUMNS = tuple(column.name for column in Comment.__table__.columns

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Index,
-                        Integer, LargeBinary, String, Text, TypeDecorator, false)
+from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, DateTime, Float, ForeignKey,
+                        Index, Integer, LargeBinary, String, Text, TypeDecorator, false)
 from sqlalchemy import text as sql_text  # `text` is also a column of Comment
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -360,3 +360,20 @@ def _model_store_tables() -> None:
 
 
 _model_store_tables()
+
+
+class FeedVersion(Base):
+    """What a reader sees of one article, as a number that changes whenever that does.
+
+    Kept by database triggers (migration 0012), not by the application: every statement that
+    inserts, deletes or changes a published comment (or publishes or unpublishes one) adds 1 in
+    the same transaction, whichever code or host wrote it. The feed's ETag and page cache are
+    keyed by it (service/feed_cache.py)."""
+
+    __tablename__ = "feed_versions"
+
+    post_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+    changed_us: Mapped[int] = mapped_column(
+        BigInteger, comment="When it last changed: microseconds since 1970 (UTC), by the "
+                            "database's clock")

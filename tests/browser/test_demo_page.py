@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from comment_helpers import PUBLISH_ALL
 
@@ -14,33 +12,6 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-
-
-@pytest.fixture
-def serve(make_app):
-    """Run an app on a free loopback port in a background thread; yield its base URL."""
-    servers = []
-
-    def start(**config) -> str:
-        server = make_server("127.0.0.1", 0, make_app(**config), threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        servers.append((server, thread))
-        return f"http://127.0.0.1:{server.server_port}"
-
-    yield start
-    for server, thread in servers:
-        server.shutdown()
-        thread.join(timeout=5)
-        server.server_close()
-
-
-@pytest.fixture
-def page(browser):
-    tab = browser.new_page()
-    tab.set_default_timeout(10_000)
-    yield tab
-    tab.close()
 
 
 def _fill(page, text: str) -> None:
