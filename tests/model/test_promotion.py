@@ -110,9 +110,10 @@ def comparison(held_out_candidate=0.90, recent_candidate=0.80):
 
 
 def test_the_gate_allows_a_small_drop_on_held_out_but_not_on_recent_decisions():
-    assert gate.verdict(comparison(held_out_candidate=0.896))[0] is True
-    ok, reasons = gate.verdict(comparison(held_out_candidate=0.894))
-    assert not ok and "abuse ROC AUC on the olid held-out split fell from 0.9000 to 0.8940" in reasons[0]
+    # The corpora guard against collapse (0.03); the site's recent decisions judge.
+    assert gate.verdict(comparison(held_out_candidate=0.875))[0] is True
+    ok, reasons = gate.verdict(comparison(held_out_candidate=0.865))
+    assert not ok and "abuse ROC AUC on the olid held-out split fell from 0.9000 to 0.8650" in reasons[0]
     ok, reasons = gate.verdict(comparison(recent_candidate=0.79))
     assert not ok and "60 most recent decisions is 0.7900, below the current model's 0.8000" in reasons[0]
 
