@@ -108,7 +108,8 @@ def test_reader_is_told_what_is_missing_and_keeps_what_was_typed(site, page):
 
     fill(page, "My careful reply that must not be lost.", "", "ann@example.org")
     page.get_by_role("button", name="Post Comment").click()
-    page.wait_for_function("document.querySelector('.mc-errors').innerText.includes('name')")
+    # A locator, not wait_for_function: the page's CSP forbids evaluating a string.
+    page.locator(".mc-errors", has_text="name").wait_for()
     assert alert.inner_text() == "Please enter your name here"
     assert page.get_by_label("Name *").get_attribute("aria-invalid") == "true"
     assert page.get_by_label("Comment", exact=True).get_attribute("aria-invalid") is None

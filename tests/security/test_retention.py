@@ -62,8 +62,9 @@ def test_purge_drops_ip_hashes_agents_and_emails_of_decided_comments_past_retent
          decided_days=5, decided_by="ann")
     with app.extensions["store"].engine.begin() as connection:
         connection.execute(insert(LoginFailure), [
-            {"key": "ip:old", "at": NOW - timedelta(days=1)},
-            {"key": "ip:new", "at": NOW - timedelta(minutes=1)}])
+            # The clock now, not at collection: a long suite must not age "new" past the window.
+            {"key": "ip:old", "at": utcnow() - timedelta(days=1)},
+            {"key": "ip:new", "at": utcnow() - timedelta(minutes=1)}])
 
     result = runner.invoke(args=["purge", "--older-than", "90d"])
     assert result.exit_code == 0, result.output
