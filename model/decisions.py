@@ -57,6 +57,19 @@ def engine_url(url: str) -> str:
     return url
 
 
+def hide_password(arg: str) -> str:
+    """A URL (or any argument) fit to print or record: a database password must not end up in
+    a card or a log."""
+    if "://" in arg and "@" in arg:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+        try:
+            return make_url(arg).render_as_string(hide_password=True)
+        except ArgumentError:           # not a database URL after all: keep it as typed
+            return arg
+    return arg
+
+
 def labels_for(status: str, reason: str | None) -> tuple[int, int] | None:
     """(spam, abuse) for a decided comment, or None when the decision is no label."""
     return _LABELS.get((status, None if status == "published" else reason))

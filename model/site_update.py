@@ -25,7 +25,7 @@ from sqlalchemy import create_engine
 
 from model import site_gate, site_layer, site_store
 from model.dataset import Example, default_data_dir, load_corpora
-from model.decisions import engine_url, read_decisions, store_url
+from model.decisions import engine_url, hide_password, read_decisions, store_url
 from model.duplicates import text_key
 from model.pipeline import LABELS
 
@@ -160,15 +160,6 @@ def describe(result: dict, url: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def _hide_password(url: str) -> str:
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        credentials, host = rest.rsplit("@", 1)
-        return f"{scheme}://{credentials.split(':')[0]}:***@{host}" if ":" in credentials \
-            else url
-    return url
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", default=os.environ.get("MODERATION_DATABASE_URL"),
@@ -191,14 +182,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.switch_off:
             retired = site_store.switch_off(engine)
-            print(f"{_hide_password(url)}: " + ("site layer switched off; the general model "
+            print(f"{hide_password(url)}: " + ("site layer switched off; the general model "
                   "alone serves at each host's next check" if retired else "no site layer was on"))
             return 0
         general = Scorer.load(args.model)
         result = update(engine, general, guard_rows(args.data), dry_run=args.dry_run)
     finally:
         engine.dispose()
-    print(describe(result, _hide_password(url)))
+    print(describe(result, hide_password(url)))
     return 0
 
 

@@ -32,7 +32,7 @@ from tqdm import tqdm
 from model import artifact, gate, identity, metrics, model_store, weighting
 from model.dataset import (Example, default_data_dir, default_found_dir, examples_of,
                            load_corpora)
-from model.decisions import load_decisions, store_url
+from model.decisions import hide_password, load_decisions, store_url
 from model.pipeline import LABELS, TwoHeadModel
 from model.profanity_prior import ProfanityPrior
 
@@ -290,18 +290,6 @@ def build_card(*, stem, command, corpora, decisions, train_rows, held_out, thres
     }
 
 
-def _hide_password(arg: str) -> str:
-    """The card records the command; a database password must not end up in it."""
-    if "://" in arg and "@" in arg:
-        from sqlalchemy.engine import make_url
-        from sqlalchemy.exc import ArgumentError
-        try:
-            return make_url(arg).render_as_string(hide_password=True)
-        except ArgumentError:           # not a database URL after all: keep it as typed
-            return arg
-    return arg
-
-
 def _share(value: str) -> float:
     share = float(value)
     if not 0 <= share < 1:
@@ -410,7 +398,7 @@ def _load_site_decisions(args, parser) -> list[Example]:
                      "create it, name another with --database-url URL, or train on the public "
                      "corpora alone with --no-decisions.")
     decisions = load_decisions(url)
-    print(f"moderators' decisions: read {len(decisions)} from {_hide_password(url)} ({source})")
+    print(f"moderators' decisions: read {len(decisions)} from {hide_password(url)} ({source})")
     return decisions
 
 
@@ -472,7 +460,7 @@ def _train(args, parser, argv, store) -> int:
         print("dry run: nothing saved, the current version is unchanged")
         return 0
     command = "python -m model.train " + " ".join(
-        shlex.quote(_hide_password(a)) for a in (argv if argv is not None else sys.argv[1:]))
+        shlex.quote(hide_password(a)) for a in (argv if argv is not None else sys.argv[1:]))
     card = build_card(stem=stem, command=command.strip(), corpora=corpora, decisions=decisions,
                       train_rows=train_rows, held_out=held_out, thresholds=thresholds,
                       validation=validation, seconds=seconds, parent=parent,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from model import train
 from model.artifact import current_stem
 from model import decisions as site_store
-from model.decisions import labels_for, load_decisions
+from model.decisions import hide_password, labels_for, load_decisions
 from service.db import make_engine, upgrade
 from service.tables import Comment
 
@@ -81,8 +81,8 @@ def test_training_joins_the_corpora_with_the_decisions(store_url, tiny_data, tmp
 
 
 def test_the_card_never_records_a_database_password():
-    assert train._hide_password("postgresql://mod:s3cret@db/news") == "postgresql://mod:***@db/news"
-    assert train._hide_password("--quiet") == "--quiet"
+    assert hide_password("postgresql://mod:s3cret@db/news") == "postgresql://mod:***@db/news"
+    assert hide_password("--quiet") == "--quiet"
 
 
 # -- which store `python -m model.train` reads --------------------------------------------------
