@@ -53,8 +53,9 @@ PENDING = Decision(status="pending", reasons=("bench",), policy_status="pending"
 class Site:
     """A fresh store, fed and decided through the service's own code."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, language: str | None = None):
         folder.mkdir(parents=True, exist_ok=True)
+        self.language = language         # what intake identified the comments as
         self.url = f"sqlite:///{folder / 'site.sqlite3'}"
         self.engine = make_engine(self.url)
         upgrade(self.engine)
@@ -68,7 +69,7 @@ class Site:
             self.fed += 1
             candidate = Candidate(post_id="bench-article", author=f"reader {i}",
                                   email=f"reader{i}@example.org", email_hash=f"{i:064x}",
-                                  text=text, ip_hash=f"{i:064x}")
+                                  text=text, ip_hash=f"{i:064x}", language=self.language)
             outcome = self.store.enqueue(candidate, lambda _history: PENDING, duplicate_window=0,
                                          rate=None, now=T0 + timedelta(minutes=2 * i))
             if outcome.kind != "created":
@@ -178,6 +179,15 @@ def plot(abuse: list[dict], path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def write_results(path: Path, argv: list[str] | None, figures: dict) -> None:
+    """The figures as JSON, with the command that made them first (each bench writes
+    ``<its name>.json``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    args = argv if argv is not None else sys.argv[1:]
+    command = " ".join([f"python bench/{path.stem}.py", *args])
+    path.write_text(json.dumps({"command": command, **figures}, indent=2) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,10 +27,14 @@ from sqlalchemy import create_engine, text
 
 from model.dataset import Example
 
-_QUERY = text(
-    "SELECT id, text, status, decision_reason, email_hash, ip_hash, decided_at FROM comments "
-    "WHERE decided_by IS NOT NULL AND status IN ('published', 'rejected') ORDER BY decided_at, id"
-)
+_DECIDED = "decided_by IS NOT NULL AND status IN ('published', 'rejected')"
+_QUERY = ("SELECT id, text, status, decision_reason, email_hash, ip_hash, decided_at FROM comments "
+          f"WHERE {_DECIDED}")
+# The English heads score English and the comments whose language was not told (or was stored
+# before languages were identified): their decisions are English's. Every other language's
+# decisions are its own (service/language_policy.py).
+ENGLISH = "en"
+_ENGLISH_ROWS = "(language IS NULL OR language IN ('en', 'unknown'))"
 _LABELS = {("published", None): (0, 0), ("rejected", "spam"): (1, 0), ("rejected", "abuse"): (0, 1)}
 
 
@@ -82,19 +86,25 @@ def _aware(value):
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
 
 
-def load_decisions(url: str) -> list[Example]:
+def load_decisions(url: str, language: str | None = None) -> list[Example]:
     """The labelled decisions, oldest first; ``group`` names the commenter (keyed e-mail hash)."""
     engine = create_engine(engine_url(url))
     try:
-        return read_decisions(engine)
+        return read_decisions(engine, language)
     finally:
         engine.dispose()
 
 
-def read_decisions(engine) -> list[Example]:
-    """``load_decisions`` on an engine the caller already holds (the service, the site layer)."""
+def read_decisions(engine, language: str | None = None) -> list[Example]:
+    """``load_decisions`` on an engine the caller already holds (the service, the site layer);
+    with ``language``, only the decisions on comments in it (English's: see ``_ENGLISH_ROWS``)."""
+    query, params = _QUERY, {}
+    if language == ENGLISH:
+        query += f" AND {_ENGLISH_ROWS}"
+    elif language is not None:
+        query, params = query + " AND language = :language", {"language": language}
     with engine.connect() as conn:
-        rows = conn.execute(_QUERY).all()
+        rows = conn.execute(text(query + " ORDER BY decided_at, id"), params).all()
     out = []
     for row in rows:
         labels = labels_for(row.status, row.decision_reason)
@@ -104,3 +114,12 @@ def read_decisions(engine) -> list[Example]:
                            group=f"commenter:{row.email_hash or row.ip_hash}",
                            decided_at=_aware(row.decided_at), comment_id=row.id))
     return out
+
+
+def decided_languages(engine) -> dict[str, int]:
+    """How many decided comments each language holds (English's as ``read_decisions`` counts
+    them): the languages a site layer could learn."""
+    query = text(f"SELECT CASE WHEN {_ENGLISH_ROWS} THEN '{ENGLISH}' ELSE language END AS code, "
+                 f"COUNT(*) AS n FROM comments WHERE {_DECIDED} GROUP BY code")
+    with engine.connect() as conn:
+        return {row.code: int(row.n) for row in conn.execute(query)}

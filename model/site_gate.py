@@ -136,7 +136,7 @@ def judge(label: str, y: np.ndarray, oof: np.ndarray, general: np.ndarray | None
         result["versus_current"] = versus
         which = (f"the {recent['y'].size} decisions made since the serving layer was trained"
                  if recent.get("what") != "newest" else
-                 f"the newest {recent['y'].size} decisions, against the general model")
+                 f"the newest {recent['y'].size} decisions, against {against}")
         if versus["gain"] < 0:
             passed = False
             reasons.append(f"{label}: on {which}, what serves now ranks them better "

@@ -45,6 +45,10 @@ C = 0.5
 C_ALONE = 2.0
 # Below this many decisions of each class, a label has nothing the layer could learn from.
 MIN_EACH = 5
+# A language without a general model has no card of thresholds. Its own layer holds a comment
+# when the site's moderators would more likely remove it than keep it, and rejects nothing by
+# itself: a model learnt from a few hundred decisions sends comments to a person, not away.
+HOLD_ALONE = 0.5
 FORMAT = 1
 
 _WORDS = HashingVectorizer(analyzer="word", ngram_range=(1, 2), n_features=N_FEATURES,
@@ -144,6 +148,11 @@ class SiteLayer:
             general = out[:, k] if (base is not None and self.uses_general_model) else None
             out[:, k] = 1.0 / (1.0 + np.exp(-layer.decision(X, general)))
         return out
+
+    def thresholds(self) -> dict:
+        """For a layer without a general model: a card's thresholds, per label it learnt (a
+        label it did not learn scores 0 and holds nothing)."""
+        return {label: {"hold": HOLD_ALONE, "reject": 1.0} for label in LABELS}
 
     def keep_only(self, labels) -> "SiteLayer":
         """The same layer with only ``labels`` (those the gate let through)."""

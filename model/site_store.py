@@ -108,6 +108,23 @@ def history(engine, limit: int = 20) -> list[StoredLayer]:
         return [_stored(r) for r in rows]
 
 
+def by_language(engine) -> dict[str, dict[str, StoredLayer]]:
+    """Per language, its newest row ("latest") and its current one ("current", if any): the
+    models page's table of languages."""
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            f"SELECT {_COLUMNS} FROM site_layers WHERE state = 'current' OR id IN "
+            "(SELECT MAX(id) FROM site_layers GROUP BY language) ORDER BY id"))
+        out: dict[str, dict[str, StoredLayer]] = {}
+        for row in rows:
+            stored = _stored(row)
+            entry = out.setdefault(stored.language, {})
+            entry["latest"] = stored                 # ordered by id: the last one is newest
+            if stored.state == "current":
+                entry["current"] = stored
+        return out
+
+
 def switch_off(engine, language: str = "en") -> int:
     """Retire the language's current layer: the general model alone serves again."""
     with engine.begin() as conn:

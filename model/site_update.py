@@ -25,7 +25,8 @@ from sqlalchemy import create_engine
 
 from model import site_gate, site_layer, site_store
 from model.dataset import Example, default_data_dir, load_corpora
-from model.decisions import engine_url, hide_password, read_decisions, store_url
+from model.decisions import (ENGLISH, decided_languages, engine_url, hide_password,
+                             read_decisions, store_url)
 from model.duplicates import text_key
 from model.pipeline import LABELS
 
@@ -33,6 +34,9 @@ from model.pipeline import LABELS
 # something, few enough to keep the update within seconds.
 GUARD_ROWS_PER_SOURCE = 1500
 RECENT_SHARE = 0.2
+# A language other than English gets a layer of its own once this many of its comments were
+# decided (fewer hold too few of each class for the gate's cross-validation to say anything).
+MIN_LANGUAGE_DECISIONS = 20
 
 
 def latest_per_text(decisions: list[Example]) -> list[Example]:
@@ -65,19 +69,26 @@ def _label_matrix(rows: list[Example]) -> np.ndarray:
                       for label in LABELS] for e in rows], dtype=int).reshape(-1, len(LABELS))
 
 
-def update(engine, general, held_out: list[Example], *, language: str = "en",
+def update(engine, general, held_out: list[Example], *, language: str = ENGLISH,
            dry_run: bool = False, now: datetime | None = None) -> dict:
-    """Fit, judge and (unless ``dry_run``) store a layer from the decisions in ``engine``'s
-    store. ``general``: the general model's ``Scorer``. Returns the verdict as a plain dict."""
+    """Fit, judge and (unless ``dry_run``) store ``language``'s layer from the decisions on
+    comments in it. ``general``: the general model's ``Scorer``, whose English heads the English
+    layer adjusts; another language's layer is that language's own model, from its decisions
+    alone (``held_out``, the English corpora, does not apply to it). Returns the verdict as a
+    plain dict."""
     started = time.perf_counter()
-    decisions = latest_per_text(read_decisions(engine))
+    on_general = language == ENGLISH
+    decisions = latest_per_text(read_decisions(engine, language))
     texts = [e.text for e in decisions]
     labels = _label_matrix(decisions)
-    base = general.model.predict_proba(texts) if texts else np.zeros((0, len(LABELS)))
+    base = None
+    if on_general:
+        base = general.model.predict_proba(texts) if texts else np.zeros((0, len(LABELS)))
     result = {"language": language, "decisions": len(decisions), "labels": {},
-              "general_version": general.version, "promoted": False, "stored": None}
+              "general_version": general.version if on_general else None, "promoted": False,
+              "stored": None}
     if not texts:
-        result["reasons"] = ["no moderator decisions in the store yet"]
+        result["reasons"] = [f"no moderator decisions on {_language(language)} comments yet"]
         result["seconds"] = round(time.perf_counter() - started, 2)
         return result
     folds = site_gate.fold_of([text_key(t) or f"#{i}" for i, t in enumerate(texts)])
@@ -86,7 +97,7 @@ def update(engine, general, held_out: list[Example], *, language: str = "en",
     candidate = site_layer.fit(texts, labels, base, language, X=X)
     serving = site_store.current(engine, language)
     held_base = held_X = None
-    if held_out and candidate.labels:
+    if on_general and held_out and candidate.labels:
         held_texts = [e.text for e in held_out]
         held_base, held_X = general.model.predict_proba(held_texts), \
             site_layer.text_features(held_texts)
@@ -96,11 +107,14 @@ def update(engine, general, held_out: list[Example], *, language: str = "en",
         recent = _recent(decisions, texts, rows, labels[:, k], oof[:, k], base, k, serving)
         corpora = (site_gate.corpus_checks(candidate, label, held_out, held_base, held_X)
                    if held_X is not None else [])
-        verdict = site_gate.judge(label, labels[rows, k], oof[rows, k], base[rows, k],
-                                  recent, corpora)
-        if not held_out and label in candidate.labels:
-            verdict["reasons"].append(f"{label}: no public corpora found, so the guard against "
-                                      "collapse was not run")
+        verdict = site_gate.judge(label, labels[rows, k], oof[rows, k],
+                                  None if base is None else base[rows, k], recent, corpora)
+        if label in candidate.labels and held_X is None:
+            verdict["reasons"].append(
+                f"{label}: no public corpora found, so the guard against collapse was not run"
+                if on_general else
+                f"{label}: {_language(language)} has no general model to guard: the layer is "
+                f"this site's own model of it, judged on its decisions alone")
         result["labels"][label] = verdict
         reasons += verdict["reasons"]
         if verdict["promote"]:
@@ -114,11 +128,28 @@ def update(engine, general, held_out: list[Example], *, language: str = "en",
     if not dry_run:
         stored = site_store.save(
             engine, layer if passed else candidate, promote=bool(passed),
-            general_version=general.version,
+            general_version=result["general_version"],
             trained_through=max(e.decided_at for e in decisions), decisions=len(decisions),
             card={k: v for k, v in result.items() if k != "stored"}, now=now)
         result["stored"] = stored.version
     return result
+
+
+def languages_to_learn(engine) -> list[str]:
+    """English, and every other language with enough decisions for a layer to learn from."""
+    return [ENGLISH] + sorted(language for language, n in decided_languages(engine).items()
+                              if language != ENGLISH and n >= MIN_LANGUAGE_DECISIONS)
+
+
+def update_all(engine, general, held_out: list[Example], *, languages: list[str] | None = None,
+               dry_run: bool = False, now: datetime | None = None) -> list[dict]:
+    """``update`` for each of ``languages`` (default: ``languages_to_learn``)."""
+    return [update(engine, general, held_out, language=language, dry_run=dry_run, now=now)
+            for language in (languages or languages_to_learn(engine))]
+
+
+def _language(code: str) -> str:
+    return "English" if code == ENGLISH else f"'{code}'"
 
 
 def _recent(decisions, texts, rows, y, candidate, base, k, serving) -> dict | None:
@@ -135,23 +166,29 @@ def _recent(decisions, texts, rows, y, candidate, base, k, serving) -> dict | No
         if both_classes(new):
             recent_texts = [t for t, s in zip(texts, new) if s]
             return {"y": y[new], "candidate": candidate[new], "what": "since the serving layer",
-                    "current": serving[0].adjust(recent_texts, base[new])[:, k]}
+                    "current": serving[0].adjust(recent_texts,
+                                                 None if base is None else base[new])[:, k]}
     newest = np.zeros(len(decisions), dtype=bool)
     newest[-max(1, int(RECENT_SHARE * len(decisions))):] = True      # oldest first
     newest &= rows
     if not both_classes(newest):
         return None
-    return {"y": y[newest], "candidate": candidate[newest], "current": base[newest, k],
+    # Without a general model (another language), what serves before any layer is chance.
+    current = base[newest, k] if base is not None else np.full(int(newest.sum()), 0.5)
+    return {"y": y[newest], "candidate": candidate[newest], "current": current,
             "what": "newest"}
 
 
 def describe(result: dict, url: str | None = None) -> str:
     lines = []
     if url:
-        lines.append(f"read {result['decisions']} decided comments from {url}")
+        lines.append(f"read {result['decisions']} decided {_language(result['language'])} "
+                     f"comments from {url}")
     lines += [f"  {r}" for r in result["reasons"]]
     if result["promoted"]:
-        lines.append(f"promoted {result['stored'] or '(dry run)'}: the site layer now adjusts "
+        what = ("adjusts" if result["language"] == ENGLISH else
+                f"is the {_language(result['language'])} model of")
+        lines.append(f"promoted {result['stored'] or '(dry run)'}: the site layer now {what} "
                      f"{' and '.join(result['promoted_labels'])} on every host at its next check")
     else:
         lines.append("not promoted: the serving model is unchanged"
@@ -171,8 +208,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="the public corpora whose held-out rows guard against collapse "
                              "(default ../shared/data)")
     parser.add_argument("--dry-run", action="store_true", help="judge, but store nothing")
+    parser.add_argument("--language", action="append", default=None,
+                        help="learn only this language's layer (ISO 639-1 code; repeat for "
+                             "several). Default: English, and every other language with at "
+                             f"least {MIN_LANGUAGE_DECISIONS} decided comments")
     parser.add_argument("--switch-off", action="store_true",
-                        help="retire the current layer: the general model alone serves again")
+                        help="retire the current layer (English's, or --language's): the "
+                             "general model alone serves again")
     args = parser.parse_args(argv)
 
     from model import Scorer
@@ -181,15 +223,20 @@ def main(argv: list[str] | None = None) -> int:
     engine = create_engine(engine_url(url))
     try:
         if args.switch_off:
-            retired = site_store.switch_off(engine)
-            print(f"{hide_password(url)}: " + ("site layer switched off; the general model "
-                  "alone serves at each host's next check" if retired else "no site layer was on"))
+            for language in args.language or [ENGLISH]:
+                retired = site_store.switch_off(engine, language)
+                print(f"{hide_password(url)}: " + (
+                    f"{_language(language)} site layer switched off at each host's next check"
+                    if retired else f"no {_language(language)} site layer was on"))
             return 0
         general = Scorer.load(args.model)
-        result = update(engine, general, guard_rows(args.data), dry_run=args.dry_run)
+        languages = args.language or languages_to_learn(engine)
+        # The public corpora guard the English layer only: read them only for it.
+        guard = guard_rows(args.data) if ENGLISH in languages else []
+        results = update_all(engine, general, guard, languages=languages, dry_run=args.dry_run)
     finally:
         engine.dispose()
-    print(describe(result, hide_password(url)))
+    print("\n".join(describe(result, hide_password(url)) for result in results))
     return 0
 
 

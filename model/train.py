@@ -32,7 +32,7 @@ from tqdm import tqdm
 from model import artifact, gate, identity, metrics, model_store, weighting
 from model.dataset import (Example, default_data_dir, default_found_dir, examples_of,
                            load_corpora)
-from model.decisions import hide_password, load_decisions, store_url
+from model.decisions import ENGLISH, hide_password, load_decisions, store_url
 from model.pipeline import LABELS, TwoHeadModel
 from model.profanity_prior import ProfanityPrior
 
@@ -397,8 +397,11 @@ def _load_site_decisions(args, parser) -> list[Example]:
         parser.error(f"no database at {missing} ({source}). Start the service once (make serve) to "
                      "create it, name another with --database-url URL, or train on the public "
                      "corpora alone with --no-decisions.")
-    decisions = load_decisions(url)
-    print(f"moderators' decisions: read {len(decisions)} from {hide_password(url)} ({source})")
+    # The general model's heads are English's: decisions on comments in other languages teach
+    # those languages' site layers instead (model.site_update).
+    decisions = load_decisions(url, ENGLISH)
+    print(f"moderators' decisions: read {len(decisions)} on English comments from "
+          f"{hide_password(url)} ({source})")
     return decisions
 
 

@@ -134,8 +134,12 @@ def judge(app: Flask, texts: list[str], rules_for_card: Callable[[dict | None], 
     thresholds to the site's hold budget (intake does, the integrations do not)."""
     config = app.config
     holder = app.extensions["scorer"]
+    site_layers = app.extensions["site_layers"]
     identifier: Identifier = app.extensions["language"]
-    scorable = holder.languages()
+    general = holder.languages()
+    # A language the general model has not learnt is scorable once the site's moderators
+    # taught it a layer of its own (model.site_update).
+    scorable = general | site_layers.own_languages()
     plans = [plan(identifier.identify(text), config["MODERATION_LANGUAGE_POLICY"], scorable)
              for text in texts]
     groups: dict[str, list[int]] = defaultdict(list)
@@ -146,11 +150,18 @@ def judge(app: Flask, texts: list[str], rules_for_card: Callable[[dict | None], 
     base = {None: rules_for_card(None)}
     cards: dict[str | None, dict | None] = {None: None}
     for language, indexes in groups.items():
+        some = [texts[i] for i in indexes]
         with metrics.scoring_time():  # one call per language of the group
-            some = [texts[i] for i in indexes]
-            # The site layer learnt from this site's moderators adjusts the general scores.
-            results = app.extensions["site_layers"].adjust_scored(
-                some, holder.score_many(some, language), language)
+            if language in general:
+                # The site layer learnt from this site's moderators adjusts the general scores.
+                results = site_layers.adjust_scored(some, holder.score_many(some, language),
+                                                    language)
+            else:
+                results = site_layers.score_alone(some, language)
+        if results is None:            # its own layer failed or was switched off meanwhile
+            for i in indexes:
+                plans[i] = replace(plans[i], scorer=None)
+            continue
         for i, result in zip(indexes, results):
             scored[i] = result
         first = results[0]                 # one model scored the whole language group

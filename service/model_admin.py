@@ -119,17 +119,50 @@ def _on_this_site(holder) -> OnThisSite | None:
 
 
 def _site_layers() -> dict:
-    """The serving site layer and the last verdicts, in the gate's own words."""
+    """The serving site layer, each language's layer, and the last verdicts, in the gate's own
+    words."""
     from model import site_store
 
     engine = current_app.extensions["store"].engine
-    history = site_store.history(engine, limit=5)
-    serving = next((layer for layer in history if layer.state == "current"), None)
-    if serving is None:
-        found = site_store.current_ids(engine).get("en")
-        serving = site_store.load(engine, found)[1] if found else None
-    return {"serving": serving, "history": history,
+    layers = site_store.by_language(engine)
+    return {"serving": layers.get("en", {}).get("current"),
+            "history": site_store.history(engine, limit=5),
+            "languages": _languages(engine, layers),
             "every": current_app.config["MODERATION_SITE_LAYER_EVERY"]}
+
+
+def _languages(engine, layers: dict) -> list[dict]:
+    """A row per language the moderators decided comments in or that has a layer: decisions,
+    the cross-validated ROC AUC per label of its newest layer, and its state."""
+    from model.decisions import decided_languages
+    from model.site_update import MIN_LANGUAGE_DECISIONS
+
+    from service.language import name
+
+    decided = decided_languages(engine)
+    rows = []
+    for code in ["en"] + sorted((set(decided) | set(layers)) - {"en"}):
+        found = layers.get(code, {})
+        latest, current = found.get("latest"), found.get("current")
+        labels = (latest.card.get("labels") or {}) if latest else {}
+        auc = {label: verdict["site"]["new"] for label, verdict in labels.items()
+               if "site" in verdict}
+        if current is not None:
+            state = (f"serving {current.version} for "
+                     f"{' and '.join(current.card.get('promoted_labels') or [])}")
+            if latest is not current:
+                state += f"; {latest.version} was refused"
+        elif latest is not None:
+            state = f"{latest.version} refused: not clearly better than " + (
+                "the general model alone" if code == "en" else "chance")
+        elif code != "en" and decided.get(code, 0) < MIN_LANGUAGE_DECISIONS:
+            state = f"learning: a layer is fitted from {MIN_LANGUAGE_DECISIONS} decisions"
+        else:
+            state = "no layer yet"
+        rows.append({"code": code, "name": name(code), "state": state, "auc": auc,
+                     "serving": current is not None,
+                     "decisions": latest.decisions if latest else decided.get(code, 0)})
+    return rows
 
 
 def _short(stem: str) -> str:

@@ -79,6 +79,30 @@ class SiteLayers:
     def languages(self) -> set[str]:
         return set(self._layers)
 
+    def own_languages(self) -> frozenset[str]:
+        """The languages whose layer is their own model (no general model under it)."""
+        return frozenset(language for language, (_id, layer) in self._layers.items()
+                         if not layer.uses_general_model)
+
+    def score_alone(self, texts: list[str], language: str) -> list | None:
+        """``service.scoring.Scored`` results by ``language``'s own layer, with its
+        thresholds; None when it has none or it failed (the caller falls back to the rules)."""
+        from service.scoring import Scored
+
+        found = self._layers.get(language)
+        if found is None or found[1].uses_general_model:
+            return None
+        layer_id, layer = found
+        try:
+            probabilities = layer.adjust(list(texts), None)
+        except Exception:
+            log.exception("site layer site-%s failed; %s comments go by the rules", layer_id,
+                          language)
+            return None
+        card = layer.thresholds()
+        return [Scored({"spam": float(p[0]), "abuse": float(p[1])}, f"site-{layer_id}", card)
+                for p in probabilities]
+
     def adjust(self, texts: list[str], scores: list[dict], language: str = "en") -> list[dict]:
         """The general model's scores, adjusted by the language's current layer if there is
         one (unchanged otherwise)."""
@@ -150,7 +174,7 @@ class AutoUpdate:
         return True
 
     def _run(self) -> None:
-        from model.site_update import describe, guard_rows, update
+        from model.site_update import describe, guard_rows, update_all
 
         try:
             scorer = self.app.extensions["scorer"].scorer
@@ -158,8 +182,10 @@ class AutoUpdate:
                 return
             if self._guard is None:
                 self._guard = guard_rows(self.app.config["MODERATION_CORPORA_PATH"] or None)
-            self.last = update(self.app.extensions["store"].engine, scorer, self._guard)
-            log.info("site layer update:\n%s", describe(self.last))
+            results = update_all(self.app.extensions["store"].engine, scorer, self._guard)
+            self.last = results[0]           # English's, the layer on the general model
+            for result in results:
+                log.info("site layer update:\n%s", describe(result))
             self.app.extensions["site_layers"].refresh()
         except Exception:
             log.exception("site layer update failed; the serving layer stays")

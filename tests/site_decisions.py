@@ -30,24 +30,50 @@ REMOVED = ["Only a paid shill would defend {}.", "Another paid shill pushing {} 
            "Funny how the paid shills love {}."]
 
 
-def site_comments(n: int, seed: int = 1) -> list[tuple[str, bool]]:
+def site_comments(n: int, seed: int = 1, *, kept=KEPT, removed=REMOVED,
+                  subjects=SUBJECTS) -> list[tuple[str, bool]]:
+    """``n`` comments, a quarter of them what the moderators remove, as (text, removed)."""
     rng = random.Random(seed)
     out = []
     for i in range(n):
-        removed = i % 4 == 0
-        template = rng.choice(REMOVED if removed else KEPT)
+        is_removed = i % 4 == 0
+        template = rng.choice(removed if is_removed else kept)
         # Signed, as readers do: distinct texts, so no two decisions fold into one.
-        out.append((f"{template.format(rng.choice(SUBJECTS))} {rng.choice(SIGNERS)} "
-                    f"{rng.choice(SIGNERS)}", removed))
+        out.append((f"{template.format(rng.choice(subjects))} {rng.choice(SIGNERS)} "
+                    f"{rng.choice(SIGNERS)}", is_removed))
     return out
 
 
-def decide(engine, comments, start: int = 0, *, wrong: bool = False) -> None:
+# The same on an Indonesian-language site: its moderators remove accusations of being a paid
+# "buzzer" (the word Jakarta readers use for a paid online campaigner) aimed at other readers.
+TOPIK = ["banjir Kampung Melayu", "tarif Transjakarta", "proyek MRT fase dua", "anggaran trotoar",
+         "normalisasi Ciliwung", "pasar Senen", "ganjil genap", "rusun Marunda", "bansos kelurahan",
+         "tanggul laut", "revitalisasi Kota Tua", "sekolah negeri", "polusi udara"]
+DIPERTAHANKAN = ["Saya kira soal {} perlu dibahas lagi sebelum diputuskan.",
+                 "Terima kasih, penjelasan tentang {} sangat jelas.",
+                 "Tetangga saya berbeda pendapat soal {}.",
+                 "Kapan {} dibahas lagi di DPRD?", "Angka-angka tentang {} cukup mengejutkan.",
+                 "Menurut saya {} bisa berhasil kalau biayanya dibuka ke publik.",
+                 "Mohon liputan lanjutan soal {}."]
+DIHAPUS = ["Dasar buzzer bayaran, pasti dibayar untuk membela {}.",
+           "Buzzer bayaran lagi yang mendukung {}.",
+           "Banyak buzzer bayaran di kolom komentar soal {}, abaikan saja.",
+           "Kamu buzzer bayaran untuk {}.", "Lucu, buzzer bayaran paling semangat soal {}."]
+
+
+def indonesian_site_comments(n: int, seed: int = 1) -> list[tuple[str, bool]]:
+    """``site_comments`` on the Indonesian-language site."""
+    return site_comments(n, seed, kept=DIPERTAHANKAN, removed=DIHAPUS, subjects=TOPIK)
+
+
+def decide(engine, comments, start: int = 0, *, wrong: bool = False,
+           language: str | None = None) -> None:
+    """Enqueue and decide ``comments``; ``language``: what intake identified them as."""
     store, moderation = Store(engine), Moderation(engine)
     for i, (body, removed) in enumerate(comments, start):
         candidate = Candidate(post_id="article", author=f"reader {i}",
                               email=f"r{i}@example.org", email_hash=f"{i:064x}", text=body,
-                              ip_hash=f"{i:064x}")
+                              ip_hash=f"{i:064x}", language=language)
         outcome = store.enqueue(candidate, lambda _h: PENDING, duplicate_window=0, rate=None,
                                 now=T0 + timedelta(minutes=2 * i))
         if wrong:

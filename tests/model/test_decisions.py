@@ -131,7 +131,8 @@ def test_retraining_reads_the_store_the_service_writes_by_default(service_env, s
     assert train.main(["--data", str(tiny_data), "--out", str(tmp_path / "out"), "--quiet",
                        "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert f"moderators' decisions: read 1 from {url} (the service's default store)" in out
+    assert (f"moderators' decisions: read 1 on English comments from {url} "
+            "(the service's default store)") in out
     assert "moderators' decisions: used 1 decisions: 1 to train on, 0 (the newest) to " \
            "validate on" in out
 
@@ -141,12 +142,12 @@ def test_the_environment_then_the_command_line_name_another_store(service_env, s
     monkeypatch.setenv("MODERATION_DATABASE_URL", store_url)
     decisions, printed = _read_by_default([], capsys)
     assert len(decisions) == 4
-    assert f"read 4 from {store_url} (MODERATION_DATABASE_URL)" in printed.out
+    assert f"read 4 on English comments from {store_url} (MODERATION_DATABASE_URL)" in printed.out
 
     monkeypatch.setenv("MODERATION_DATABASE_URL", "sqlite:////nowhere/at/all.sqlite3")
     decisions, printed = _read_by_default(["--database-url", store_url], capsys)
     assert len(decisions) == 4
-    assert f"read 4 from {store_url} (--database-url)" in printed.out
+    assert f"read 4 on English comments from {store_url} (--database-url)" in printed.out
 
 
 def test_no_decisions_trains_on_the_corpora_alone_and_says_so(service_env, store_url, monkeypatch,

@@ -190,6 +190,35 @@ def test_model_for_a_language_with_one_scores_with_it(make_app):
     assert bilingual.scored == [CLEAN[3]]
 
 
+def test_the_sites_own_indonesian_layer_scores_indonesian_once_it_learnt_it(make_app, scorer):
+    from model.site_update import update_all
+    from site_decisions import GUARD, decide, indonesian_site_comments
+
+    app = make_app(MODERATION_LANGUAGE_POLICY="id:model")
+    client = app.test_client()
+    removed = "Dasar buzzer bayaran, pasti dibayar untuk membela proyek tanggul laut itu."
+    before = post(client, removed)
+    assert before["status"] == "published" and before["scores"]["abuse"] is None
+
+    engine = app.extensions["store"].engine
+    decide(engine, indonesian_site_comments(200), start=100, language="id")
+    update_all(engine, scorer, GUARD)
+    app.extensions["site_layers"].refresh()
+
+    held = post(client, "Buzzer bayaran lagi yang membela anggaran trotoar, jangan percaya.", 2)
+    assert held["language"] == "id" and held["status"] == "pending"
+    assert held["scores"]["abuse"] > 0.5 and "abuse" in " ".join(held["reasons"])
+    clean = post(client, CLEAN[4], 3)
+    assert clean["status"] == "published" and clean["scores"]["abuse"] < 0.5
+    english = post(client, ENGLISH_CLEAN[1], 4)
+    assert english["scores"] == pytest.approx(scorer.score(ENGLISH_CLEAN[1]))
+
+    # The operator's choice still rules: with the default (rules only) the layer is not used.
+    default = make_app().test_client()
+    assert post(default, "Kamu buzzer bayaran untuk proyek MRT fase dua, ketahuan.", 5)[
+        "scores"]["abuse"] is None
+
+
 # -- English scoring, and comments whose language is not told ------------------------------------
 
 def test_english_comments_are_scored_by_the_english_heads_as_before(make_app, scorer):
