@@ -141,3 +141,17 @@ def test_paired_bootstrap_sees_a_real_gain_and_not_noise():
     noise = site_gate.paired_bootstrap(y, old + rng.normal(size=y.size) * 0.5, old)
     assert noise["low"] < 0
 
+
+
+def test_the_bootstraps_auc_of_a_resample_is_the_auc_of_its_rows_ties_and_all():
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(1)
+    for _ in range(50):
+        y = (rng.random(200) < 0.2).astype(int)
+        scores = np.round(rng.random(200), 1)            # many ties
+        pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+        rows = np.concatenate([rng.choice(pos, pos.size), rng.choice(neg, neg.size)])
+        counts = np.bincount(rows, minlength=y.size).astype(float)
+        assert site_gate._ResampledAuc(y, scores).auc(counts) == pytest.approx(
+            roc_auc_score(y[rows], scores[rows]), abs=1e-12)
