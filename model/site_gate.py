@@ -34,7 +34,7 @@ MAX_CORPUS_DROP = 0.03
 MIN_RECENT_EACH = 5
 
 
-def _auc(y, p) -> float:
+def auc(y, p) -> float:
     return float(roc_auc_score(y, p))
 
 
@@ -69,10 +69,10 @@ def paired_bootstrap(y: np.ndarray, new: np.ndarray, old: np.ndarray, reps: int 
         idx = np.concatenate([rng.choice(pos, pos.size), rng.choice(neg, neg.size)])
         counts = np.bincount(idx, minlength=y.size).astype(float)
         gains[r] = scored_new.auc(counts) - scored_old.auc(counts)
-    return {"gain": round(_auc(y, new) - _auc(y, old), 4),
+    return {"gain": round(auc(y, new) - auc(y, old), 4),
             "low": round(float(np.quantile(gains, 1 - CONFIDENCE)), 4),
             "high": round(float(np.quantile(gains, CONFIDENCE)), 4),
-            "new": round(_auc(y, new), 4), "old": round(_auc(y, old), 4)}
+            "new": round(auc(y, new), 4), "old": round(auc(y, old), 4)}
 
 
 def fold_of(keys: list[str], folds: int = FOLDS) -> np.ndarray:
@@ -84,10 +84,12 @@ def fold_of(keys: list[str], folds: int = FOLDS) -> np.ndarray:
 
 
 def out_of_fold(texts: list[str], labels: np.ndarray, base: np.ndarray | None,
-                folds: np.ndarray, language: str = "en", X=None) -> np.ndarray:
+                folds: np.ndarray, language: str = "en", X=None,
+                strength: float | str = site_layer.C) -> np.ndarray:
     """(n, 2) layer probabilities, each row from a layer fitted without its fold; the general
     model's score (or nan without one) where a fold had too few decisions to fit a label.
-    ``X``: the texts' ``site_layer.text_features``, computed once for all folds."""
+    ``X``: the texts' ``site_layer.text_features``, computed once for all folds; ``strength``:
+    as in ``site_layer.fit``."""
     X = site_layer.text_features(texts) if X is None else X
     out = np.array(base, dtype=float) if base is not None else np.full(labels.shape, np.nan)
     for f in range(int(folds.max()) + 1):
@@ -96,7 +98,8 @@ def out_of_fold(texts: list[str], labels: np.ndarray, base: np.ndarray | None,
             continue
         train = ~test
         layer = site_layer.fit([t for t, s in zip(texts, train) if s], labels[train],
-                               None if base is None else base[train], language, X=X[train])
+                               None if base is None else base[train], language, X=X[train],
+                               strength=strength)
         held = [t for t, s in zip(texts, test) if s]
         adjusted = layer.adjust(held, None if base is None else base[test], X=X[test])
         for k, label in enumerate(LABELS):
@@ -185,6 +188,6 @@ def corpus_checks(layer: "site_layer.SiteLayer", label: str, held_out: list, gen
         if len(set(y.tolist())) < 2:
             continue
         out.append({"source": source, "rows": int(sel.sum()),
-                    "without": round(_auc(y, general[sel, k]), 4),
-                    "with_layer": round(_auc(y, with_layer[sel]), 4)})
+                    "without": round(auc(y, general[sel, k]), 4),
+                    "with_layer": round(auc(y, with_layer[sel]), 4)})
     return out
