@@ -64,7 +64,7 @@ def act(email_hash: str):
     try:
         result = commenters().act(
             email_hash, request.form.get("action", ""), g.moderator.name,
-            reason=request.form.get("reason") or None,
+            reason=request.form.get("ban_reason") or None,
             comment_id=request.form.get("comment", type=int),
             reject_existing=request.form.get("reject_existing") == "1")
     except Refused as refused:

@@ -40,7 +40,7 @@ def rows(app, table, **where):
 def test_banning_from_a_comment_refuses_the_commenters_next_comment(review_app, ann):
     first = post(review_app, "The bridge opening was well run.").get_json()
     assert first["status"] == "published"
-    answer = act(ann, RITA, "ban", reason="abuse", comment=str(first["id"]))
+    answer = act(ann, RITA, "ban", ban_reason="abuse", comment=str(first["id"]))
     assert answer.status_code == 200
     assert answer.get_json() == {
         "ok": True, "action": "ban", "rejected": [],
@@ -65,7 +65,8 @@ def test_a_ban_can_reject_what_they_have_on_the_site_and_in_the_queue(review_app
     auto = add_comment(review_app, "idiot moron", status="rejected", email_hash=RITA, minutes=2)
     other = add_comment(review_app, "Someone else.", status="published", email_hash="sam",
                         minutes=3)
-    answer = act(ann, RITA, "ban", reason="spam", reject_existing="1", comment=str(waiting.id))
+    answer = act(ann, RITA, "ban", ban_reason="spam", reject_existing="1",
+                 comment=str(waiting.id))
     assert answer.get_json()["rejected"] == [published.id, waiting.id]
     assert "Rejected 2 of their comments." in answer.get_json()["message"]
     for comment in (published, waiting):
@@ -157,7 +158,7 @@ def test_the_commenters_page_shows_their_history_and_the_actions_with_who_and_wh
     later = add_comment(review_app, "casino", email_hash=RITA, author="R. Reader", minutes=5)
     add_comment(review_app, "Not hers.", email_hash="sam", author="Sam")
     act(ann, RITA, "hold", comment=str(later.id))
-    act(bob, RITA, "ban", reason="spam", reject_existing="1")
+    act(bob, RITA, "ban", ban_reason="spam", reject_existing="1")
     page = ann.get(f"/review/commenters/{RITA}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -219,7 +220,7 @@ def test_the_commenters_page_links_their_domain_rule(review_app, ann):
 
 def test_the_audit_log_lists_commenter_and_domain_actions_by_moderator(review_app, ann, bob):
     add_comment(review_app, email_hash=RITA)
-    act(ann, RITA, "ban", reason="abuse")
+    act(ann, RITA, "ban", ban_reason="abuse")
     bob.post("/review/domains", {"domain": "spam.example", "rule": "reject"})
     html = ann.get("/review/audit").get_data(as_text=True)
     section = html[html.index('id="commenter-actions"'):]

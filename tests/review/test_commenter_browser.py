@@ -65,8 +65,10 @@ def test_a_moderator_bans_a_commenter_whose_next_comment_is_refused(site, browse
         item = moderator.locator(f"#c{held.id}")
         item.locator("details.commenter-actions summary").click()
         form = item.locator("form.commenter-form")
-        form.locator("select[name=reason]").select_option("abuse")
+        form.locator("select[name=ban_reason]").select_option("abuse")
         form.locator("input[name=reject_existing]").check()
+        ARTIFACTS.mkdir(exist_ok=True)
+        moderator.screenshot(path=str(ARTIFACTS / "review-ban-form.png"), full_page=True)
         form.locator("button.ban").click()
         moderator.wait_for_selector(".flash.ok")
         assert moderator.locator(".flash.ok").inner_text() == (
@@ -80,7 +82,6 @@ def test_a_moderator_bans_a_commenter_whose_next_comment_is_refused(site, browse
         # What the reader wrote is still in the form; nothing of it was stored.
         assert reader.input_value("#comment") == "Why was my comment removed?"
         assert [c.text for c in all_comments(app)] == [held.text]
-        ARTIFACTS.mkdir(exist_ok=True)
         reader.screenshot(path=str(ARTIFACTS / "demo-banned.png"), full_page=True)
 
         moderator.goto(f"{base}/review/comments/{held.id}")
