@@ -173,7 +173,7 @@ class Store:
             cap=trust_cap)
         decision = decide(History(approved_count=approved or 0, standing=standing,
                                   domain_rule=domain_rule))
-        # Before the duplicate and flood answers: a banned commenter is told so every time.
+        # Before the duplicate and flood answers here: a banned commenter is told so every time.
         if decision.refused:
             return Outcome("refused", refusal=decision.refused)
         if first_id is not None:
