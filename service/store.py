@@ -25,6 +25,7 @@ from sqlalchemy.orm import sessionmaker
 
 from service.config import RateLimit
 from service.db import IMMEDIATE, lock_names
+from service.language import UNKNOWN
 from service.policy import Decision, History
 from service.tables import (AuditEntry, Comment, CommenterStanding, EmailDomainRule, FeedVersion,
                             Moderator, risk_of, utcnow)
@@ -300,14 +301,16 @@ class Store:
         """(spam, abuse) of the newest ``limit`` comments ``model_version`` scored: the site's
         own score distribution, which the hold budget learns from (service/hold_budget.py)."""
         with self.engine.connect() as connection:
-            return [tuple(row) for row in connection.execute(
-                select(Comment.spam_score, Comment.abuse_score)
+            rows = connection.execute(
+                select(Comment.spam_score, Comment.abuse_score, Comment.language)
                 .where(Comment.model_version == model_version,
-                       Comment.spam_score.is_not(None), Comment.abuse_score.is_not(None),
-                       # Comments whose language was not told are scored on confident lines
-                       # only (service.language_policy): not part of the English sample.
-                       or_(Comment.language.is_(None), Comment.language != "unknown"))
-                .order_by(Comment.id.desc()).limit(limit))]
+                       Comment.spam_score.is_not(None), Comment.abuse_score.is_not(None))
+                .order_by(Comment.id.desc()).limit(limit))
+            # Comments whose language was not told are scored on confident lines only
+            # (service.language_policy): they are traffic the budget is a share of, but an
+            # uncertain score never holds them, so they count as scoring nothing.
+            return [(0.0, 0.0) if language == UNKNOWN else (spam, abuse)
+                    for spam, abuse, language in rows]
 
     def approved_count(self, email_hash: str, cap: int = 1_000_000) -> int:
         with self.engine.connect() as connection:
