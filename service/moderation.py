@@ -34,7 +34,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, String, and_, cast, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from service import logs, metrics, spot_checks
+from service import articles, logs, metrics, spot_checks
+from service.articles import like_escape
 from service.db import IMMEDIATE
 from service.tables import DECISION_REASONS, AuditEntry, Comment, utcnow
 
@@ -64,6 +65,7 @@ class QueueQuery:
 
     status: str = "pending"
     post_id: str | None = None
+    title: str | None = None  # words in the article's title (or its id)
     label: str | None = None
     search: str | None = None
     order: str = "risk"
@@ -123,10 +125,6 @@ def status_filter(name: str):
     }[name]
 
 
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _encode_cursor(comment: Comment) -> str:
     return f"{comment.risk!r}~{comment.created_at.isoformat()}~{comment.id}"
 
@@ -158,14 +156,16 @@ class Moderation:
         conditions = []
         if query.post_id:
             conditions.append(Comment.post_id == query.post_id)
+        if query.title:
+            conditions.append(articles.titled(query.title))
         if query.language:
             conditions.append(Comment.language == query.language)
         if query.label:
             reasons = cast(Comment.reasons, String)
-            conditions.append(or_(*(reasons.like(f"%{_like_escape(marker)}%", escape="\\")
+            conditions.append(or_(*(reasons.like(f"%{like_escape(marker)}%", escape="\\")
                                     for marker in _LABEL_REASONS[query.label])))
         if query.search:
-            pattern = f"%{_like_escape(query.search)}%"
+            pattern = f"%{like_escape(query.search)}%"
             conditions.append(or_(Comment.text.ilike(pattern, escape="\\"),
                                   Comment.author.ilike(pattern, escape="\\")))
         return conditions
