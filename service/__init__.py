@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from model.decisions import instance_folder, store_url
 from service import (accounts, article_admin, article_api, auth, cli, config, embed, errors,
                      feed, health, input_guard, intake, limits, logs, metrics, openapi,
-                     retention, review, scoring, security_headers, site_layers)
+                     retention, review, scoring, section_admin, security_headers, site_layers)
 from service import integrations, model_admin
 from service.articles import Articles
 from service.db import make_engine
@@ -85,6 +85,7 @@ def create_app(test_config: Mapping[str, Any] | None = None,
     limits.init_app(app)
     review.init_app(app)
     article_admin.init_app(app)
+    section_admin.init_app(app)
     model_admin.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

@@ -16,7 +16,7 @@ from flask import (Blueprint, Response, current_app, flash, g, redirect, render_
                    request, url_for)
 from werkzeug.exceptions import BadRequest, NotFound
 
-from service import articles
+from service import articles, sections
 from service.articles import Actor, ArticleError, Articles
 from service.auth import login_required
 from service.redirects import safe_target
@@ -78,7 +78,7 @@ def index():
     rows = [(article, waiting, articles.commenting_state(article, rule, now))
             for article, waiting in _articles().search(title or None, section)]
     return render_template("review/articles.html", rows=rows, q=title, section=section or "",
-                           sections=_articles().sections())
+                           sections=sections.known(_articles().engine))
 
 
 @bp.get("/<post_id>")
@@ -90,7 +90,7 @@ def article(post_id: str):
     return render_template("review/article.html", post_id=post_id, article=found, rule=rule,
                            state=articles.commenting_state(found, rule, utcnow()),
                            history=_articles().history(post_id),
-                           sections=_articles().sections(),
+                           sections=sections.known(_articles().engine),
                            back=request.full_path.rstrip("?"))
 
 

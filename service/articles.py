@@ -345,12 +345,6 @@ class Articles:
         with self._read() as session:
             return [tuple(row) for row in session.execute(statement.limit(limit))]
 
-    def sections(self) -> list[str]:
-        """Every section an article is in, alphabetically."""
-        with self._read() as session:
-            return list(session.scalars(select(Article.section).where(
-                Article.section.is_not(None)).distinct().order_by(Article.section)))
-
 
 def like_escape(text_: str) -> str:
     return text_.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

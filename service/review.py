@@ -17,7 +17,7 @@ from flask import (Blueprint, Response, current_app, flash, g, jsonify, redirect
                    render_template, request, url_for)
 from werkzeug.exceptions import BadRequest, NotFound
 
-from service import articles, language, reasons, scoring, spot_checks
+from service import articles, language, reasons, scoring, sections, spot_checks
 from service.auth import login_required, wants_json
 from service.language import UNKNOWN
 from service.moderation import (LABELS, ORDERS, STATUS_FILTERS, BulkResult, Moderation,
@@ -114,6 +114,7 @@ def _query_from(args) -> QueueQuery:
         return QueueQuery(status=args.get("status") or "pending",
                           post_id=(args.get("post") or "").strip() or None,
                           title=(args.get("title") or "").strip()[:200] or None,
+                          section=(args.get("section") or "").strip()[:64] or None,
                           label=args.get("label") or None,
                           search=(args.get("q") or "").strip()[:200] or None,
                           order=args.get("order") or "risk",
@@ -173,17 +174,23 @@ def queue():
     query = _query_from(request.args)
     after = request.args.get("after") or None
     size = current_app.config["MODERATION_QUEUE_PAGE_SIZE"]
+    engine = moderation().engine
+    mine = sections.assigned(engine, g.moderator.id)
     try:
-        page = moderation().queue(query, moderator=g.moderator.name, after=after, limit=size)
+        page = moderation().queue(query, moderator=g.moderator.name, after=after, limit=size,
+                                  first=mine)
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
     filters = {"status": query.status, "post": query.post_id or "", "title": query.title or "",
-               "label": query.label or "", "q": query.search or "", "order": query.order,
-               "language": query.language or ""}
+               "section": query.section or "", "label": query.label or "",
+               "q": query.search or "", "order": query.order, "language": query.language or ""}
     kept = {k: v for k, v in filters.items() if v}
     return render_template(
         "review/queue.html", items=items_for(page.comments), query=query, filters=filters,
-        article_bar=_article_bar(query.post_id),
+        article_bar=_article_bar(query.post_id), mine=mine, mine_ids=page.mine,
+        section_queues=sections.queue_by_section(engine), known_sections=sections.known(engine),
+        section_url=lambda name: url_for("review.queue", **{**kept, "section": name,
+                                                           "status": "pending"}),
         counts=moderation().counts(query.post_id), statuses=STATUS_FILTERS, labels=LABELS,
         orders=ORDERS, reasons=DECISION_REASONS, reason_keys=REASON_KEYS,
         languages=current_app.extensions["language"].languages + (UNKNOWN,),
@@ -283,3 +290,4 @@ def init_app(app) -> None:
     app.jinja_env.globals["decision_reasons"] = DECISION_REASONS
     app.add_template_filter(reasons.sentence, "reason_sentence")
     app.add_template_filter(language.name, "language_name")
+    app.add_template_filter(sections.waited, "waited")

@@ -82,6 +82,8 @@ def test_a_moderator_closes_the_article_and_the_reader_sees_comments_are_closed(
     moderator.wait_for_selector("[data-commenting=closed]")
     assert "Comments are closed on \u201c" + DEMO_TITLE in moderator.locator(".flash").inner_text()
     assert "ann" in moderator.locator("tr.article-change").first.inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    moderator.screenshot(path=str(ARTIFACTS / "review-article.png"), full_page=True)
 
     reader.click("#submit")  # the form that was open: refused in the site's words, text kept
     assert "Comments are closed." in reader.locator(".errors").inner_text()
@@ -91,7 +93,6 @@ def test_a_moderator_closes_the_article_and_the_reader_sees_comments_are_closed(
     assert reader.locator("#commentform").count() == 0
     assert "Glad the lights are in at last." in reader.locator("#comments").inner_text()
     assert reader.locator("#comments a", has_text="Reply").count() == 0
-    ARTIFACTS.mkdir(exist_ok=True)
     reader.screenshot(path=str(ARTIFACTS / "demo-closed.png"), full_page=True)
 
     moderator.click("button.open-comments")
@@ -140,4 +141,36 @@ def test_the_queue_filters_by_article_title(site, tabs):
     moderator.wait_for_url("**title=budget**")
     assert moderator.locator(".item").count() == 1
     assert moderator.locator(".item .article-title").inner_text() == "Council budget vote"
+    assert errors == []
+
+
+def test_the_queue_filters_by_section_and_puts_a_moderators_sections_first(site, tabs):
+    app, base = site
+    moderator, _, errors = tabs
+    store = app.extensions["articles"]
+    store.change("bridge", Actor(api_key="site"), {"title": "Footbridge reopens",
+                                                   "section": "Local"})
+    store.change("budget", Actor(api_key="site"), {"title": "Council budget vote",
+                                                   "section": "Politics"})
+    add_comment(app, "On the bridge", post_id="bridge", spam=0.5)
+    add_comment(app, "On the budget", post_id="budget", minutes=1, spam=0.9)
+    _login(moderator, base)
+    strip = moderator.locator("#queue-sections")
+    assert "Local: 1" in strip.inner_text() and "Politics: 1" in strip.inner_text()
+    strip.locator("a[data-section=Politics]").click()
+    moderator.wait_for_url("**section=Politics**")
+    assert moderator.locator(".item .article-title").all_inner_texts() == ["Council budget vote"]
+
+    moderator.click("text=Sections")
+    moderator.locator("form[data-moderator=ann] input[value=Local]").check()
+    moderator.locator("form[data-moderator=ann] button[type=submit]").click()
+    assert "ann looks after Local first." in moderator.locator(".flash").inner_text()
+    moderator.click("text=Queue")
+    # Riskiest first would put the budget on top; ann's own section comes before it.
+    assert moderator.locator(".item .article-title").all_inner_texts() == \
+        ["Footbridge reopens", "Council budget vote"]
+    assert moderator.locator("#other-sections").is_visible()
+    assert "Your sections come first: Local" in strip.inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    moderator.screenshot(path=str(ARTIFACTS / "review-sections.png"), full_page=True)
     assert errors == []

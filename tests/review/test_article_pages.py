@@ -29,7 +29,8 @@ def test_the_queue_names_articles_by_title_and_links_their_address(review_app, a
     item = _item(page, titled)
     assert re.search(r'<a href="https://news.example/bridge" rel="noopener noreferrer" '
                      r'class="article-title">Old Mill footbridge reopens</a>', item)
-    assert '<span class="section" title="The article\'s section">Local</span>' in item
+    assert re.search(r'<a class="section" [^>]*href="/review/\?section=Local&amp;status=pending">'
+                     r'Local</a>', item)
     assert 'href="/review/articles/bridge-2026"' in item
     # An article the service knows nothing of is still named by its id.
     assert '<span class="article-title">p-77</span>' in _item(page, untitled)
