@@ -16,7 +16,7 @@ from model.decisions import instance_folder, store_url
 from service import (accounts, article_admin, article_api, auth, cli, config, embed, errors,
                      feed, health, input_guard, intake, limits, logs, metrics, openapi,
                      retention, review, scoring, section_admin, security_headers, site_layers)
-from service import integrations, model_admin
+from service import commenters, integrations, model_admin
 from service.articles import Articles
 from service.db import make_engine
 from service.privacy import persisted_secret
@@ -84,6 +84,7 @@ def create_app(test_config: Mapping[str, Any] | None = None,
     auth.init_app(app)
     limits.init_app(app)
     review.init_app(app)
+    commenters.init_app(app)
     article_admin.init_app(app)
     section_admin.init_app(app)
     model_admin.init_app(app)

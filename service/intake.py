@@ -39,6 +39,14 @@ bp.after_request(cors.allow_site_origin)
 
 DUPLICATE_MESSAGE = "Duplicate comment detected; it looks as though you\u2019ve already said that!"
 FLOOD_MESSAGE = "You are posting comments too quickly. Slow down."
+# A moderator's refusal (service.policy.REFUSED_*), said plainly: the reader is not left
+# waiting for a comment no one will ever publish (EU DSA Art. 17 asks for the reason).
+REFUSALS = {
+    policy.REFUSED_BANNED: ("email", "Sorry, our moderators no longer accept comments from this "
+                                     "email address."),
+    policy.REFUSED_DOMAIN: ("email", "Sorry, we do not accept comments from email addresses at "
+                                     "this domain. Please use another address."),
+}
 
 # Defaults used only when the model card does not suggest thresholds.
 FALLBACK_THRESHOLDS = {"spam": {"hold": 0.5, "reject": 0.97},
@@ -157,7 +165,8 @@ def _submit(sub: Submission, permalink: str, article: Article | None) -> Outcome
     candidate = Candidate(
         post_id=sub.post_id, parent_id=sub.parent_id, author=sub.author, email=sub.email,
         email_hash=privacy.email_hash(config["MODERATION_EMAIL_HASH_KEY"], sub.email),
-        url=sub.url, text=sub.text, permalink=permalink,
+        email_domain=privacy.email_domain(sub.email), url=sub.url, text=sub.text,
+        permalink=permalink,
         ip_hash=privacy.ip_hash(config["MODERATION_IP_HASH_KEY"], request.remote_addr or ""),
         user_agent=request.user_agent.string[:500],
         premoderated=bool(article and article.premoderated),
@@ -352,6 +361,10 @@ def _answer(outcome: Outcome, permalink: str, fields: dict[str, str]) -> Respons
         retry = {"Retry-After": str(outcome.retry_after)}
         return _refuse(429, [{"field": None, "code": "flood", "message": FLOOD_MESSAGE}],
                        fields, retry)
+    if outcome.kind == "refused":
+        field, message = REFUSALS[outcome.refusal]
+        return _refuse(403, [{"field": field, "code": outcome.refusal, "message": message}],
+                       fields)
     comment = outcome.comment
     if outcome.kind == "duplicate":
         metrics.comment_refused("duplicate")

@@ -38,7 +38,8 @@ OUTCOMES = ("published", "pending", "rejected")
 COMMENTS = Counter("moderation_comments_received", "Comments stored, by the policy's outcome "
                    "and the channel they came in by.", ["outcome", "channel"])
 REFUSED = Counter("moderation_comment_errors", "Comment submissions refused (nothing stored), "
-                  "by error code: validation, bot traps, duplicates, flood.", ["code"])
+                  "by error code: validation, bot traps, duplicates, flood, moderators' bans "
+                  "and domain rules.", ["code"])
 LANGUAGES = Counter("moderation_comments_by_language", "Comments stored, by the language they "
                     "were identified in (`unknown`: too short or mixed to tell).", ["language"])
 DECISIONS = Counter("moderation_moderator_decisions", "Comments decided by moderators, by "

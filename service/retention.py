@@ -8,11 +8,13 @@ Operator commands (`flask --app service ...`):
   Expired login-failure rows (they hold IP hashes) go too. Pending comments are left alone until
   someone decides them. Default period: `MODERATION_RETENTION_DAYS` (90).
 - `export --email X`: every stored comment of that commenter, and the audit rows about them, as
-  JSON on standard output.
+  JSON on standard output; with the standing moderators set for them (ban, hold, trust) and
+  every action taken on them (service/commenters).
 - `erase --email X`: blank the commenter's name, e-mail and its hash, website, text, IP hash, user
   agent and duplicate fingerprint. Kept, because moderation statistics need them and they say
   nothing about the person: article, status, the policy's reasons, scores, model version, times,
-  who decided and why, and the audit log.
+  who decided and why, and the audit log. Their standing goes (a ban with it, unless
+  `--keep-ban`), and their hash is blanked in the actions taken on them, which stay.
 
 A commenter is found by the e-mail column (any case) *and* by the keyed e-mail hash, so comments
 whose address a purge already blanked are still exported and erased.
@@ -34,7 +36,8 @@ from sqlalchemy.orm import Session
 from service import privacy
 from service.auth import WINDOW as LOGIN_FAILURE_WINDOW
 from service.db import clear_wal
-from service.tables import AuditEntry, Comment, LoginFailure, utcnow
+from service.tables import (AuditEntry, Comment, CommenterAction, CommenterStanding, LoginFailure,
+                            utcnow)
 
 DECIDED = ("published", "rejected")
 _PERIOD = re.compile(r"^\s*(\d+)\s*([dw]?)\s*$", re.IGNORECASE)
@@ -44,6 +47,8 @@ _COMMENT_FIELDS = ("id", "post_id", "parent_id", "author", "email", "email_hash"
                    "decided_by", "decided_at", "decision_reason")
 _AUDIT_FIELDS = ("id", "moderator", "at", "action", "old_status", "new_status", "reason",
                  "model_version", "spam_score", "abuse_score", "undoes", "batch")
+_STANDING_FIELDS = ("standing", "reason", "moderator", "since")
+_ACTION_FIELDS = ("id", "action", "reason", "moderator", "at", "comment_id", "rejected")
 
 
 def parse_period(raw: str) -> timedelta:
@@ -83,31 +88,50 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
+def _fields(row, names: tuple[str, ...]) -> dict:
+    return {name: _plain(getattr(row, name)) for name in names}
+
+
 def export(engine: Engine, email: str, email_hash_key: str) -> dict:
     """Everything stored about the commenter with this e-mail, JSON-ready."""
+    hashed = privacy.email_hash(email_hash_key, email)
     with Session(engine) as session:
         comments = list(session.scalars(select(Comment).where(
             _commenter(email, email_hash_key)).order_by(Comment.id)))
         audit = list(session.scalars(select(AuditEntry).where(
             AuditEntry.comment_id.in_([c.id for c in comments])).order_by(AuditEntry.id)))
+        standing = session.get(CommenterStanding, hashed)
+        actions = list(session.scalars(select(CommenterAction).where(
+            CommenterAction.email_hash == hashed).order_by(CommenterAction.id)))
     by_comment: dict[int, list[dict]] = {}
     for row in audit:
-        by_comment.setdefault(row.comment_id, []).append(
-            {name: _plain(getattr(row, name)) for name in _AUDIT_FIELDS})
+        by_comment.setdefault(row.comment_id, []).append(_fields(row, _AUDIT_FIELDS))
     return {"email": email.strip(), "comments": [
-        {**{name: _plain(getattr(c, name)) for name in _COMMENT_FIELDS},
-         "audit": by_comment.get(c.id, [])} for c in comments]}
+        {**_fields(c, _COMMENT_FIELDS), "audit": by_comment.get(c.id, [])} for c in comments],
+        "standing": _fields(standing, _STANDING_FIELDS) if standing else None,
+        "actions": [_fields(action, _ACTION_FIELDS) for action in actions]}
 
 
-def erase(engine: Engine, email: str, email_hash_key: str, wait_seconds: float = 10) -> int:
-    """Anonymise every comment of the commenter with this e-mail; return how many. On SQLite the
-    old row versions are then cleared from the write-ahead log too (`db.clear_wal`)."""
+def erase(engine: Engine, email: str, email_hash_key: str, wait_seconds: float = 10, *,
+          keep_ban: bool = False) -> int:
+    """Anonymise every comment of the commenter with this e-mail; return how many. Their
+    standing is deleted (a ban kept when `keep_ban`: it is only enforceable through the hash)
+    and their hash blanked in the actions taken on them. On SQLite the old row versions are
+    then cleared from the write-ahead log too (`db.clear_wal`)."""
+    hashed = privacy.email_hash(email_hash_key, email)
     with Session(engine) as session, session.begin():
         result = session.execute(
             update(Comment).where(_commenter(email, email_hash_key))
             .values(author="", email="", email_hash="", url="", text="", ip_hash="",
                     user_agent="", fingerprint="", updated_at=utcnow())
             .execution_options(synchronize_session=False))
+        standing = CommenterStanding.__table__.delete().where(
+            CommenterStanding.email_hash == hashed)
+        session.execute(standing.where(CommenterStanding.standing != "banned")
+                        if keep_ban else standing)
+        if not keep_ban or session.get(CommenterStanding, hashed) is None:
+            session.execute(update(CommenterAction).where(CommenterAction.email_hash == hashed)
+                            .values(email_hash="").execution_options(synchronize_session=False))
     clear_wal(engine, wait_seconds)
     return result.rowcount
 
@@ -153,12 +177,14 @@ def export_command(email: str) -> None:
 
 @click.command("erase")
 @click.option("--email", required=True, help="The commenter's e-mail address.")
+@click.option("--keep-ban", is_flag=True,
+              help="Keep a moderators' ban on this commenter (their hash and who banned them).")
 @with_appcontext
-def erase_command(email: str) -> None:
+def erase_command(email: str, keep_ban: bool) -> None:
     """Anonymise the commenter's comments, keeping what moderation statistics need."""
     try:
         count = erase(_engine(), email, current_app.config["MODERATION_EMAIL_HASH_KEY"],
-                      current_app.config["MODERATION_DB_WAIT_SECONDS"])
+                      current_app.config["MODERATION_DB_WAIT_SECONDS"], keep_ban=keep_ban)
     except RuntimeError as exc:
         raise click.ClickException(f"Erased in the database, but {exc}.") from exc
     click.echo(f"Erased the personal data of {count} comment(s).")

@@ -24,7 +24,7 @@ from service.moderation import (LABELS, ORDERS, STATUS_FILTERS, BulkResult, Mode
                                 QueueQuery, Refused, describe, state_token, suggested_reason)
 from service.redirects import safe_target
 from service.security_headers import no_store
-from service.tables import DECISION_REASONS, Article, Comment, utcnow
+from service.tables import DECISION_REASONS, Article, Comment, CommenterStanding, utcnow
 
 log = logging.getLogger(__name__)
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -50,6 +50,7 @@ class Item:
     awaiting: bool  # waiting for a moderator: held, or an open spot check
     state: str
     reason: str | None  # the reject reason the form starts with; None: the moderator chooses
+    standing: CommenterStanding | None  # what moderators set for its commenter, if anything
     article: Article | None  # its title, address and section, when the service knows them
 
 
@@ -90,6 +91,7 @@ def _explain(text: str, language_: str | None) -> dict[str, list[dict]]:
 
 def items_for(comments: list[Comment]) -> list[Item]:
     histories = moderation().histories(c.email_hash for c in comments)
+    standings = current_app.extensions["commenters"].standings(c.email_hash for c in comments)
     known = current_app.extensions["articles"].many(c.post_id for c in comments)
     now = utcnow()
     items = []
@@ -103,7 +105,8 @@ def items_for(comments: list[Comment]) -> list[Item]:
         awaiting = comment.status == "pending" or spot_checks.is_open(comment)
         items.append(Item(comment, state_token(comment), highlight(comment.text, terms), terms,
                           earlier, held_by, awaiting, describe(comment),
-                          suggested_reason(comment), known.get(comment.post_id)))
+                          suggested_reason(comment), standings.get(comment.email_hash),
+                          known.get(comment.post_id)))
     return items
 
 
@@ -277,10 +280,16 @@ def audit():
     post_id = (request.args.get("post") or "").strip() or None
     before = request.args.get("before", type=int)
     rows, more = moderation().audit(moderator=moderator, post_id=post_id, before=before)
+    # Actions on commenters and e-mail domains (service.commenters), paged on their own.
+    actions, more_actions = current_app.extensions["commenters"].recent_actions(
+        moderator=moderator, before=request.args.get("actions_before", type=int))
     kept = {k: v for k, v in {"moderator": moderator, "post": post_id}.items() if v}
     return render_template("review/audit.html", rows=rows, moderator=moderator or "",
-                           post=post_id or "",
-                           next_url=url_for("review.audit", **kept, before=more) if more else None)
+                           post=post_id or "", actions=actions,
+                           next_url=url_for("review.audit", **kept, before=more) if more else None,
+                           older_actions=url_for("review.audit", **kept,
+                                                 actions_before=more_actions)
+                           if more_actions else None)
 
 
 def init_app(app) -> None:

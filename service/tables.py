@@ -379,6 +379,90 @@ class FeedVersion(Base):
                             "database's clock")
 
 
+# -- commenter actions (migration 0013) -----------------------------------------------------------
+
+COMMENTER_STANDINGS = ("banned", "hold", "trusted")
+DOMAIN_RULES = ("hold", "reject")
+# What a moderator did: to a commenter ban, hold, trust or clear; to an e-mail domain hold,
+# reject or clear.
+COMMENTER_ACTIONS = ("ban", "hold", "trust", "reject", "clear")
+
+
+class CommenterStanding(Base):
+    """What moderators decided about one commenter, in force until changed: banned (every
+    further comment refused), hold (every one held) or trusted. No row: the policy alone
+    decides. Intake reads it by primary key, inside its one lookup per comment
+    (service/store.py)."""
+
+    __tablename__ = "commenter_standings"
+    __table_args__ = (
+        CheckConstraint(_in("standing", COMMENTER_STANDINGS),
+                        name="ck_commenter_standings_standing"),
+        CheckConstraint("reason IS NULL OR " + _in("reason", DECISION_REASONS),
+                        name="ck_commenter_standings_reason"),
+    )
+
+    email_hash: Mapped[str] = mapped_column(
+        String(64), primary_key=True,
+        comment="The commenter: keyed HMAC of the e-mail, as comments.email_hash; no address")
+    standing: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(16), nullable=True,
+                                               comment="Why a ban was set")
+    moderator: Mapped[str] = mapped_column(String(100))
+    since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EmailDomainRule(Base):
+    """Hold or refuse every comment from addresses at one domain. A domain alone names nobody;
+    intake takes it from the address before hashing (service.privacy.email_domain)."""
+
+    __tablename__ = "email_domain_rules"
+    __table_args__ = (
+        CheckConstraint(_in("rule", DOMAIN_RULES), name="ck_email_domain_rules_rule"),
+    )
+
+    domain: Mapped[str] = mapped_column(
+        String(253), primary_key=True,
+        comment="What follows the @, lower case, international names in IDNA (xn--) form")
+    rule: Mapped[str] = mapped_column(String(16))
+    moderator: Mapped[str] = mapped_column(String(100))
+    since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CommenterAction(Base):
+    """Append-only: one row per action a moderator took on a commenter (email_hash) or on an
+    e-mail domain (domain): who, when, why, from which comment, and how many existing comments
+    a ban rejected. Erasing a commenter blanks their hash here and keeps the rest."""
+
+    __tablename__ = "commenter_actions"
+    __table_args__ = (
+        CheckConstraint(_in("action", COMMENTER_ACTIONS), name="ck_commenter_actions_action"),
+        CheckConstraint("reason IS NULL OR " + _in("reason", DECISION_REASONS),
+                        name="ck_commenter_actions_reason"),
+        CheckConstraint("email_hash IS NULL OR domain IS NULL",
+                        name="ck_commenter_actions_one_subject"),
+        # A commenter's page lists their actions, newest first.
+        Index("ix_commenter_actions_email_hash_id", "email_hash", "id"),
+        # The audit page filters them by moderator.
+        Index("ix_commenter_actions_moderator_id", "moderator", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email_hash: Mapped[str | None] = mapped_column(
+        String(64), nullable=True, comment="The commenter acted on; NULL for a domain rule")
+    domain: Mapped[str | None] = mapped_column(
+        String(253), nullable=True, comment="The e-mail domain acted on; NULL for a commenter")
+    action: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    moderator: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    comment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id"), nullable=True, comment="The comment it was taken from")
+    rejected: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0",
+        comment="Existing comments a ban rejected (each has its audit_log row)")
+
+
 # -- articles (migration 0014) --------------------------------------------------------------------
 
 COMMENTING = ("auto", "open", "closed")

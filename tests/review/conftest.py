@@ -25,8 +25,7 @@ def password_hash() -> str:
 def review_app(make_app, db_url, password_hash):
     """The app on each store (SQLite and PostgreSQL), with moderators ann and bob."""
     app = make_app(MODERATION_DATABASE_URL=db_url)
-    engine = app.extensions["store"].engine
-    with engine.begin() as connection:
+    with app.extensions["store"].engine.begin() as connection:
         connection.execute(text("DELETE FROM login_failures"))
     add_moderators(app, password_hash, "ann", "bob")
     return app

@@ -66,7 +66,7 @@ def add_comment(app, text="A fair point about the bridge.", *, status="pending",
 
 
 def add_moderators(app, password_hash: str, *names: str) -> None:
-    """Active moderators who chose their password (PASSWORD, hashed once per session)."""
+    """Active moderators who chose their own password (PASSWORD, hashed once per session)."""
     with app.extensions["store"].engine.begin() as connection:
         connection.execute(insert(ModeratorRow), [
             {"name": name, "password_hash": password_hash, "active": True,

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from review_helpers import PASSWORD, add_comment, add_moderators, reload
 from serving import serving
 
