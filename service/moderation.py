@@ -34,7 +34,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, String, and_, cast, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from service import logs, metrics, spot_checks
+from service import articles, logs, metrics, sections, spot_checks
+from service.articles import like_escape
 from service.db import IMMEDIATE
 from service.tables import DECISION_REASONS, AuditEntry, Comment, utcnow
 
@@ -64,6 +65,8 @@ class QueueQuery:
 
     status: str = "pending"
     post_id: str | None = None
+    title: str | None = None  # words in the article's title (or its id)
+    section: str | None = None  # the article's section (service.sections)
     label: str | None = None
     search: str | None = None
     order: str = "risk"
@@ -84,6 +87,7 @@ class QueueQuery:
 class QueuePage:
     comments: list[Comment]
     next_cursor: str | None  # pass as `after` for the next page; None on the last page
+    mine: set[int] = field(default_factory=set)  # ids from the moderator's own sections
 
 
 @dataclass
@@ -123,12 +127,22 @@ def status_filter(name: str):
     }[name]
 
 
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _encode_cursor(comment: Comment) -> str:
     return f"{comment.risk!r}~{comment.created_at.isoformat()}~{comment.id}"
+
+
+def _split_cursor(cursor: str | None, parts: int) -> tuple[int, str | None]:
+    """Which part of the queue (own sections first, then the rest) a cursor is in, and its
+    position there. A cursor of the other kind (the moderator's sections changed meanwhile)
+    goes on from its position in the part there is."""
+    if cursor is None:
+        return 0, None
+    part, bar, key = cursor.partition("|")
+    if not bar:
+        return 0, cursor
+    if part not in ("0", "1"):
+        raise ValueError(f"bad cursor {cursor!r}")
+    return min(int(part), parts - 1), key
 
 
 def _decode_cursor(cursor: str) -> tuple[float, datetime, int]:
@@ -158,14 +172,18 @@ class Moderation:
         conditions = []
         if query.post_id:
             conditions.append(Comment.post_id == query.post_id)
+        if query.title:
+            conditions.append(articles.titled(query.title))
+        if query.section:
+            conditions.append(sections.in_section([query.section]))
         if query.language:
             conditions.append(Comment.language == query.language)
         if query.label:
             reasons = cast(Comment.reasons, String)
-            conditions.append(or_(*(reasons.like(f"%{_like_escape(marker)}%", escape="\\")
+            conditions.append(or_(*(reasons.like(f"%{like_escape(marker)}%", escape="\\")
                                     for marker in _LABEL_REASONS[query.label])))
         if query.search:
-            pattern = f"%{_like_escape(query.search)}%"
+            pattern = f"%{like_escape(query.search)}%"
             conditions.append(or_(Comment.text.ilike(pattern, escape="\\"),
                                   Comment.author.ilike(pattern, escape="\\")))
         return conditions
@@ -189,32 +207,54 @@ class Moderation:
         return ordering, later
 
     def queue(self, query: QueueQuery, *, moderator: str | None = None, after: str | None = None,
-              limit: int = 25, now: datetime | None = None) -> QueuePage:
+              limit: int = 25, now: datetime | None = None,
+              first: tuple[str, ...] = ()) -> QueuePage:
         """One page of the queue. With `moderator` and the pending status, the page is leased to
         them: comments another moderator holds are left out, and the ones returned are theirs
-        for `lease_seconds`."""
-        ordering, keyset = self._keyset(query, after)
-        filters = [*self._conditions(query), *keyset]
-        if moderator is None or query.status != "pending":
-            with self._read() as session:
-                rows = self._rows(session, query, filters, ordering, limit + 1)
-        else:
-            now = now or utcnow()
-            filters.append(self._free_for(moderator, now))
-            with self._write.begin() as session:
+        for `lease_seconds`. `first`: the moderator's sections, whose comments come before all
+        others (unless the query picks a section itself); each comment of the page says which
+        part it is from in `QueuePage.mine`."""
+        parts = [None] if not first or query.section else \
+            [sections.in_section(first), ~sections.in_section(first)]
+        start, key = _split_cursor(after, len(parts))
+        leasing = moderator is not None and query.status == "pending"
+        now = now or utcnow()
+
+        def read(session: Session) -> list[tuple[int, Comment]]:
+            found: list[tuple[int, Comment]] = []
+            for index in range(start, len(parts)):
+                ordering, keyset = self._keyset(query, key if index == start else None)
+                filters = [*self._conditions(query), *keyset]
+                filters += [parts[index]] if parts[index] is not None else []
+                filters += [self._free_for(moderator, now)] if leasing else []
                 # PostgreSQL: another moderator's page being leased right now: take the next
                 # rows instead of waiting for theirs.
-                rows = self._rows(session, query, filters, ordering, limit + 1,
-                                  lock=self._postgres)
-                ids = [comment.id for comment in rows[:limit]]
+                found += [(index, comment) for comment in self._rows(
+                    session, query, filters, ordering, limit + 1 - len(found),
+                    lock=leasing and self._postgres)]
+                if len(found) > limit:
+                    break
+            return found
+
+        if not leasing:
+            with self._read() as session:
+                rows = read(session)
+        else:
+            with self._write.begin() as session:
+                rows = read(session)
+                ids = [comment.id for _, comment in rows[:limit]]
                 if ids:
                     session.execute(update(Comment).where(Comment.id.in_(ids))
                                     .values(lease_owner=moderator, lease_until=now + self.lease)
                                     .execution_options(synchronize_session=False))
-                    for comment in rows[:limit]:
+                    for _, comment in rows[:limit]:
                         comment.lease_owner, comment.lease_until = moderator, now + self.lease
-        cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
-        return QueuePage(rows[:limit], cursor)
+        cursor = None
+        if len(rows) > limit:
+            part, last = rows[limit - 1]
+            cursor = _encode_cursor(last) if len(parts) == 1 else f"{part}|{_encode_cursor(last)}"
+        mine = {comment.id for part, comment in rows[:limit] if len(parts) == 2 and part == 0}
+        return QueuePage([comment for _, comment in rows[:limit]], cursor, mine)
 
     @staticmethod
     def _rows(session: Session, query: QueueQuery, filters: list, ordering: tuple, n: int,

@@ -17,6 +17,7 @@ PUBLISHED, PENDING, REJECTED = "published", "pending", "rejected"
 STATUSES = (PUBLISHED, PENDING, REJECTED)
 _SEVERITY = {PUBLISHED: 0, PENDING: 1, REJECTED: 2}
 LABELS = ("spam", "abuse")
+PREMODERATED = "article_premoderated"
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,9 @@ class Rules:
     scored: bool = True
     hold_reason: str | None = None
     notes: tuple[str, ...] = ()
+    # The comment's article is pre-moderated (service.articles): a moderator chose to see every
+    # comment on it first, so it is held whatever else says, log-only mode included.
+    premoderated: bool = False
 
 
 # What moderators set (service.commenters): a commenter's standing, an e-mail domain's rule.
@@ -136,6 +140,8 @@ def decide(scores: Mapping[str, float] | None, text: str, history: History,
         found.add(PENDING, held_by_moderator)
     if policy.hold_reason:
         found.add(PENDING, policy.hold_reason)
+    if policy.premoderated:
+        found.add(PENDING, PREMODERATED)
     if policy.scored:
         _score_findings(found, scores, policy, trusted)
     links = rules.count_links(text)
@@ -144,6 +150,9 @@ def decide(scores: Mapping[str, float] | None, text: str, history: History,
     for term in rules.matched_terms(text, policy.watched_terms):
         found.add(PENDING, f"watched_term:{term}")
 
+    if policy.log_only and policy.premoderated:
+        # A person's choice for this article, not the policy's verdict: held, never rejected.
+        return Decision(PENDING, tuple(found.reasons), found.status, trusted)
     if policy.log_only:
         # Log-only mode tries out the policy; what moderators set is no trial and still holds.
         status = PENDING if held_by_moderator else PUBLISHED

@@ -17,14 +17,14 @@ from flask import (Blueprint, Response, current_app, flash, g, jsonify, redirect
                    render_template, request, url_for)
 from werkzeug.exceptions import BadRequest, NotFound
 
-from service import language, reasons, scoring, spot_checks
+from service import articles, language, reasons, scoring, sections, spot_checks
 from service.auth import login_required, wants_json
 from service.language import UNKNOWN
 from service.moderation import (LABELS, ORDERS, STATUS_FILTERS, BulkResult, Moderation,
                                 QueueQuery, Refused, describe, state_token, suggested_reason)
 from service.redirects import safe_target
 from service.security_headers import no_store
-from service.tables import DECISION_REASONS, Comment, CommenterStanding, utcnow
+from service.tables import DECISION_REASONS, Article, Comment, CommenterStanding, utcnow
 
 log = logging.getLogger(__name__)
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -51,6 +51,7 @@ class Item:
     state: str
     reason: str | None  # the reject reason the form starts with; None: the moderator chooses
     standing: CommenterStanding | None  # what moderators set for its commenter, if anything
+    article: Article | None  # its title, address and section, when the service knows them
 
 
 def highlight(text: str, explanation: dict[str, list[dict]]) -> list[tuple[str, str | None]]:
@@ -91,6 +92,7 @@ def _explain(text: str, language_: str | None) -> dict[str, list[dict]]:
 def items_for(comments: list[Comment]) -> list[Item]:
     histories = moderation().histories(c.email_hash for c in comments)
     standings = current_app.extensions["commenters"].standings(c.email_hash for c in comments)
+    known = current_app.extensions["articles"].many(c.post_id for c in comments)
     now = utcnow()
     items = []
     for comment in comments:
@@ -103,7 +105,8 @@ def items_for(comments: list[Comment]) -> list[Item]:
         awaiting = comment.status == "pending" or spot_checks.is_open(comment)
         items.append(Item(comment, state_token(comment), highlight(comment.text, terms), terms,
                           earlier, held_by, awaiting, describe(comment),
-                          suggested_reason(comment), standings.get(comment.email_hash)))
+                          suggested_reason(comment), standings.get(comment.email_hash),
+                          known.get(comment.post_id)))
     return items
 
 
@@ -113,6 +116,8 @@ def _query_from(args) -> QueueQuery:
     try:
         return QueueQuery(status=args.get("status") or "pending",
                           post_id=(args.get("post") or "").strip() or None,
+                          title=(args.get("title") or "").strip()[:200] or None,
+                          section=(args.get("section") or "").strip()[:64] or None,
                           label=args.get("label") or None,
                           search=(args.get("q") or "").strip()[:200] or None,
                           order=args.get("order") or "risk",
@@ -172,15 +177,23 @@ def queue():
     query = _query_from(request.args)
     after = request.args.get("after") or None
     size = current_app.config["MODERATION_QUEUE_PAGE_SIZE"]
+    engine = moderation().engine
+    mine = sections.assigned(engine, g.moderator.id)
     try:
-        page = moderation().queue(query, moderator=g.moderator.name, after=after, limit=size)
+        page = moderation().queue(query, moderator=g.moderator.name, after=after, limit=size,
+                                  first=mine)
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
-    filters = {"status": query.status, "post": query.post_id or "", "label": query.label or "",
+    filters = {"status": query.status, "post": query.post_id or "", "title": query.title or "",
+               "section": query.section or "", "label": query.label or "",
                "q": query.search or "", "order": query.order, "language": query.language or ""}
     kept = {k: v for k, v in filters.items() if v}
     return render_template(
         "review/queue.html", items=items_for(page.comments), query=query, filters=filters,
+        article_bar=_article_bar(query.post_id), mine=mine, mine_ids=page.mine,
+        section_queues=sections.queue_by_section(engine), known_sections=sections.known(engine),
+        section_url=lambda name: url_for("review.queue", **{**kept, "section": name,
+                                                           "status": "pending"}),
         counts=moderation().counts(query.post_id), statuses=STATUS_FILTERS, labels=LABELS,
         orders=ORDERS, reasons=DECISION_REASONS, reason_keys=REASON_KEYS,
         languages=current_app.extensions["language"].languages + (UNKNOWN,),
@@ -189,6 +202,15 @@ def queue():
         first_url=url_for("review.queue", **kept) if after else None,
         tab_url=lambda status: url_for("review.queue", **{**kept, "status": status}),
         back=request.full_path.rstrip("?"))
+
+
+def _article_bar(post_id: str | None) -> dict | None:
+    """The queue filtered on one article shows its title and commenting controls on top."""
+    if post_id is None:
+        return None
+    article = current_app.extensions["articles"].get(post_id)
+    return {"post_id": post_id, "article": article, "state": articles.commenting_state(
+        article, articles.site_rule(current_app.config), utcnow())}
 
 
 @bp.post("/comments/<int:comment_id>/decide")
@@ -277,3 +299,4 @@ def init_app(app) -> None:
     app.jinja_env.globals["decision_reasons"] = DECISION_REASONS
     app.add_template_filter(reasons.sentence, "reason_sentence")
     app.add_template_filter(language.name, "language_name")
+    app.add_template_filter(sections.waited, "waited")

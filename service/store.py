@@ -27,8 +27,8 @@ from service.config import RateLimit
 from service.db import IMMEDIATE, lock_names
 from service.language import UNKNOWN
 from service.policy import Decision, History
-from service.tables import (AuditEntry, Comment, CommenterStanding, EmailDomainRule, FeedVersion,
-                            Moderator, risk_of, utcnow)
+from service.tables import (Article, AuditEntry, Comment, CommenterStanding, EmailDomainRule,
+                            FeedVersion, Moderator, risk_of, utcnow)
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ class Candidate:
     scores: dict[str, float] | None = None
     model_version: str | None = None
     language: str | None = None  # service.language: a code, or "unknown"
+    premoderated: bool = False  # its article holds every comment (service.articles)
 
 
 @dataclass(frozen=True)
@@ -282,6 +283,23 @@ class Store:
             with self.engine.connect() as connection:
                 row = connection.execute(_FEED_VERSION, {"post_id": post_id}).first()
         return FeedVersionRow(*row) if row else FeedVersionRow(0, 0)
+
+    def article(self, post_id: str) -> Article | None:
+        """What the service knows of an article (service.articles), read for every comment and
+        every reader's page: one primary-key read, on SQLite through the same per-thread
+        connection as `feed_version`."""
+        if self._sqlite_reader is None:
+            with self._session() as session:
+                return session.get(Article, post_id)
+        rows = self._sqlite_reader.connection().execute(_SQLITE_ARTICLE, (post_id,)).fetchall()
+        if not rows:
+            return None
+        values = dict(zip(_ARTICLE_COLUMNS, rows[0]))
+        for name in _ARTICLE_TIMES:
+            if values[name] is not None:
+                values[name] = datetime.fromisoformat(values[name]).replace(tzinfo=timezone.utc)
+        values["premoderated"] = bool(values["premoderated"])
+        return Article(**values)
 
     def pending(self, order: Literal["oldest", "risk"] = "oldest",
                 limit: int = 50) -> list[Comment]:
@@ -523,6 +541,9 @@ _SQLITE_LOOKUP = (f"SELECT ({_SQLITE_FIRST_COPY}), ({_SQLITE_NTH_RECENT}), "
                   f"{_SQLITE_SET_BY_MODERATORS}")
 _SQLITE_LOOKUP_NO_FLOOD = f"SELECT ({_SQLITE_FIRST_COPY}), NULL, {_SQLITE_SET_BY_MODERATORS}"
 _SQLITE_FEED_VERSION = "SELECT version, changed_us FROM feed_versions WHERE post_id = ?"
+_ARTICLE_COLUMNS = tuple(column.name for column in Article.__table__.columns)
+_ARTICLE_TIMES = ("published_at", "first_comment_at", "created_at")
+_SQLITE_ARTICLE = f"SELECT {', '.join(_ARTICLE_COLUMNS)} FROM articles WHERE post_id = ?"
 _SQLITE_RECEIPT = ("SELECT id, status, reasons, spam_score, abuse_score, permalink, language "
                    "FROM comments WHERE id = ?")
 _INSERT_COLUMNS = tuple(column.name for column in Comment.__table__.columns

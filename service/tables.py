@@ -461,3 +461,84 @@ class CommenterAction(Base):
     rejected: Mapped[int] = mapped_column(
         Integer, default=0, server_default="0",
         comment="Existing comments a ban rejected (each has its audit_log row)")
+
+
+# -- articles (migration 0014) --------------------------------------------------------------------
+
+COMMENTING = ("auto", "open", "closed")
+CLOSE_FROM = ("publication", "first_comment")
+
+
+class Article(Base):
+    """What the service knows of one article besides its comments: the title, address and
+    section the site sent (with a comment form or through `PUT /api/articles/<id>`) or a
+    moderator set, and the article's own commenting rules (service/articles.py)."""
+
+    __tablename__ = "articles"
+    __table_args__ = (
+        CheckConstraint(_in("commenting", COMMENTING), name="ck_articles_commenting"),
+        CheckConstraint("close_from IS NULL OR " + _in("close_from", CLOSE_FROM),
+                        name="ck_articles_close_from"),
+        CheckConstraint("close_after_days IS NULL OR close_after_days >= 0",
+                        name="ck_articles_close_after_days"),
+        Index("ix_articles_section", "section"),
+    )
+
+    post_id: Mapped[str] = mapped_column(String(64), primary_key=True,
+                                         comment="The article (comments.post_id)")
+    title: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    permalink: Mapped[str | None] = mapped_column(String(2000), nullable=True,
+                                                  comment="The article's address on the site")
+    section: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    published_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, nullable=True, comment="Sent by the site; NULL: unknown")
+    first_comment_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, nullable=True, comment="When its first comment was stored")
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, comment="When the service first heard of the article")
+    commenting: Mapped[str] = mapped_column(
+        String(8), default="auto", server_default="auto",
+        comment="closed or open by a person's choice; auto: open until the auto-close rule "
+                "closes it")
+    close_after_days: Mapped[int | None] = mapped_column(
+        Integer, nullable=True,
+        comment="This article's auto-close delay; NULL: the site's setting, 0: never")
+    close_from: Mapped[str | None] = mapped_column(
+        String(16), nullable=True,
+        comment="What the delay counts from, publication or first_comment; NULL: the site's")
+    premoderated: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(),
+        comment="Every new comment is held for a moderator")
+
+
+class ArticleChange(Base):
+    """Append-only: one row per change a moderator or the site made to an article's details or
+    commenting rules, so the article's page says who closed it and when."""
+
+    __tablename__ = "article_changes"
+    __table_args__ = (Index("ix_article_changes_post_id_id", "post_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[str] = mapped_column(ForeignKey("articles.post_id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    moderator: Mapped[str | None] = mapped_column(
+        String(100), nullable=True, comment="Who changed it; NULL: the site, through the API")
+    api_key: Mapped[str | None] = mapped_column(
+        String(100), nullable=True, comment="The name of the API key the site used")
+    field: Mapped[str] = mapped_column(
+        String(32), comment="commenting, premoderated, close_after_days, close_from, title, "
+                            "permalink, section or published_at")
+    old: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    new: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+
+
+class ModeratorSection(Base):
+    """A section a moderator is assigned: their queue shows its comments first."""
+
+    __tablename__ = "moderator_sections"
+
+    moderator_id: Mapped[int] = mapped_column(ForeignKey("moderators.id"), primary_key=True)
+    section: Mapped[str] = mapped_column(String(64), primary_key=True)
+    assigned_by: Mapped[str] = mapped_column(String(100), comment="A moderator's name, or "
+                                                                  "'command line'")
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
