@@ -126,6 +126,16 @@ def parse_share(raw: str) -> float:
     return value
 
 
+def parse_positive_int(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"expected a whole number, 1 or more, got {raw!r}")
+    return value
+
+
 def parse_optional_float(raw: str) -> float | None:
     return parse_share(raw) if raw.strip() else None
 
@@ -271,6 +281,16 @@ SETTINGS: tuple[Setting, ...] = (
             "or removes each, the decision trains the model, and the models page estimates "
             "from them how much of what is published moderators would remove. 0 turns spot "
             "checks off."),
+    # Readers' reports (README, "Readers' reports").
+    Setting("MODERATION_REPORTS_TO_QUEUE", "2", parse_positive_int,
+            "Readers (counted once each) whose reports send a published comment back to the "
+            "review queue, marked reported."),
+    Setting("MODERATION_HIDE_REPORTED", "false", parse_bool,
+            "`true`: a comment that reaches `MODERATION_REPORTS_TO_QUEUE` reports is taken off "
+            "the site until a moderator decides; `false`: it stays published meanwhile."),
+    Setting("MODERATION_REPORT_RATE_LIMIT", "20/hour", parse_rate,
+            "Reports one reader (a keyed hash of the IP) may send, e.g. `20/hour`; `off` "
+            "disables."),
     Setting("MODERATION_LOG_ONLY", "false", parse_bool,
             "Score and record every decision but publish everything (a newsroom's first weeks)."),
     Setting("MODERATION_RATE_LIMIT", "5/minute", parse_rate,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from html import escape
 
 from flask import (Blueprint, Flask, Response, abort, current_app, g, jsonify, render_template,
-                   request)
+                   request, url_for)
 from markupsafe import Markup
 
 from service import bots, cors, feed_cache, http_cache
@@ -61,8 +61,17 @@ def node_json(node: Node) -> dict:
         "url": escape(c.url) if c.url else None,
         "text": escape(c.text),
         "created_at": c.created_at.isoformat(),
+        **report_links(c.id),
         "replies": [node_json(child) for child in node.replies],
     }
+
+
+def report_links(comment_id: int) -> dict[str, str]:
+    """Where a reader reports a comment (service/readers): the JSON endpoint to POST to, and
+    the form's page for a plain link. Absolute, for a site's own pages on another origin."""
+    return {"report_url": url_for("readers.report_api", comment_id=comment_id, _external=True),
+            "report_page": url_for("readers.report_page", comment_id=comment_id,
+                                   _external=True)}
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
@@ -131,7 +140,8 @@ def article_comments(post_id: str) -> Response:
     tag, unchanged = _conditional("feed", post_id, page, per_page)
     if unchanged is not None:
         return unchanged
-    body = feed_cache.cached(_pages(), feed_cache.key(post_id, tag),
+    # Keyed by host too: the report links are absolute URLs on the host asked.
+    body = feed_cache.cached(_pages(), feed_cache.key(post_id, tag, request.host_url),
                              lambda: _feed_json(post_id, page, per_page))
     return Response(body, mimetype="application/json")
 

@@ -217,17 +217,20 @@ def init_app(app: Flask) -> None:
 
 # -- answering ------------------------------------------------------------------------------------
 
-def return_url(permalink: str) -> str:
-    """Where to send the reader back to: the form's permalink, else the Referer, else the demo
-    article; only our own host or a configured site origin, so the endpoint is no open redirect."""
+def site_target(candidate: str | None) -> str | None:
+    """`candidate` without its fragment when it is on our own host or a configured site origin
+    (so no answer of ours is an open redirect); else None."""
     allowed = set(current_app.config["MODERATION_CORS_ORIGINS"]) - {"*"}
     own = f"{request.scheme}://{request.host}"
-    for candidate in (permalink, request.referrer):
-        target = safe_target(candidate, origins=allowed | {own})
-        if target is not None:
-            # The comment's own anchor replaces any fragment.
-            return urlunsplit(urlsplit(target)._replace(fragment=""))
-    return url_for("feed.article")
+    target = safe_target(candidate, origins=allowed | {own})
+    # The comment's own anchor replaces any fragment.
+    return urlunsplit(urlsplit(target)._replace(fragment="")) if target is not None else None
+
+
+def return_url(permalink: str) -> str:
+    """Where to send the reader back to: the form's permalink, else the Referer, else the demo
+    article."""
+    return site_target(permalink) or site_target(request.referrer) or url_for("feed.article")
 
 
 def _with_query(url: str, **params: str) -> str:

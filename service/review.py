@@ -17,14 +17,16 @@ from flask import (Blueprint, Response, current_app, flash, g, jsonify, redirect
                    render_template, request, url_for)
 from werkzeug.exceptions import BadRequest, NotFound
 
-from service import language, reasons, scoring, spot_checks
+from service import language, reasons, scoring
 from service.auth import login_required, wants_json
 from service.language import UNKNOWN
 from service.moderation import (LABELS, ORDERS, STATUS_FILTERS, BulkResult, Moderation,
-                                QueueQuery, Refused, describe, state_token, suggested_reason)
+                                QueueQuery, Refused, awaits_moderator, describe, state_token,
+                                suggested_reason)
+from service.readers import reports as reader_reports
 from service.redirects import safe_target
 from service.security_headers import no_store
-from service.tables import DECISION_REASONS, Comment, utcnow
+from service.tables import DECISION_REASONS, RETURN_MARKS, Comment, Report, utcnow
 
 log = logging.getLogger(__name__)
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -50,6 +52,7 @@ class Item:
     awaiting: bool  # waiting for a moderator: held, or an open spot check
     state: str
     reason: str | None  # the reject reason the form starts with; None: the moderator chooses
+    reports: list[Report]  # readers' open reports, oldest first
 
 
 def highlight(text: str, explanation: dict[str, list[dict]]) -> list[tuple[str, str | None]]:
@@ -89,6 +92,7 @@ def _explain(text: str, language_: str | None) -> dict[str, list[dict]]:
 
 def items_for(comments: list[Comment]) -> list[Item]:
     histories = moderation().histories(c.email_hash for c in comments)
+    reported = current_app.extensions["reports"].open_for(c.id for c in comments)
     now = utcnow()
     items = []
     for comment in comments:
@@ -98,10 +102,11 @@ def items_for(comments: list[Comment]) -> list[Item]:
         terms = _explain(comment.text, comment.language)
         held_by = comment.lease_owner if comment.lease_owner not in (None, g.moderator.name) \
             and comment.lease_until and comment.lease_until > now else None
-        awaiting = comment.status == "pending" or spot_checks.is_open(comment)
+        open_reports = reported.get(comment.id, [])
         items.append(Item(comment, state_token(comment), highlight(comment.text, terms), terms,
-                          earlier, held_by, awaiting, describe(comment),
-                          suggested_reason(comment)))
+                          earlier, held_by, awaits_moderator(comment), describe(comment),
+                          suggested_reason(comment, reader_reports.agreed(open_reports)),
+                          open_reports))
     return items
 
 
@@ -114,7 +119,8 @@ def _query_from(args) -> QueueQuery:
                           label=args.get("label") or None,
                           search=(args.get("q") or "").strip()[:200] or None,
                           order=args.get("order") or "risk",
-                          language=(args.get("language") or "").strip().lower() or None)
+                          language=(args.get("language") or "").strip().lower() or None,
+                          mark=args.get("mark") or None)
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
 
@@ -175,12 +181,13 @@ def queue():
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
     filters = {"status": query.status, "post": query.post_id or "", "label": query.label or "",
-               "q": query.search or "", "order": query.order, "language": query.language or ""}
+               "q": query.search or "", "order": query.order, "language": query.language or "",
+               "mark": query.mark or ""}
     kept = {k: v for k, v in filters.items() if v}
     return render_template(
         "review/queue.html", items=items_for(page.comments), query=query, filters=filters,
         counts=moderation().counts(query.post_id), statuses=STATUS_FILTERS, labels=LABELS,
-        orders=ORDERS, reasons=DECISION_REASONS, reason_keys=REASON_KEYS,
+        orders=ORDERS, reasons=DECISION_REASONS, reason_keys=REASON_KEYS, marks=RETURN_MARKS,
         languages=current_app.extensions["language"].languages + (UNKNOWN,),
         next_url=url_for("review.queue", **kept, after=page.next_cursor)
         if page.next_cursor else None,

@@ -228,10 +228,10 @@ def test_every_public_json_route_is_described(make_app):
     routes = {}
     for rule in app.url_map.iter_rules():
         if rule.endpoint in ("static", "embed.script", "embed.stylesheet", "feed.article",
-                             "feed.article_thread") \
+                             "feed.article_thread", "readers.report_page", "readers.report_form") \
                 or rule.rule.startswith(("/review/", "/auth/")):
             continue
-        path = rule.rule.replace("<", "{").replace(">", "}")
+        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)  # <int:id> -> {id}
         routes[path] = sorted(rule.methods - {"HEAD", "OPTIONS"})
     assert routes == {path: sorted(m.upper() for m in ops) for path, ops in described.items()}
 
