@@ -136,6 +136,13 @@ def parse_positive_int(raw: str) -> int:
     return value
 
 
+def parse_text(raw: str) -> str:
+    """Words someone will read: not empty."""
+    if not raw.strip():
+        raise ValueError("expected some text; leave the variable unset for the default")
+    return raw.strip()
+
+
 def parse_optional_float(raw: str) -> float | None:
     return parse_share(raw) if raw.strip() else None
 
@@ -291,6 +298,30 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MODERATION_REPORT_RATE_LIMIT", "20/hour", parse_rate,
             "Reports one reader (a keyed hash of the IP) may send, e.g. `20/hour`; `off` "
             "disables."),
+    # What a commenter is told (README, "Reasons for the commenter").
+    Setting("MODERATION_NOTIFY_COMMENTERS", "false", parse_bool,
+            "`true`: e-mail the commenter (through `MODERATION_SMTP_URL`, from "
+            "`MODERATION_ALERT_EMAIL_FROM`) when their comment is rejected, with the reason and "
+            "their status link, and when their appeal is decided; sent by `flask --app service "
+            "alerts run` (or `check`)."),
+    Setting("MODERATION_REASON_SPAM",
+            "It looks like spam: advertising, or the same message posted in many places.",
+            parse_text, "What a commenter is told when their comment is rejected as spam (by a "
+            "moderator, or by the spam score)."),
+    Setting("MODERATION_REASON_ABUSE",
+            "It is abusive: it insults, threatens or demeans someone.",
+            parse_text, "What a commenter is told when their comment is rejected as abuse (by a "
+            "moderator, or by the abuse score)."),
+    Setting("MODERATION_REASON_OFF_TOPIC",
+            "It is off-topic: it is not about the article or the discussion under it.",
+            parse_text, "What a commenter is told when a moderator rejects their comment as "
+            "off-topic."),
+    Setting("MODERATION_REASON_OTHER", "It breaks the site's rules for comments.",
+            parse_text, "What a commenter is told when a moderator rejects their comment for "
+            "another reason."),
+    Setting("MODERATION_REASON_BLOCKED_TERM",
+            "It contains a word or phrase the site does not allow.",
+            parse_text, "What a commenter is told when a blocked term rejected their comment."),
     Setting("MODERATION_LOG_ONLY", "false", parse_bool,
             "Score and record every decision but publish everything (a newsroom's first weeks)."),
     Setting("MODERATION_RATE_LIMIT", "5/minute", parse_rate,

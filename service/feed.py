@@ -20,6 +20,7 @@ from flask import (Blueprint, Flask, Response, abort, current_app, g, jsonify, r
 from markupsafe import Markup
 
 from service import bots, cors, feed_cache, http_cache
+from service.readers import notices
 from service.store import FeedPage, Store
 from service.tables import Comment
 
@@ -173,12 +174,23 @@ def _article_page(post_id: str, template: str) -> Response:
 
     thread_html = feed_cache.cached(_pages(), feed_cache.key(post_id, tag), render_thread)
     reply_to = request.args.get("replytocom", "")
+    awaiting = request.args.get("moderation") == "awaiting"
     return Response(render_template(
         template, post_id=post_id, thread_html=Markup(thread_html.decode()),
-        awaiting=request.args.get("moderation") == "awaiting",
+        awaiting=awaiting, status_link=_status_link() if awaiting else None,
         reply_to=reply_to if reply_to.isdigit() else "",
         rendered_at=bots.form_timestamp(current_app.config["SECRET_KEY"], post_id),
         values={}, messages=[]))
+
+
+def _status_link() -> str | None:
+    """The commenter's private status link, when the "awaiting moderation" marker carries a
+    token signed for the comment it names (service/readers/notices.py)."""
+    token = request.args.get(notices.STATUS_TOKEN)
+    comment_id = notices.comment_for(current_app.config["SECRET_KEY"], token)
+    if comment_id is None or request.args.get("unapproved") != str(comment_id):
+        return None
+    return url_for("status.status_page", token=token)
 
 
 @bp.get("/")

@@ -18,7 +18,8 @@ published and picked at random. They stay `published` until a moderator rejects 
 keeps them as they are and reject unpublishes them; both set decided_by, which closes the check.
 So does a comment readers reported back into the queue while it stays published
 (`service/readers/reports.py`). A decision on a comment clears its mark (`returned_for`) and
-resolves its open reports: reject upholds them, approve dismisses them; an undo puts both back.
+resolves its open reports (reject upholds them, approve dismisses them) and settles its appeal
+(approve grants it, reject refuses it); an undo puts all of it back.
 
 Backends differ only in `_lock_rows`: PostgreSQL locks rows (`FOR UPDATE`, `SKIP LOCKED` when
 leasing a page, so two moderators opening the queue at once are handed different comments);
@@ -39,7 +40,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from service import logs, metrics, spot_checks
 from service.db import IMMEDIATE
-from service.readers import reports
+from service.readers import appeals, reports
 from service.tables import DECISION_REASONS, RETURN_MARKS, AuditEntry, Comment, utcnow
 
 STATUS_FILTERS = ("pending", "auto-rejected", "approved", "rejected")
@@ -372,6 +373,8 @@ class Moderation:
             for entry in entries:
                 reports.resolve(session, entry.comment_id, upheld=new_status == "rejected",
                                 decision_id=entry.id, now=now)
+                appeals.settle(session, entry.comment_id, granted=new_status == "published",
+                               decision_id=entry.id, now=now)
         metrics.moderator_decided(action, len(result.decided))
         logs.decisions(result.decided, action, moderator)
         return result
@@ -412,10 +415,11 @@ class Moderation:
                 comment.decided_at = before.at if before else None
                 comment.decision_reason = before.reason if before else None
                 # Back in the queue for what had put it there (readers' reports, an appeal),
-                # with the reports the decision had closed open again.
+                # with the reports or the appeal the decision had settled open again.
                 comment.returned_for = earlier[-1].action \
                     if earlier and earlier[-1].action in RETURN_MARKS else None
                 reports.reopen(session, entry.id)
+                appeals.reopen(session, entry.id)
                 comment.updated_at = now
                 if awaits_moderator(comment):
                     # Back in the undoer's hands, so no one else grabs it mid-thought.
@@ -505,6 +509,10 @@ def describe(comment: Comment) -> str:
             else "hidden until a moderator decides"
         earlier = f"; approved by {_by(comment)}" if comment.decided_by else ""
         return f"reported by readers, {shown}{earlier}"
+    if comment.returned_for == appeals.APPEAL:
+        appealed = f"rejected ({comment.decision_reason}) by {_by(comment)}" \
+            if comment.decided_by else "auto-rejected"
+        return f"appealed by its commenter; was {appealed}"
     if spot_checks.is_open(comment):
         return "published by the policy; no moderator has checked it yet"
     status = {"published": "approved", "pending": "pending"}.get(comment.status, comment.status)

@@ -8,12 +8,12 @@ Operator commands (`flask --app service ...`):
   Expired login-failure rows (they hold IP hashes) go too. Pending comments are left alone until
   someone decides them. Readers' reports a moderator settled before the period lose the reader's
   hash and note (the reason and outcome stay). Default period: `MODERATION_RETENTION_DAYS` (90).
-- `export --email X`: every stored comment of that commenter, the audit rows about them and the
-  readers' reports of them (reason, time, outcome: not who reported, nor their note, which are
-  the reader's), as JSON on standard output.
+- `export --email X`: every stored comment of that commenter, the audit rows about them, their
+  appeals, and the readers' reports of them (reason, time, outcome: not who reported, nor their
+  note, which are the reader's), as JSON on standard output.
 - `erase --email X`: blank the commenter's name, e-mail and its hash, website, text, IP hash, user
-  agent and duplicate fingerprint, and the notes of reports about those comments (they may quote
-  them). Kept, because moderation statistics need them and they say nothing about the person:
+  agent and duplicate fingerprint, their appeals' notes, and the notes of reports about those
+  comments (they may quote them). Kept, because moderation statistics need them and they say nothing about the person:
   article, status, the policy's reasons, scores, model version, times, who decided and why, and
   the audit log.
 - `export --reporter-ip A` / `erase --reporter-ip A`: a reader's reports, known only by a keyed
@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 from service import privacy
 from service.auth import WINDOW as LOGIN_FAILURE_WINDOW
 from service.db import clear_wal
-from service.tables import AuditEntry, Comment, LoginFailure, Report, utcnow
+from service.tables import Appeal, AuditEntry, Comment, LoginFailure, Report, utcnow
 
 DECIDED = ("published", "rejected")
 _PERIOD = re.compile(r"^\s*(\d+)\s*([dw]?)\s*$", re.IGNORECASE)
@@ -55,6 +55,7 @@ _AUDIT_FIELDS = ("id", "moderator", "at", "action", "old_status", "new_status", 
 _REPORT_FIELDS = ("reason", "created_at", "resolution", "resolved_at")
 _OWN_REPORT_FIELDS = ("id", "comment_id", "reason", "note", "created_at", "resolution",
                       "resolved_at")
+_APPEAL_FIELDS = ("note", "rejected_for", "created_at", "outcome", "decided_at")
 
 
 def parse_period(raw: str) -> timedelta:
@@ -117,9 +118,12 @@ def export(engine: Engine, email: str, email_hash_key: str) -> dict:
             AuditEntry.comment_id.in_(ids)).order_by(AuditEntry.id)), _AUDIT_FIELDS)
         reports = _by_comment(session.scalars(select(Report).where(
             Report.comment_id.in_(ids)).order_by(Report.id)), _REPORT_FIELDS)
+        appeals = _by_comment(session.scalars(select(Appeal).where(
+            Appeal.comment_id.in_(ids))), _APPEAL_FIELDS)
     return {"email": email.strip(), "comments": [
         {**_fields(c, _COMMENT_FIELDS), "audit": audit.get(c.id, []),
-         "reports": reports.get(c.id, [])} for c in comments]}
+         "reports": reports.get(c.id, []), "appeal": (appeals.get(c.id) or [None])[0]}
+        for c in comments]}
 
 
 def _fields(row, names: tuple[str, ...]) -> dict:
@@ -161,11 +165,12 @@ def erase(engine: Engine, email: str, email_hash_key: str, wait_seconds: float =
     """Anonymise every comment of the commenter with this e-mail; return how many. On SQLite the
     old row versions are then cleared from the write-ahead log too (`db.clear_wal`)."""
     with Session(engine) as session, session.begin():
-        # Reports first: they are found through the comments' e-mail hash, blanked below.
-        session.execute(
-            update(Report).where(Report.comment_id.in_(
-                select(Comment.id).where(_commenter(email, email_hash_key)))).values(note="")
-            .execution_options(synchronize_session=False))
+        # Reports and appeals first: they are found through the comments' e-mail hash, blanked
+        # below.
+        theirs = select(Comment.id).where(_commenter(email, email_hash_key))
+        for table in (Report, Appeal):
+            session.execute(update(table).where(table.comment_id.in_(theirs)).values(note="")
+                            .execution_options(synchronize_session=False))
         result = session.execute(
             update(Comment).where(_commenter(email, email_hash_key))
             .values(author="", email="", email_hash="", url="", text="", ip_hash="",

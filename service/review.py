@@ -26,7 +26,7 @@ from service.moderation import (LABELS, ORDERS, STATUS_FILTERS, BulkResult, Mode
 from service.readers import reports as reader_reports
 from service.redirects import safe_target
 from service.security_headers import no_store
-from service.tables import DECISION_REASONS, RETURN_MARKS, Comment, Report, utcnow
+from service.tables import DECISION_REASONS, RETURN_MARKS, Appeal, Comment, Report, utcnow
 
 log = logging.getLogger(__name__)
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -53,6 +53,7 @@ class Item:
     state: str
     reason: str | None  # the reject reason the form starts with; None: the moderator chooses
     reports: list[Report]  # readers' open reports, oldest first
+    appeal: Appeal | None  # the commenter's appeal, while no moderator has decided it
 
 
 def highlight(text: str, explanation: dict[str, list[dict]]) -> list[tuple[str, str | None]]:
@@ -93,6 +94,7 @@ def _explain(text: str, language_: str | None) -> dict[str, list[dict]]:
 def items_for(comments: list[Comment]) -> list[Item]:
     histories = moderation().histories(c.email_hash for c in comments)
     reported = current_app.extensions["reports"].open_for(c.id for c in comments)
+    appealed = current_app.extensions["appeals"].open_for(c.id for c in comments)
     now = utcnow()
     items = []
     for comment in comments:
@@ -106,7 +108,7 @@ def items_for(comments: list[Comment]) -> list[Item]:
         items.append(Item(comment, state_token(comment), highlight(comment.text, terms), terms,
                           earlier, held_by, awaits_moderator(comment), describe(comment),
                           suggested_reason(comment, reader_reports.agreed(open_reports)),
-                          open_reports))
+                          open_reports, appealed.get(comment.id)))
     return items
 
 
@@ -168,6 +170,12 @@ def _summary(action: str, reason: str | None, n: int) -> str:
     return f"{what} {n} comment{'s' if n != 1 else ''}. Press u to undo."
 
 
+def _after_decisions(decided: list[Comment]) -> None:
+    """What follows decisions: the site layer's update, and the commenters' e-mail notices."""
+    current_app.extensions["site_layer_update"].after_decisions()
+    current_app.extensions["commenter_notices"].after_decisions(decided)
+
+
 # -- views --------------------------------------------------------------------------------------
 
 @bp.get("/")
@@ -207,7 +215,7 @@ def decide(comment_id: int):
                                       seen=request.form.get("seen", ""))
     except Refused as refused:
         return _refused(refused)
-    current_app.extensions["site_layer_update"].after_decisions()
+    _after_decisions([comment])
     return _answer(BulkResult(decided=[comment]), _summary(action, reason, 1), done=True)
 
 
@@ -228,7 +236,7 @@ def bulk():
         result = moderation().decide_many(ids, g.moderator.name, action, reason, seen)
     except Refused as refused:
         return _refused(refused)
-    current_app.extensions["site_layer_update"].after_decisions()
+    _after_decisions(result.decided)
     return _answer(result, _summary(action, reason, len(result.decided)), done=True)
 
 

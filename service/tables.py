@@ -355,6 +355,39 @@ class IntegrationCheck(Base):
         comment="The labelled example in comments that the label became")
 
 
+# -- commenters' appeals (migration 0013) ---------------------------------------------------------
+
+APPEAL_OUTCOMES = ("granted", "refused")
+
+
+class Appeal(Base):
+    """A commenter's appeal against the rejection of their comment, one per comment
+    (service/readers/appeals.py). A moderator's next decision on the comment settles it:
+    publishing grants it, rejecting refuses it; undoing that decision opens it again."""
+
+    __tablename__ = "appeals"
+    __table_args__ = (
+        CheckConstraint("outcome IS NULL OR " + _in("outcome", APPEAL_OUTCOMES),
+                        name="ck_appeals_outcome"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"), unique=True,
+                                            comment="Once per comment")
+    note: Mapped[str] = mapped_column(Text, comment="Why the commenter asks; for moderators")
+    rejected_for: Mapped[str | None] = mapped_column(
+        String(16), nullable=True,
+        comment="The reason the commenter was given for the rejection they appealed")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    outcome: Mapped[str | None] = mapped_column(
+        String(16), nullable=True, comment="NULL while a moderator has not decided; 'granted' "
+                                           "or 'refused'")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    decision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("audit_log.id"), nullable=True,
+        comment="The audit row of the decision that settled it (an undo of it reopens it)")
+
+
 class AlertState(Base):
     """Added by migration 0005: whether each alert condition is firing, so every host and worker
     sends an alert once when its condition starts (and once when it clears), not once per check."""
@@ -379,6 +412,8 @@ class AlertDelivery(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), comment="'alert' or 'digest'")
+    # Also 'commenter': a notice to the commenter of the comment `target` names
+    # (service/readers/notices.py).
     channel: Mapped[str] = mapped_column(String(16), comment="'slack', 'json' or 'email'")
     target: Mapped[str] = mapped_column(
         String(64), comment="SHA-256 prefix of the webhook URL (never the URL: it is a secret), "

@@ -18,7 +18,6 @@ requests and answers.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +30,7 @@ from service import spot_checks
 from service.config import RateLimit
 from service.db import IMMEDIATE, lock_names
 from service.policy import PENDING, PUBLISHED
+from service.readers.problems import Problem, Refused, unstorable
 from service.submission import clean_text
 from service.tables import DECISION_REASONS, AuditEntry, Comment, Report, utcnow
 
@@ -58,9 +58,6 @@ MESSAGES = {
                     "before sending more.",
     "form_expired": "This report form has expired. Please open it again from the comment.",
 }
-# NUL (PostgreSQL text cannot hold one) and lone surrogates (JSON escapes can spell them; they
-# are no characters, and no database takes them).
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 THANKS = "Thank you. A moderator will look at this comment."
 ALREADY = "You have already reported this comment. Thank you."
 
@@ -77,28 +74,8 @@ def is_live(comment: Comment) -> bool:
         and not spot_checks.is_open(comment)
 
 
-@dataclass(frozen=True)
-class Problem:
-    """Why a report was not taken: `message` for the reader, `code` for machines, and the HTTP
-    status (and Retry-After, for the limit) to answer with."""
-
-    code: str
-    field: str | None = None
-    status: int = 400
-    retry_after: int | None = None
-
-    @property
-    def message(self) -> str:
-        return MESSAGES[self.code]
-
-    def as_json(self) -> dict:
-        return {"field": self.field, "code": self.code, "message": self.message}
-
-
-class Refused(Exception):
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(problem.message)
-        self.problem = problem
+def problem(code: str, field: str | None = None, **answer) -> Problem:
+    return Problem(code, MESSAGES[code], field, **answer)
 
 
 @dataclass(frozen=True)
@@ -123,13 +100,13 @@ def validate(fields: Mapping[str, str]) -> tuple[ReportInput | None, list[Proble
     raw_note = fields.get("note", "")
     problems = []
     if not reason.strip():
-        problems.append(Problem("reason_required", "reason"))
+        problems.append(problem("reason_required", "reason"))
     elif reason not in DECISION_REASONS:
-        problems.append(Problem("reason_invalid", "reason"))
+        problems.append(problem("reason_invalid", "reason"))
     if len(raw_note) > MAX_NOTE:
-        problems.append(Problem("note_too_long", "note"))
-    elif _UNSTORABLE.search(raw_note):
-        problems.append(Problem("note_invalid", "note"))
+        problems.append(problem("note_too_long", "note"))
+    elif unstorable(raw_note):
+        problems.append(problem("note_invalid", "note"))
     if problems:
         return None, problems
     return ReportInput(reason, clean_text(raw_note)), []
@@ -169,15 +146,15 @@ class Reports:
         exactly one report moves the comment back to the queue."""
         now = now or utcnow()
         if not 0 <= comment_id <= MAX_ID:
-            raise Refused(Problem("not_found", status=404))
+            raise Refused(problem("not_found", status=404))
         with self._write.begin() as session:
             lock_names(session.connection(), [f"reporter:{reporter}"])
             comment = session.get(Comment, comment_id,
                                   with_for_update=self.engine.dialect.name == "postgresql")
             if comment is None:
-                raise Refused(Problem("not_found", status=404))
+                raise Refused(problem("not_found", status=404))
             if not reportable(comment):
-                raise Refused(Problem("not_published", status=409))
+                raise Refused(problem("not_published", status=409))
             if session.scalar(select(Report.id).where(Report.comment_id == comment_id,
                                                       Report.reporter_hash == reporter)):
                 return Filed(counted=False)
@@ -218,7 +195,7 @@ def _check_rate(session: Session, reporter: str, rate: RateLimit, now: datetime)
         .order_by(Report.created_at.desc()).offset(rate.count - 1).limit(1))
     if nth is not None:
         wait = (nth + timedelta(seconds=rate.seconds) - now).total_seconds()
-        raise Refused(Problem("report_flood", status=429, retry_after=max(1, int(wait) + 1)))
+        raise Refused(problem("report_flood", status=429, retry_after=max(1, int(wait) + 1)))
 
 
 def resolve(session: Session, comment_id: int, *, upheld: bool, decision_id: int,

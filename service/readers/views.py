@@ -23,7 +23,8 @@ from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 from service import cors, intake, metrics, privacy
 from service.feed import DEMO_POST_ID
 from service.readers import reports
-from service.readers.reports import ALREADY, THANKS, Problem, Refused, ReportInput
+from service.readers.problems import Problem, Refused
+from service.readers.reports import ALREADY, THANKS, ReportInput, problem
 from service.security_headers import no_store
 from service.tables import Comment
 
@@ -79,7 +80,7 @@ def _comment(comment_id: int) -> Comment | None:
     return current_app.extensions["store"].get(comment_id)
 
 
-def _back_url(comment: Comment | None) -> str:
+def article_url(comment: Comment | None) -> str:
     """The comment on its article: the page it was written on, else this service's page of
     that article."""
     if comment is None:
@@ -97,9 +98,9 @@ def _page(comment: Comment | None, *, status: int = 200, problems: list[Problem]
     shown = comment if comment is not None and reports.reportable(comment) else None
     html = render_template(
         "report.html", comment=shown, reasons=reports.REASON_LABELS,
-        messages=[problem.message for problem in problems], values=values or {},
+        messages=[each.message for each in problems], values=values or {},
         token=form_token(comment.id, _reporter()) if shown else "",
-        sent={"new": THANKS, "again": ALREADY}.get(sent or ""), back_url=_back_url(comment))
+        sent={"new": THANKS, "again": ALREADY}.get(sent or ""), back_url=article_url(comment))
     return Response(html, status=status)
 
 
@@ -107,9 +108,9 @@ def _page(comment: Comment | None, *, status: int = 200, problems: list[Problem]
 def report_page(comment_id: int) -> Response:
     comment = _comment(comment_id)
     if comment is None:
-        return _page(None, status=404, problems=[Problem("not_found")])
+        return _page(None, status=404, problems=[problem("not_found")])
     if not reports.reportable(comment):
-        return _page(comment, status=409, problems=[Problem("not_published")])
+        return _page(comment, status=409, problems=[problem("not_published")])
     return _page(comment, sent=request.args.get("sent"))
 
 
@@ -122,10 +123,10 @@ def report_form(comment_id: int) -> Response:
     report, problems = reports.validate(fields)
     if report is not None and not token_fits(fields.get("report_token", ""), comment_id,
                                              _reporter()):
-        problems = [Problem("form_expired")]
+        problems = [problem("form_expired")]
     if problems:
-        for problem in problems:
-            metrics.report_received(problem.code)
+        for each in problems:
+            metrics.report_received(each.code)
         return _page(comment, status=problems[0].status, problems=problems, values=fields)
     try:
         filed = _file(comment_id, report)
@@ -142,14 +143,16 @@ def report_form(comment_id: int) -> Response:
 
 # -- JSON -----------------------------------------------------------------------------------------
 
-def _json_fields() -> dict[str, str]:
+def json_fields(*names: str) -> dict[str, str]:
+    """The text fields `names` of a JSON object body (null or absent: empty). JSON only: see
+    the module's docstring."""
     if not request.is_json:
-        raise UnsupportedMediaType("Send the report as JSON: {\"reason\": ..., \"note\": ...}.")
+        raise UnsupportedMediaType(f"Send a JSON object with {' and '.join(names)}.")
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise BadRequest("The body must be a JSON object with a reason.")
+        raise BadRequest(f"The body must be a JSON object with {names[0]}.")
     fields = {}
-    for name in ("reason", "note"):
+    for name in names:
         value = data.get(name)
         if value is not None and not isinstance(value, str):
             raise BadRequest(f"{name} must be text.")
@@ -157,7 +160,7 @@ def _json_fields() -> dict[str, str]:
     return fields
 
 
-def _problems_json(problems: list[Problem]) -> Response:
+def problems_json(problems: list[Problem]) -> Response:
     response = intake.error_json(problems[0].status, [p.as_json() for p in problems])
     if problems[0].retry_after:
         response.headers["Retry-After"] = str(problems[0].retry_after)
@@ -166,16 +169,16 @@ def _problems_json(problems: list[Problem]) -> Response:
 
 @bp.post("/api/comments/<int:comment_id>/reports")
 def report_api(comment_id: int) -> Response:
-    report, problems = reports.validate(_json_fields())
+    report, problems = reports.validate(json_fields("reason", "note"))
     if problems:
-        for problem in problems:
-            metrics.report_received(problem.code)
-        return _problems_json(problems)
+        for each in problems:
+            metrics.report_received(each.code)
+        return problems_json(problems)
     try:
         filed = _file(comment_id, report)
     except Refused as refused:
         metrics.report_received(refused.problem.code)
-        return _problems_json([refused.problem])
+        return problems_json([refused.problem])
     response = jsonify({"comment_id": comment_id, "reason": report.reason,
                         "counted": filed.counted, "message": THANKS if filed.counted else ALREADY})
     response.status_code = 201 if filed.counted else 200

@@ -125,6 +125,11 @@ def test_a_held_comment_is_announced_as_awaiting_moderation(site, page):
     page.get_by_role("button", name="Post Comment").click()
     assert "Your comment is awaiting moderation" in page.get_by_role("status").inner_text()
     assert "publish the report" not in page.locator(".mc-comments").inner_text()
+    # The commenter's private status link, on the service.
+    page.get_by_role("link", name="Follow your comment").click()
+    page.wait_for_url("**/comments/status/*")
+    assert page.locator("#comment-status").inner_text().startswith(
+        "Your comment is awaiting moderation.")
 
 
 def test_a_reader_reports_a_comment_through_its_report_link(site, page):

@@ -17,7 +17,7 @@ from service import privacy
 from service.config import RateLimit
 from service.moderation import QueueQuery
 from service.readers import reports
-from service.readers.reports import Problem, ReportInput
+from service.readers.reports import ReportInput
 from service.tables import AuditEntry, Comment, Report
 
 
@@ -320,5 +320,5 @@ def test_the_report_page_explains_what_cannot_be_reported(make_app, db_url):
 
 
 def test_problems_carry_their_http_answer():
-    assert Problem("report_flood", status=429, retry_after=5).as_json() == {
+    assert reports.problem("report_flood", status=429, retry_after=5).as_json() == {
         "field": None, "code": "report_flood", "message": reports.MESSAGES["report_flood"]}

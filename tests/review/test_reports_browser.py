@@ -30,25 +30,6 @@ def _site(make_app, password_hash, **config):
     return app
 
 
-@pytest.fixture
-def person(browser):
-    """A browser of its own for each person, reaching the service from its own address."""
-    contexts = []
-
-    def open_as(address: str):
-        context = browser.new_context(extra_http_headers={"X-Forwarded-For": address})
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.errors = []
-        page.on("pageerror", lambda error: page.errors.append(str(error)))
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
-
-
 def _report(page, base: str, comment_id: int, reason: str, note: str = "") -> str:
     """Report from the demo article, as a reader does; returns what the page then says."""
     page.goto(base + "/")

@@ -11,6 +11,7 @@ import pytest
 from comment_helpers import good_form
 from security_helpers import PASSWORD, add_moderator, csrf_token, login
 from service.auth import hash_password
+from service.readers import notices
 
 SERVICE = Path(__file__).resolve().parents[2] / "service"
 EXPECTED = {
@@ -42,7 +43,8 @@ def sample_urls(app, comment_id: int) -> list[tuple[str, str]]:
     """(method, URL) for every rule and method of the app, with real values for arguments."""
     static_files = sorted(p.relative_to(SERVICE / "static").as_posix()
                           for p in (SERVICE / "static").rglob("*") if p.is_file())
-    values = {"post_id": ["demo"], "comment_id": [comment_id], "filename": static_files}
+    values = {"post_id": ["demo"], "comment_id": [comment_id], "filename": static_files,
+              "token": [notices.status_token(app.config["SECRET_KEY"], comment_id), "forged"]}
     urls = []
     for rule in app.url_map.iter_rules():
         missing = rule.arguments - values.keys()

@@ -1,7 +1,8 @@
-"""Readers' reports (service/readers/reports.py).
+"""Readers' reports and commenters' appeals (service/readers/).
 
 `reports`: one row per reader and reported comment, with the reason, an optional note, and how a
-moderator's decision resolved it. `comments.returned_for` says why a published or decided comment
+moderator's decision resolved it. `appeals`: a commenter's one appeal against the rejection of
+their comment, and how a moderator's decision settled it. `comments.returned_for` says why a published or decided comment
 is back in the review queue ('reported', or 'appeal'); partial indexes hold only the reported
 ones, which the queue lists even while they are published.
 
@@ -59,9 +60,29 @@ def upgrade() -> None:
         sa.UniqueConstraint("comment_id", "reporter_hash", name="uq_reports_comment_reporter"),
     )
     op.create_index("ix_reports_reporter_created", "reports", ["reporter_hash", "created_at"])
+    op.create_table(
+        "appeals",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("comment_id", sa.Integer(), sa.ForeignKey("comments.id"), nullable=False,
+                  unique=True, comment="Once per comment"),
+        sa.Column("note", sa.Text(), nullable=False,
+                  comment="Why the commenter asks; for moderators"),
+        sa.Column("rejected_for", sa.String(16), nullable=True,
+                  comment="The reason the commenter was given for the rejection they appealed"),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("outcome", sa.String(16), nullable=True,
+                  comment="NULL while a moderator has not decided; 'granted' or 'refused'"),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("decision_id", sa.Integer(), sa.ForeignKey("audit_log.id"), nullable=True,
+                  comment="The audit row of the decision that settled it (an undo of it "
+                          "reopens it)"),
+        sa.CheckConstraint("outcome IS NULL OR outcome IN ('granted', 'refused')",
+                           name="ck_appeals_outcome"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("appeals")
     op.drop_index("ix_reports_reporter_created", table_name="reports")
     op.drop_table("reports")
     for name in ("ix_comments_reported_created", "ix_comments_reported_risk"):

@@ -260,7 +260,12 @@
       fields.comment.value = "";
       rememberPosted();
       if (answer.status !== "published") {
-        status.textContent = AWAITING;
+        status.textContent = AWAITING + " ";
+        // The commenter's private status link: what the moderators decide, and why.
+        status.appendChild(el("a", {href: answer.status_url, rel: "nofollow", "class": "mc-status-link",
+                                    text: "Follow your comment"}));
+        status.appendChild(document.createTextNode(
+          ": this private link shows what the moderators decided, and why. Keep it to yourself."));
         return;
       }
       var node = commentNode({id: answer.id, author: escapeText(sent.author),

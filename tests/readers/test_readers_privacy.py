@@ -1,12 +1,13 @@
-"""Readers' reports and the operator's privacy commands, on both stores: `purge` forgets who
-reported once a report is settled and past retention, `export`/`erase --email` cover the reports
-about a commenter's comments, and `export`/`erase --reporter-ip` a reader's own reports. And
-the migration that adds them."""
+"""Readers' reports, commenters' appeals and the operator's privacy commands, on both stores:
+`purge` forgets who reported once a report is settled and past retention, `export`/`erase
+--email` cover a commenter's appeals and the reports about their comments, and `export`/`erase
+--reporter-ip` a reader's own reports. And the migration that adds them."""
 
 from __future__ import annotations
 
 import json
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from alembic import command
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from comment_helpers import PUBLISH_ALL, good_form
 from service.db import alembic_config, make_engine, upgrade
-from service.tables import Report, utcnow
+from service.tables import Appeal, Report, utcnow
 
 
 @pytest.fixture
@@ -133,3 +134,18 @@ def test_migration_0013_keeps_the_feed_triggers_and_downgrades(unmigrated_db_url
     assert "reports" not in inspect(engine).get_table_names()
     assert "returned_for" not in {c["name"] for c in inspect(engine).get_columns("comments")}
     engine.dispose()
+
+
+def test_a_commenters_appeal_is_exported_and_erased_with_their_comments(make_app, db_url):
+    app = make_app(MODERATION_DATABASE_URL=db_url, **PUBLISH_ALL,
+                   MODERATION_BLOCKED_TERMS="casino")
+    answer = app.test_client().post("/api/comments", json=good_form(
+        comment="The casino plan is bad", email="ann@example.org")).get_json()
+    api = urlsplit(answer["status_url"]).path.replace("/comments/", "/api/comments/", 1)
+    app.test_client().post(api + "/appeal", json={"note": "I live next door, Ann"})
+    [exported] = json.loads(run(app, "export", "--email", "ann@example.org"))["comments"]
+    assert exported["appeal"]["note"] == "I live next door, Ann"
+    assert exported["appeal"]["rejected_for"] == "blocked_term"
+    run(app, "erase", "--email", "ann@example.org")
+    with Session(app.extensions["store"].engine) as session:
+        assert session.scalar(select(Appeal.note)) == ""
