@@ -32,7 +32,6 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 from scipy.optimize import minimize
-from sklearn.linear_model import LogisticRegression
 
 from model.pipeline import LABELS
 from model.text import normalize
@@ -43,6 +42,14 @@ N_FEATURES = 2 ** 18
 # ToLD-Br).
 C = 0.5
 C_ALONE = 2.0
+# How far the site's decisions may move the general model, chosen per label by the site's own
+# decisions (model.site_update, while they are few enough to fit each choice in seconds): a
+# general model that ranks this site's comments well is kept close (C = 0.5); one that knows
+# nothing of the site's kind of spam lets the decisions speak (2, 8), or is left out (ALONE).
+# Measured on YouTube spam with an uninformative general score, 100 decisions: ROC AUC 0.816,
+# 0.917, 0.954 and 0.982 in that order; on ucc-dev abuse the guard keeps 0.5.
+ALONE = "alone"
+STRENGTHS = (C, 2.0, 8.0, ALONE)
 # Below this many decisions of each class, a label has nothing the layer could learn from.
 MIN_EACH = 5
 # A language without a general model has no card of thresholds. Its own layer holds a comment
@@ -72,10 +79,15 @@ def text_features(texts: list[str]) -> sp.csr_matrix:
 
 def _fit_with_offset(X: sp.csr_matrix, y: np.ndarray, offset: np.ndarray,
                      weights: np.ndarray | None, C: float) -> tuple[np.ndarray, np.ndarray, float]:
-    """L2-regularised logistic regression with a fixed per-row offset (scikit-learn has none):
-    L-BFGS over the columns that occur in the decisions only, the others staying 0."""
+    """L2-regularised logistic regression with a fixed per-row offset (scikit-learn has none),
+    over the columns that occur in the decisions only, the others staying 0.
+
+    Newton-CG with Hessian-vector products: on 5,000 decisions (100,000 columns) it converged in
+    0.5 s where L-BFGS-B took 3.3 s, most of it L-BFGS-B's own bookkeeping per iteration, and
+    to a lower loss."""
     columns = np.unique(X.indices)
     Xa = X[:, columns].tocsr()
+    XaT = Xa.T.tocsr()
     sign = 2.0 * y - 1.0
     w = np.ones(y.size) if weights is None else np.asarray(weights, dtype=float)
 
@@ -83,10 +95,15 @@ def _fit_with_offset(X: sp.csr_matrix, y: np.ndarray, offset: np.ndarray,
         margin = -sign * (offset + Xa @ theta[:-1] + theta[-1])
         grad_rows = -sign * w / (1.0 + np.exp(-margin))
         value = float(w @ np.logaddexp(0.0, margin)) + 0.5 * theta[:-1] @ theta[:-1] / C
-        return value, np.concatenate([Xa.T @ grad_rows + theta[:-1] / C, [grad_rows.sum()]])
+        return value, np.concatenate([XaT @ grad_rows + theta[:-1] / C, [grad_rows.sum()]])
 
-    found = minimize(loss, np.zeros(columns.size + 1), jac=True, method="L-BFGS-B",
-                     options={"maxiter": 300})
+    def hessian_times(theta, v):
+        p = 1.0 / (1.0 + np.exp(-(offset + Xa @ theta[:-1] + theta[-1])))
+        u = w * p * (1.0 - p) * (Xa @ v[:-1] + v[-1])
+        return np.concatenate([XaT @ u + v[:-1] / C, [u.sum()]])
+
+    found = minimize(loss, np.zeros(columns.size + 1), jac=True, hessp=hessian_times,
+                     method="Newton-CG", options={"maxiter": 100})
     return columns.astype(np.int64), found.x[:-1], float(found.x[-1])
 
 
@@ -101,16 +118,17 @@ class LabelLayer:
 
     @classmethod
     def fit(cls, X: sp.csr_matrix, y: np.ndarray, weights: np.ndarray | None = None,
-            base: np.ndarray | None = None) -> "LabelLayer":
-        if base is not None:
-            index, coef, intercept = _fit_with_offset(X, y, _logit(base), weights, C)
+            base: np.ndarray | None = None, strength: float | str = C) -> "LabelLayer":
+        """``strength``: C on top of ``base``, or ALONE (also what a missing ``base`` means)."""
+        if base is not None and strength != ALONE:
+            index, coef, intercept = _fit_with_offset(X, y, _logit(base), weights, strength)
             keep = coef != 0
             return cls(index[keep], coef[keep].astype(np.float32), 1.0, intercept)
-        # liblinear: its cost follows the non-zero entries, not the 2 x 2**18 hashed columns.
-        model = LogisticRegression(C=C_ALONE, solver="liblinear").fit(X, y, sample_weight=weights)
-        coef = model.coef_.ravel()
-        index = np.flatnonzero(coef).astype(np.int64)
-        return cls(index, coef[index].astype(np.float32), 0.0, float(model.intercept_[0]))
+        # Alone: the same regression with a zero offset (liblinear took seconds per fit here,
+        # on 2 x 2**18 columns of which a few thousand occur).
+        index, coef, intercept = _fit_with_offset(X, y, np.zeros(y.size), weights, C_ALONE)
+        keep = coef != 0
+        return cls(index[keep], coef[keep].astype(np.float32), 0.0, intercept)
 
     def decision(self, X_text: sp.csr_matrix, base: np.ndarray | None) -> np.ndarray:
         z = np.asarray(X_text[:, self.index] @ self.weight, dtype=float).ravel() + self.intercept
@@ -186,11 +204,13 @@ class SiteLayer:
 
 
 def fit(texts: list[str], labels: np.ndarray, base: np.ndarray | None, language: str = "en",
-        weights: np.ndarray | None = None, X: sp.csr_matrix | None = None) -> SiteLayer:
+        weights: np.ndarray | None = None, X: sp.csr_matrix | None = None,
+        strength: float | str = C) -> SiteLayer:
     """A layer for every label with at least ``MIN_EACH`` decisions of each class.
 
     labels : (n, 2) of 1/0, -1 where a decision says nothing about that label.
     base : (n, 2) general-model probabilities, or None (a language without a general model).
+    strength : one of ``STRENGTHS``, for every label.
     """
     labels = np.asarray(labels)
     X_text = text_features(texts) if X is None else X
@@ -202,5 +222,6 @@ def fit(texts: list[str], labels: np.ndarray, base: np.ndarray | None, language:
             continue
         general = base[rows, k] if base is not None else None
         out.labels[label] = LabelLayer.fit(X_text[rows], y,
-                                           None if weights is None else weights[rows], general)
+                                           None if weights is None else weights[rows], general,
+                                           strength)
     return out

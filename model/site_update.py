@@ -34,6 +34,8 @@ from model.pipeline import LABELS
 # something, few enough to keep the update within seconds.
 GUARD_ROWS_PER_SOURCE = 1500
 RECENT_SHARE = 0.2
+# Up to this many decisions, each of site_layer.STRENGTHS is fitted and the best chosen.
+SELECT_UP_TO = 2000
 # A language other than English gets a layer of its own once this many of its comments were
 # decided (fewer hold too few of each class for the gate's cross-validation to say anything).
 MIN_LANGUAGE_DECISIONS = 20
@@ -50,14 +52,33 @@ def latest_per_text(decisions: list[Example]) -> list[Example]:
     return list(by_key.values())
 
 
-def guard_rows(data_dir: Path | str | None) -> list[Example]:
-    """The corpora's fixed held-out rows, at most GUARD_ROWS_PER_SOURCE per corpus; [] without
+class GuardRows(list):
+    """The guard's held-out rows (Examples), with the general model's scores and the layer's
+    features for them kept for the last general version: the service updates the layer every
+    few dozen decisions, and scoring the same 5,000 rows again each time took a fifth of an
+    update."""
+
+    def __init__(self, rows=()) -> None:
+        super().__init__(rows)
+        self._scored: tuple | None = None
+
+    def scored(self, general) -> tuple[np.ndarray, object]:
+        """(general-model probabilities, text features) of the rows."""
+        if self._scored is None or self._scored[0] != general.version:
+            texts = [e.text for e in self]
+            self._scored = (general.version, general.model.predict_proba(texts),
+                            site_layer.text_features(texts))
+        return self._scored[1], self._scored[2]
+
+
+def guard_rows(data_dir: Path | str | None) -> GuardRows:
+    """The corpora's fixed held-out rows, at most GUARD_ROWS_PER_SOURCE per corpus; none without
     corpora (then the guard is not run, and the verdict says so)."""
     try:
         corpora = load_corpora(data_dir or default_data_dir())
     except (FileNotFoundError, OSError):
-        return []
-    out = []
+        return GuardRows()
+    out = GuardRows()
     for corpus in corpora:
         rows = [e for e in corpus.examples if e.split == "test" and e.text]
         out += rows[:GUARD_ROWS_PER_SOURCE]
@@ -93,22 +114,30 @@ def update(engine, general, held_out: list[Example], *, language: str = ENGLISH,
         return result
     folds = site_gate.fold_of([text_key(t) or f"#{i}" for i, t in enumerate(texts)])
     X = site_layer.text_features(texts)
-    oof = site_gate.out_of_fold(texts, labels, base, folds, language, X=X)
-    candidate = site_layer.fit(texts, labels, base, language, X=X)
+    fitted = {strength: (site_gate.out_of_fold(texts, labels, base, folds, language, X=X,
+                                               strength=strength),
+                         site_layer.fit(texts, labels, base, language, X=X, strength=strength))
+              for strength in _strengths(on_general, len(decisions))}
     serving = site_store.current(engine, language)
     held_base = held_X = None
-    if on_general and held_out and candidate.labels:
-        held_texts = [e.text for e in held_out]
-        held_base, held_X = general.model.predict_proba(held_texts), \
-            site_layer.text_features(held_texts)
+    if on_general and held_out and any(layer.labels for _oof, layer in fitted.values()):
+        if not isinstance(held_out, GuardRows):
+            held_out = GuardRows(held_out)
+        held_base, held_X = held_out.scored(general)
+    candidate = site_layer.SiteLayer(language)
     passed, reasons = [], []
     for k, label in enumerate(LABELS):
         rows = labels[:, k] >= 0
+        strength, corpora, words = _choose(label, labels[rows, k], fitted, rows, k,
+                                           held_out, held_base, held_X)
+        oof, layer = fitted[strength]
+        if label in layer.labels:
+            candidate.labels[label] = layer.labels[label]
         recent = _recent(decisions, texts, rows, labels[:, k], oof[:, k], base, k, serving)
-        corpora = (site_gate.corpus_checks(candidate, label, held_out, held_base, held_X)
-                   if held_X is not None else [])
         verdict = site_gate.judge(label, labels[rows, k], oof[rows, k],
                                   None if base is None else base[rows, k], recent, corpora)
+        verdict["strength"] = strength
+        verdict["reasons"] += words
         if label in candidate.labels and held_X is None:
             verdict["reasons"].append(
                 f"{label}: no public corpora found, so the guard against collapse was not run"
@@ -133,6 +162,49 @@ def update(engine, general, held_out: list[Example], *, language: str = ENGLISH,
             card={k: v for k, v in result.items() if k != "stored"}, now=now)
         result["stored"] = stored.version
     return result
+
+
+def _strengths(on_general: bool, decisions: int) -> tuple:
+    """The strengths tried: all of them on top of the general model while the decisions are
+    few enough to fit each in seconds (and where the choice matters most: with more decisions,
+    the decisions outweigh the regularisation anyway); one otherwise."""
+    if not on_general:
+        return (site_layer.ALONE,)
+    return site_layer.STRENGTHS if decisions <= SELECT_UP_TO else (site_layer.C,)
+
+
+def _choose(label, y, fitted, rows, k, held_out, held_base, held_X):
+    """The strength whose layer ranks this site's decisions best out of fold, among those the
+    public corpora's guard lets through (on a tie, the one listed first: closer to the general
+    model); the first when none is, so that the gate's verdict says why. Returns it, its corpus
+    checks and, when there was a choice, a sentence on it."""
+    first, passing = None, []
+    for order, (strength, (oof, layer)) in enumerate(fitted.items()):
+        if label not in layer.labels:
+            continue
+        corpora = (site_gate.corpus_checks(layer, label, held_out, held_base, held_X)
+                   if held_X is not None else [])
+        first = first or (strength, corpora)
+        if any(c["without"] - c["with_layer"] > site_gate.MAX_CORPUS_DROP for c in corpora):
+            continue
+        scores = oof[rows, k]
+        valid = ~np.isnan(scores)
+        auc = site_gate.auc(y[valid], scores[valid]) if len(set(y[valid].tolist())) > 1 else 0.0
+        passing.append((auc, -order, strength, corpora))
+    if not passing:
+        return (*(first or (next(iter(fitted)), [])), [])
+    auc, _order, strength, corpora = max(passing)
+    words = []
+    if len(fitted) > 1:
+        words.append(f"{label}: of the layers tried ({', '.join(map(_strength, fitted))}), "
+                     f"{_strength(strength)} ranks this site's decisions best out of fold "
+                     f"({auc:.3f})" + (" within the corpus guard" if corpora else ""))
+    return strength, corpora, words
+
+
+def _strength(strength) -> str:
+    return ("without the general model" if strength == site_layer.ALONE
+            else f"C = {strength:g}")
 
 
 def languages_to_learn(engine) -> list[str]:

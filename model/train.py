@@ -240,13 +240,16 @@ def profanity_prior() -> ProfanityPrior | None:
         return None
 
 
-def fit(examples: list[Example], progress=None, prior: ProfanityPrior | None = None) -> TwoHeadModel:
-    """Fit a TwoHeadModel on ``examples`` with this module's weights and folds."""
+def fit(examples: list[Example], progress=None, prior: ProfanityPrior | None = None,
+        jobs: int | None = None) -> TwoHeadModel:
+    """Fit a TwoHeadModel on ``examples`` with this module's weights and folds, ``jobs``
+    regressions at a time (default: one per core)."""
     return TwoHeadModel(prior=prior).fit(
         [e.text for e in examples], label_matrix(examples), weight_matrix(examples),
         np.array([fold_of(e) for e in examples]), progress=progress,
         spans=[e.spans for e in examples],
-        site=np.array([source_kind(e) == "moderators" for e in examples]))
+        site=np.array([source_kind(e) == "moderators" for e in examples]),
+        jobs=jobs or os.cpu_count() or 1)
 
 
 def build_card(*, stem, command, corpora, decisions, train_rows, held_out, thresholds,
@@ -326,6 +329,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="share of the newest decisions kept out of training to validate on "
                              f"(default {weighting.RECENT_SHARE})")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="regressions fitted at once (default: one per core; the model is "
+                             "the same for any number)")
     return parser
 
 
@@ -446,7 +452,7 @@ def _train(args, parser, argv, store) -> int:
         def progress(msg):
             bar.set_postfix_str(msg)
             bar.update(1)
-        model = fit(train_rows, progress, prior=profanity_prior())
+        model = fit(train_rows, progress, prior=profanity_prior(), jobs=args.jobs)
     thresholds = suggest_thresholds(model, train_rows)
     validation = validation_metrics(model, train_rows, thresholds, held_out)
     parent, promotion = judge(model, store, [e for e in joined.corpus if e.split == "test"],

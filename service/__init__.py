@@ -13,10 +13,11 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from model.decisions import instance_folder, store_url
-from service import (accounts, auth, cli, config, embed, errors, feed, health, input_guard,
-                     intake, limits, logs, metrics, openapi, readers, retention, review, scoring,
-                     security_headers, site_layers)
-from service import integrations, model_admin
+from service import (accounts, article_admin, article_api, auth, cli, config, embed, errors,
+                     feed, health, input_guard, intake, limits, logs, metrics, openapi, readers,
+                     retention, review, scoring, section_admin, security_headers, site_layers)
+from service import commenters, integrations, model_admin
+from service.articles import Articles
 from service.db import make_engine
 from service.privacy import persisted_secret
 from service.store import Store
@@ -59,6 +60,7 @@ def create_app(test_config: Mapping[str, Any] | None = None,
         url, wait_seconds=app.config["MODERATION_DB_WAIT_SECONDS"],
         checkpoint_seconds=app.config["MODERATION_SQLITE_CHECKPOINT_SECONDS"],
         hide_parameters=True))
+    app.extensions["articles"] = Articles(app.extensions["store"].engine)
 
     preloaded = app.config.get("SCORER")
     scoring.init_app(app, scoring.ScorerHolder(preloaded) if preloaded is not None else None)
@@ -78,10 +80,14 @@ def create_app(test_config: Mapping[str, Any] | None = None,
     csrf.exempt(intake.bp)
     # Akismet clients and Coral post from servers, authenticated by key or signature, not cookie.
     integrations.init_app(app, csrf)
+    article_api.init_app(app, csrf)
     readers.init_app(app, csrf)
     auth.init_app(app)
     limits.init_app(app)
     review.init_app(app)
+    commenters.init_app(app)
+    article_admin.init_app(app)
+    section_admin.init_app(app)
     model_admin.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

@@ -1,6 +1,8 @@
 """Moderator accounts from the command line: `flask --app service moderators add NAME`
 (asks for the password twice), `moderators list`, `moderators disable NAME`,
-`moderators reset-password NAME` (prints a one-time password, like the first moderator's)."""
+`moderators reset-password NAME` (prints a one-time password, like the first moderator's),
+`moderators sections NAME [--set "Local, Politics"]` (the sections whose comments NAME sees
+first, service/sections.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from service import sections
 from service.auth import hash_password
 from service.tables import Moderator, utcnow
 
@@ -124,6 +127,26 @@ def reset_password_command(name: str) -> None:
     if password is None:
         raise click.ClickException(f"No moderator named {name!r}.")
     echo_one_time_password(f"Moderator {name!r} has a new", password)
+
+
+@moderators.command("sections")
+@click.argument("name")
+@click.option("--set", "new", metavar="SECTIONS",
+              help='Comma-separated sections, e.g. "Local, Politics"; "" for none.')
+def sections_command(name: str, new: str | None) -> None:
+    """Show NAME's sections (their queue shows those first), or replace them with --set."""
+    moderator = moderator_named(_engine(), name)
+    if moderator is None:
+        raise click.ClickException(f"No moderator named {name!r}.")
+    if new is not None:
+        sections.assign(_engine(), name, sections.parse(new), by="command line")
+    mine = sections.assigned(_engine(), moderator.id)
+    click.echo(f"{name}: {', '.join(mine)}" if mine else f"{name}: every section alike")
+
+
+def moderator_named(engine: Engine, name: str) -> Moderator | None:
+    with Session(engine) as db:
+        return db.scalars(select(Moderator).where(Moderator.name == name)).first()
 
 
 def init_app(app: Flask) -> None:

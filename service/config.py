@@ -167,6 +167,20 @@ def parse_hours(raw: str) -> timedelta:
     return timedelta(hours=value)
 
 
+def parse_days(raw: str) -> int:
+    """A whole number of days, 0 or more."""
+    if not re.fullmatch(r"\s*[0-9]{1,5}\s*", raw):
+        raise ValueError(f"expected a whole number of days, 0 or more, got {raw!r}")
+    return int(raw)
+
+
+def parse_close_from(raw: str) -> str:
+    value = raw.strip().lower().replace("-", "_").replace(" ", "_")
+    if value not in ("publication", "first_comment"):
+        raise ValueError(f"expected publication or first_comment, got {raw!r}")
+    return value
+
+
 def parse_optional_str(raw: str) -> str | None:
     return raw.strip() or None
 
@@ -324,6 +338,14 @@ SETTINGS: tuple[Setting, ...] = (
             parse_text, "What a commenter is told when a blocked term rejected their comment."),
     Setting("MODERATION_LOG_ONLY", "false", parse_bool,
             "Score and record every decision but publish everything (a newsroom's first weeks)."),
+    Setting("MODERATION_AUTO_CLOSE_DAYS", "0", parse_days,
+            "Close an article's comments this many days after its publication (or its first "
+            "comment: next setting); readers then get \"Comments are closed.\" and nothing is "
+            "stored. 0: articles close only by hand. Each article can override it on its "
+            "review page or through `PUT /api/articles/<id>`."),
+    Setting("MODERATION_AUTO_CLOSE_FROM", "publication", parse_close_from,
+            "What the auto-close days count from: `publication` (the time the site sent, else "
+            "when the service first heard of the article) or `first_comment`."),
     Setting("MODERATION_RATE_LIMIT", "5/minute", parse_rate,
             "Flood limit per commenter (IP or e-mail), e.g. `5/minute`, `20/hour`; `off` "
             "disables."),

@@ -19,15 +19,16 @@ from flask import (Blueprint, Flask, Response, abort, current_app, g, jsonify, r
                    request, url_for)
 from markupsafe import Markup
 
-from service import bots, cors, feed_cache, http_cache
+from service import articles, bots, cors, feed_cache, http_cache
 from service.readers import notices
-from service.store import FeedPage, Store
-from service.tables import Comment
+from service.store import FeedPage, FeedVersionRow, Store
+from service.tables import Comment, utcnow
 
 bp = Blueprint("feed", __name__)
 bp.after_request(cors.allow_site_origin)
 
 DEMO_POST_ID = "demo"
+DEMO_TITLE = "Old Mill footbridge reopens after six months of repairs"
 _DIGITS = re.compile("[0-9]+")
 MAX_PER_PAGE = 200
 
@@ -96,17 +97,37 @@ def _pages() -> feed_cache.PageStore:
     return current_app.extensions["feed_pages"]
 
 
-def _conditional(kind: str, post_id: str, *parts: object, weak: bool = False
-                 ) -> tuple[str, Response | None]:
-    """The ETag of this request's page, and the 304 to send when the reader's copy is current.
-    Reads only the article's version, never its comments."""
-    version = _store().feed_version(post_id)
-    tag = http_cache.etag(kind, version, *parts, weak=weak)
+@dataclass(frozen=True)
+class ReaderState:
+    tag: str  # the ETag of this request's page
+    closed: bool  # comments are closed on the article (service.articles)
+    unchanged: Response | None  # the 304 to send when the reader's copy is current
+
+
+def _version_and_closed(post_id: str) -> tuple[FeedVersionRow, bool]:
+    """The article's feed version and whether its comments are closed. A person closing or
+    opening an article moves the version; the automatic rule closes it when the clock passes a
+    time, which moves nothing in the database, so the version's time is taken as that one."""
+    store = _store()
+    version, article = store.feed_version(post_id), store.article(post_id)
+    rule, now = articles.site_rule(current_app.config), utcnow()
+    since = articles.closed_since(article, rule, now)
+    if since is not None:
+        version = FeedVersionRow(version.number,
+                                 max(version.changed_us, int(since.timestamp() * 1_000_000)))
+    return version, articles.is_closed(article, rule, now)
+
+
+def _conditional(kind: str, post_id: str, *parts: object, weak: bool = False) -> ReaderState:
+    """This request's validators, and the 304 to send when the reader's copy is current. Reads
+    the article's version and settings (two primary-key reads), never its comments."""
+    version, closed = _version_and_closed(post_id)
+    tag = http_cache.etag(kind, version, "closed" if closed else "open", *parts, weak=weak)
     modified = http_cache.last_modified(version, time.time_ns() // 1000)
     g.feed_validators = (tag, modified)
     if http_cache.not_modified(request.if_none_match, request.if_modified_since, tag, modified):
-        return tag, Response(status=304)
-    return tag, None
+        return ReaderState(tag, closed, Response(status=304))
+    return ReaderState(tag, closed, None)
 
 
 @bp.after_request
@@ -138,49 +159,50 @@ def article_comments(post_id: str) -> Response:
                                       "message": f"{exc} must be a whole number in range"}})
         response.status_code = 400
         return response
-    tag, unchanged = _conditional("feed", post_id, page, per_page)
-    if unchanged is not None:
-        return unchanged
+    state = _conditional("feed", post_id, page, per_page)
+    if state.unchanged is not None:
+        return state.unchanged
     # Keyed by host too: the report links are absolute URLs on the host asked.
-    body = feed_cache.cached(_pages(), feed_cache.key(post_id, tag, request.host_url),
-                             lambda: _feed_json(post_id, page, per_page))
+    body = feed_cache.cached(_pages(), feed_cache.key(post_id, state.tag, request.host_url),
+                             lambda: _feed_json(post_id, page, per_page, state.closed))
     return Response(body, mimetype="application/json")
 
 
-def _feed_json(post_id: str, page: int, per_page: int) -> bytes:
+def _feed_json(post_id: str, page: int, per_page: int, closed: bool) -> bytes:
     result = _store().published_for(post_id, page, per_page)
     return jsonify({
         "post_id": post_id, "page": result.page, "per_page": result.per_page,
-        "pages": result.pages, "total": result.total_roots,
+        "pages": result.pages, "total": result.total_roots, "closed": closed,
         "comments": [node_json(node) for node in thread(result)],
     }).get_data()
 
 
 # -- pages ----------------------------------------------------------------------------------------
 
-def _article_page(post_id: str, template: str) -> Response:
-    """An article's comments and the "Leave a reply" form. The thread, the costly part, comes
-    from the page cache; the form is rendered for each request because it carries a freshly
-    signed time for the bot trap. That is also why this page's ETag is weak: the thread is the
-    same, the bytes are not."""
-    tag, unchanged = _conditional("page", post_id, weak=True)
-    if unchanged is not None:
-        return unchanged
+def _article_page(post_id: str, template: str, **context) -> Response:
+    """An article's comments and the "Leave a reply" form (or "Comments are closed."). The
+    thread, the costly part, comes from the page cache; the form is rendered for each request
+    because it carries a freshly signed time for the bot trap. That is also why this page's
+    ETag is weak: the thread is the same, the bytes are not."""
+    state = _conditional("page", post_id, weak=True)
+    if state.unchanged is not None:
+        return state.unchanged
 
     def render_thread() -> bytes:
         page = _store().published_for(post_id, 1, MAX_PER_PAGE)
-        return render_template("_thread.html", threads=thread(page),
-                               total=page.total_roots).encode()
+        return render_template("_thread.html", threads=thread(page), total=page.total_roots,
+                               closed=state.closed).encode()
 
-    thread_html = feed_cache.cached(_pages(), feed_cache.key(post_id, tag), render_thread)
+    thread_html = feed_cache.cached(_pages(), feed_cache.key(post_id, state.tag), render_thread)
     reply_to = request.args.get("replytocom", "")
     awaiting = request.args.get("moderation") == "awaiting"
     return Response(render_template(
         template, post_id=post_id, thread_html=Markup(thread_html.decode()),
+        closed=state.closed, closed_message=articles.CLOSED_MESSAGE,
         awaiting=awaiting, status_link=_status_link() if awaiting else None,
         reply_to=reply_to if reply_to.isdigit() else "",
         rendered_at=bots.form_timestamp(current_app.config["SECRET_KEY"], post_id),
-        values={}, messages=[]))
+        values={}, messages=[], **context))
 
 
 def _status_link() -> str | None:
@@ -195,17 +217,20 @@ def _status_link() -> str | None:
 
 @bp.get("/")
 def article() -> Response:
-    """The demo article with its published comments and the comment form."""
-    return _article_page(DEMO_POST_ID, "article.html")
+    """The demo article with its published comments and the comment form, which tells the
+    service the article's title and address as a news site's form can."""
+    return _article_page(DEMO_POST_ID, "article.html",
+                         permalink=url_for("feed.article", _external=True),
+                         article_fields={"article_title": DEMO_TITLE})
 
 
 @bp.get("/articles/<post_id>")
 def article_thread(post_id: str) -> Response:
     """Any article's comments and form on this service's own page: where the embed's link
-    leads a reader whose browser runs no scripts."""
+    leads a reader whose browser runs no scripts. Headed by the article's title, when known."""
     if len(post_id) > 64:  # the store's limit; no article has a longer id
         abort(404)
-    return _article_page(post_id, "article_thread.html")
+    return _article_page(post_id, "article_thread.html", article=_store().article(post_id))
 
 
 def init_app(app: Flask) -> None:

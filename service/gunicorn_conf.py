@@ -223,3 +223,11 @@ def when_ready(server):
     timeval = struct.pack("ll", int(seconds), int(fraction * 1_000_000))
     for listener in server.LISTENERS:
         listener.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval)
+    # What a newcomer who just ran `make serve` opens next.
+    for listener in server.LISTENERS:
+        address = listener.sock.getsockname()
+        if isinstance(address, tuple):
+            host = f"[{address[0]}]" if ":" in address[0] else address[0]
+            base = f"http://{host}:{address[1]}"
+            print(f"Ready: the demo article at {base}/ and the review page at {base}/review/",
+                  flush=True)

@@ -18,10 +18,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import (Blueprint, Flask, Response, current_app, jsonify, redirect, render_template,
                    request, url_for)
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
-from service import (bots, cors, language_policy, limits, logs, metrics, policy, privacy,
-                     scoring, spot_checks)
+from service import (articles, bots, cors, language_policy, limits, logs, metrics, policy,
+                     privacy, scoring, spot_checks)
 from service.batching import Batcher
 from service.hold_budget import HoldBudget
 from service.availability import DatabaseUnavailable, with_retries
@@ -31,6 +32,7 @@ from service.redirects import safe_target
 from service.store import Candidate, Outcome, ParentError, Store
 from service.submission import (MAX_PARENT_NUMBER, MAX_POST_ID_NUMBER, FieldError, Submission,
                                 validate)
+from service.tables import Article, utcnow
 
 log = logging.getLogger(__name__)
 bp = Blueprint("intake", __name__)
@@ -38,6 +40,14 @@ bp.after_request(cors.allow_site_origin)
 
 DUPLICATE_MESSAGE = "Duplicate comment detected; it looks as though you\u2019ve already said that!"
 FLOOD_MESSAGE = "You are posting comments too quickly. Slow down."
+# A moderator's refusal (service.policy.REFUSED_*), said plainly: the reader is not left
+# waiting for a comment no one will ever publish (EU DSA Art. 17 asks for the reason).
+REFUSALS = {
+    policy.REFUSED_BANNED: ("email", "Sorry, our moderators no longer accept comments from this "
+                                     "email address."),
+    policy.REFUSED_DOMAIN: ("email", "Sorry, we do not accept comments from email addresses at "
+                                     "this domain. Please use another address."),
+}
 
 # Defaults used only when the model card does not suggest thresholds.
 FALLBACK_THRESHOLDS = {"spam": {"hold": 0.5, "reject": 0.97},
@@ -147,7 +157,7 @@ def policy_rules(config: dict, card_thresholds: dict | None) -> Rules:
     )
 
 
-def _submit(sub: Submission, permalink: str) -> Outcome:
+def _submit(sub: Submission, permalink: str, article: Article | None) -> Outcome:
     config = current_app.config
     # In the request's thread, not the batcher's: loading a newly promoted model there would
     # hold up every comment of this worker meanwhile (see service.scoring).
@@ -156,9 +166,11 @@ def _submit(sub: Submission, permalink: str) -> Outcome:
     candidate = Candidate(
         post_id=sub.post_id, parent_id=sub.parent_id, author=sub.author, email=sub.email,
         email_hash=privacy.email_hash(config["MODERATION_EMAIL_HASH_KEY"], sub.email),
-        url=sub.url, text=sub.text, permalink=permalink,
+        email_domain=privacy.email_domain(sub.email), url=sub.url, text=sub.text,
+        permalink=permalink,
         ip_hash=privacy.ip_hash(config["MODERATION_IP_HASH_KEY"], request.remote_addr or ""),
         user_agent=request.user_agent.string[:500],
+        premoderated=bool(article and article.premoderated),
     )
     return current_app.extensions["intake_batcher"].submit(candidate)
 
@@ -174,7 +186,8 @@ def decide_and_store(app: Flask, candidates: list[Candidate]) -> list[Outcome | 
     picker = app.extensions["spot_checks"]
     items = [(replace(candidate, scores=j.scored.scores, model_version=j.scored.model_version,
                       language=j.plan.language),
-              partial(_decide, j.scored.scores, candidate.text, j.rules, picker))
+              partial(_decide, j.scored.scores, candidate.text,
+                      replace(j.rules, premoderated=candidate.premoderated), picker))
              for candidate, j in zip(candidates, judged)]
     checks = dict(duplicate_window=config["MODERATION_DUPLICATE_WINDOW_SECONDS"],
                   rate=config["MODERATION_RATE_LIMIT"],
@@ -218,20 +231,20 @@ def init_app(app: Flask) -> None:
 
 # -- answering ------------------------------------------------------------------------------------
 
-def site_target(candidate: str | None) -> str | None:
+def site_address(candidate: str | None) -> str | None:
     """`candidate` without its fragment when it is on our own host or a configured site origin
-    (so no answer of ours is an open redirect); else None."""
+    (so neither a redirect nor an article's recorded address leads anywhere else); else None."""
     allowed = set(current_app.config["MODERATION_CORS_ORIGINS"]) - {"*"}
     own = f"{request.scheme}://{request.host}"
     target = safe_target(candidate, origins=allowed | {own})
-    # The comment's own anchor replaces any fragment.
     return urlunsplit(urlsplit(target)._replace(fragment="")) if target is not None else None
 
 
 def return_url(permalink: str) -> str:
     """Where to send the reader back to: the form's permalink, else the Referer, else the demo
-    article."""
-    return site_target(permalink) or site_target(request.referrer) or url_for("feed.article")
+    article; only our own host or a configured site origin, so the endpoint is no open redirect.
+    The comment's own anchor replaces any fragment."""
+    return site_address(permalink) or site_address(request.referrer) or url_for("feed.article")
 
 
 def _with_query(url: str, **params: str) -> str:
@@ -267,11 +280,12 @@ def error_json(http_status: int, errors: list[dict], headers: dict | None = None
 
 
 def form_page(status: int, messages: list[str], fields: dict[str, str],
-              headers: dict | None = None) -> Response:
-    """The comment form again, with the messages and everything the reader typed."""
+              headers: dict | None = None, closed: bool = False) -> Response:
+    """The comment form again, with the messages and everything the reader typed; for a closed
+    article, what they typed without a form to send it again."""
     post_id = fields.get("comment_post_ID", "")
     html = render_template(
-        "comment_form_page.html", messages=messages, values=fields,
+        "comment_form_page.html", messages=messages, values=fields, closed=closed,
         post_id=post_id, permalink=fields.get("permalink", ""),
         back_url=return_url(fields.get("permalink", "")),
         rendered_at=bots.form_timestamp(current_app.config["SECRET_KEY"], post_id))
@@ -285,7 +299,29 @@ def _refuse(status: int, errors: list[FieldError] | list[dict], fields: dict[str
         metrics.comment_refused(error["code"])
     if wants_json():
         return error_json(status, as_dicts, headers)
-    return form_page(status, [e["message"] for e in as_dicts], fields, headers)
+    return form_page(status, [e["message"] for e in as_dicts], fields, headers,
+                     closed=any(e["code"] == CLOSED for e in as_dicts))
+
+
+CLOSED = "comments_closed"
+
+
+def _note_article(article: Article | None, sub: Submission) -> None:
+    """Tell the article store what this form said of its article, when that adds anything: the
+    first comment's time, or a title, address or section it does not know yet."""
+    permalink = site_address(sub.permalink)
+    if article is not None and article.first_comment_at is not None \
+            and not (sub.title and not article.title) \
+            and not (sub.section and not article.section) \
+            and not (permalink and not article.permalink):
+        return
+    try:
+        current_app.extensions["articles"].note_from_form(
+            sub.post_id, title=sub.title, permalink=permalink, section=sub.section,
+            commented_at=utcnow())
+    except SQLAlchemyError:
+        # The comment is stored; the article's details can come with its next one.
+        log.exception("article %r not noted", sub.post_id)
 
 
 @bp.post("/comments")
@@ -305,7 +341,13 @@ def create_comment() -> Response:
     if wait is not None:
         return _answer(Outcome("flooded", retry_after=wait), permalink, fields)
     try:
-        outcome = _submit(sub, permalink)
+        article = with_retries(lambda: store().article(sub.post_id),
+                               config["MODERATION_DB_WAIT_SECONDS"])
+        if articles.is_closed(article, articles.site_rule(config), utcnow()):
+            # Nothing is scored or kept: the site's own words, and what they typed, back.
+            return _refuse(403, [{"field": None, "code": CLOSED,
+                                  "message": articles.CLOSED_MESSAGE}], fields)
+        outcome = _submit(sub, permalink, article)
     except ParentError:
         # A well-formed reply to a comment that is gone (or was never published): the request
         # is fine, the thread's state refuses it.
@@ -315,6 +357,7 @@ def create_comment() -> Response:
                        fields, {"Retry-After": str(down.retry_after)})
     if outcome.kind == "created":
         limits.count_comment(sub.email)
+        _note_article(article, sub)
 
     return _answer(outcome, permalink, fields)
 
@@ -324,6 +367,10 @@ def _answer(outcome: Outcome, permalink: str, fields: dict[str, str]) -> Respons
         retry = {"Retry-After": str(outcome.retry_after)}
         return _refuse(429, [{"field": None, "code": "flood", "message": FLOOD_MESSAGE}],
                        fields, retry)
+    if outcome.kind == "refused":
+        field, message = REFUSALS[outcome.refusal]
+        return _refuse(403, [{"field": field, "code": outcome.refusal, "message": message}],
+                       fields)
     comment = outcome.comment
     if outcome.kind == "duplicate":
         metrics.comment_refused("duplicate")

@@ -17,7 +17,8 @@ not the uncertain hold line). Why: identification abstains on exactly the commen
 abuse and spam are shortest and plainest ("kill yourself", a link and a phone number), and those
 score high whatever the surrounding language; but on a short Indonesian "Mantap gan" an English
 score in the uncertain band means nothing, and holding on it would be the random hold this policy
-exists to prevent. Their scores also stay out of the hold budget's sample of English comments.
+exists to prevent. In the hold budget's sample they count as traffic whose uncertain score holds
+nothing (service/store.py, `recent_scores`).
 
 `judge(...)` is what intake and the integrations call: identify, plan, score each language's
 comments with its own model in one call, and give each comment the `Rules` it is decided by.

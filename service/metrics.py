@@ -5,7 +5,7 @@ intake and moderation cost a dictionary lookup and an add, and work without an a
 gunicorn, `service/gunicorn_conf.py` sets PROMETHEUS_MULTIPROC_DIR before any worker starts:
 every worker then writes its values to a memory-mapped file there, and a scrape, whichever worker
 answers it, adds them all up. Queue depth and the oldest pending comment's age are read from the
-store when scraped (one indexed query), never counted per request.
+store when scraped (indexed queries; per section too), never counted per request.
 
 Other modules call the plain functions below: `comment_received(outcome, channel)`,
 `comment_language(code)`, `comment_refused(code)`, `scoring_time()`, `moderator_decided(action, n)`.
@@ -27,7 +27,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy.exc import SQLAlchemyError
 
-from service import scoring, spot_checks, stats
+from service import scoring, sections, spot_checks, stats
 from service.readers import reports
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,8 @@ OUTCOMES = ("published", "pending", "rejected")
 COMMENTS = Counter("moderation_comments_received", "Comments stored, by the policy's outcome "
                    "and the channel they came in by.", ["outcome", "channel"])
 REFUSED = Counter("moderation_comment_errors", "Comment submissions refused (nothing stored), "
-                  "by error code: validation, bot traps, duplicates, flood.", ["code"])
+                  "by error code: validation, bot traps, duplicates, flood, moderators' bans "
+                  "and domain rules.", ["code"])
 LANGUAGES = Counter("moderation_comments_by_language", "Comments stored, by the language they "
                     "were identified in (`unknown`: too short or mixed to tell).", ["language"])
 DECISIONS = Counter("moderation_moderator_decisions", "Comments decided by moderators, by "
@@ -126,8 +127,9 @@ def _count_request(response: Response) -> Response:
 # -- scraping -------------------------------------------------------------------------------------
 
 class QueueCollector:
-    """Queue depth, the age of the oldest pending comment, the spot checks and the readers'
-    reports, read from the store at scrape time; `moderation_database_up` is 0 when the store does not answer."""
+    """Queue depth and the age of the oldest pending comment (in all, and per section), the
+    spot checks and the readers' reports, read from the store at scrape time;
+    `moderation_database_up` is 0 when the store does not answer."""
 
     def __init__(self, engine) -> None:
         self.engine = engine
@@ -136,6 +138,7 @@ class QueueCollector:
         up = GaugeMetricFamily("moderation_database_up", "1 when the store answered the scrape.")
         try:
             snapshot = stats.queue_snapshot(self.engine)
+            by_section = sections.queue_by_section(self.engine, snapshot.at)
             checks = spot_checks.tally(self.engine)
             reported = reports.counts(self.engine)
         except SQLAlchemyError as exc:
@@ -150,6 +153,17 @@ class QueueCollector:
         yield GaugeMetricFamily("moderation_queue_oldest_age_seconds",
                                 "How long the oldest pending comment has waited (0: none).",
                                 value=snapshot.oldest_age_seconds)
+        depth = GaugeMetricFamily(
+            "moderation_queue_depth_by_section", "Comments waiting for a moderator, by their "
+            "article's section (\"\": articles without one).", labels=["section"])
+        age = GaugeMetricFamily(
+            "moderation_queue_oldest_age_seconds_by_section", "How long the oldest pending "
+            "comment of each section has waited.", labels=["section"])
+        for queue in by_section:
+            depth.add_metric([queue.section or ""], queue.depth)
+            age.add_metric([queue.section or ""], queue.oldest_age_seconds)
+        yield depth
+        yield age
         spot = GaugeMetricFamily(
             "moderation_spot_checks", "Published comments picked at random for a moderator to "
             "check: open (waiting), kept (approved) or removed (rejected). removed / (kept + "

@@ -38,7 +38,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, String, and_, cast, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from service import logs, metrics, spot_checks
+from service import articles, logs, metrics, sections, spot_checks
+from service.articles import like_escape
 from service.db import IMMEDIATE
 from service.readers import appeals, reports
 from service.tables import DECISION_REASONS, RETURN_MARKS, AuditEntry, Comment, utcnow
@@ -50,6 +51,9 @@ AWAITING_PUBLISHED = (spot_checks.OPEN, reports.LIVE)
 LABELS = ("spam", "abuse", "rule")
 ORDERS = ("risk", "oldest")
 ACTIONS = {"approve": "published", "reject": "rejected"}
+# Audit actions that decided a comment's status: a moderator's decision, and a ban's rejection
+# (service/commenters). Undo reverses only the first; both are what an undo restores or meets.
+DECISIONS = ("decide", "ban")
 # A language filter: an ISO 639 code, or "unknown" (service.language).
 _LANGUAGE = re.compile(r"^(?:[a-z]{2,3}|unknown)$")
 
@@ -72,6 +76,8 @@ class QueueQuery:
 
     status: str = "pending"
     post_id: str | None = None
+    title: str | None = None  # words in the article's title (or its id)
+    section: str | None = None  # the article's section (service.sections)
     label: str | None = None
     search: str | None = None
     order: str = "risk"
@@ -95,6 +101,7 @@ class QueueQuery:
 class QueuePage:
     comments: list[Comment]
     next_cursor: str | None  # pass as `after` for the next page; None on the last page
+    mine: set[int] = field(default_factory=set)  # ids from the moderator's own sections
 
 
 @dataclass
@@ -135,12 +142,22 @@ def status_filter(name: str):
     }[name]
 
 
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _encode_cursor(comment: Comment) -> str:
     return f"{comment.risk!r}~{comment.created_at.isoformat()}~{comment.id}"
+
+
+def _split_cursor(cursor: str | None, parts: int) -> tuple[int, str | None]:
+    """Which part of the queue (own sections first, then the rest) a cursor is in, and its
+    position there. A cursor of the other kind (the moderator's sections changed meanwhile)
+    goes on from its position in the part there is."""
+    if cursor is None:
+        return 0, None
+    part, bar, key = cursor.partition("|")
+    if not bar:
+        return 0, cursor
+    if part not in ("0", "1"):
+        raise ValueError(f"bad cursor {cursor!r}")
+    return min(int(part), parts - 1), key
 
 
 def _decode_cursor(cursor: str) -> tuple[float, datetime, int]:
@@ -170,16 +187,20 @@ class Moderation:
         conditions = []
         if query.post_id:
             conditions.append(Comment.post_id == query.post_id)
+        if query.title:
+            conditions.append(articles.titled(query.title))
+        if query.section:
+            conditions.append(sections.in_section([query.section]))
         if query.language:
             conditions.append(Comment.language == query.language)
         if query.mark:
             conditions.append(Comment.returned_for == query.mark)
         if query.label:
             reasons = cast(Comment.reasons, String)
-            conditions.append(or_(*(reasons.like(f"%{_like_escape(marker)}%", escape="\\")
+            conditions.append(or_(*(reasons.like(f"%{like_escape(marker)}%", escape="\\")
                                     for marker in _LABEL_REASONS[query.label])))
         if query.search:
-            pattern = f"%{_like_escape(query.search)}%"
+            pattern = f"%{like_escape(query.search)}%"
             conditions.append(or_(Comment.text.ilike(pattern, escape="\\"),
                                   Comment.author.ilike(pattern, escape="\\")))
         return conditions
@@ -203,32 +224,54 @@ class Moderation:
         return ordering, later
 
     def queue(self, query: QueueQuery, *, moderator: str | None = None, after: str | None = None,
-              limit: int = 25, now: datetime | None = None) -> QueuePage:
+              limit: int = 25, now: datetime | None = None,
+              first: tuple[str, ...] = ()) -> QueuePage:
         """One page of the queue. With `moderator` and the pending status, the page is leased to
         them: comments another moderator holds are left out, and the ones returned are theirs
-        for `lease_seconds`."""
-        ordering, keyset = self._keyset(query, after)
-        filters = [*self._conditions(query), *keyset]
-        if moderator is None or query.status != "pending":
-            with self._read() as session:
-                rows = self._rows(session, query, filters, ordering, limit + 1)
-        else:
-            now = now or utcnow()
-            filters.append(self._free_for(moderator, now))
-            with self._write.begin() as session:
+        for `lease_seconds`. `first`: the moderator's sections, whose comments come before all
+        others (unless the query picks a section itself); each comment of the page says which
+        part it is from in `QueuePage.mine`."""
+        parts = [None] if not first or query.section else \
+            [sections.in_section(first), ~sections.in_section(first)]
+        start, key = _split_cursor(after, len(parts))
+        leasing = moderator is not None and query.status == "pending"
+        now = now or utcnow()
+
+        def read(session: Session) -> list[tuple[int, Comment]]:
+            found: list[tuple[int, Comment]] = []
+            for index in range(start, len(parts)):
+                ordering, keyset = self._keyset(query, key if index == start else None)
+                filters = [*self._conditions(query), *keyset]
+                filters += [parts[index]] if parts[index] is not None else []
+                filters += [self._free_for(moderator, now)] if leasing else []
                 # PostgreSQL: another moderator's page being leased right now: take the next
                 # rows instead of waiting for theirs.
-                rows = self._rows(session, query, filters, ordering, limit + 1,
-                                  lock=self._postgres)
-                ids = [comment.id for comment in rows[:limit]]
+                found += [(index, comment) for comment in self._rows(
+                    session, query, filters, ordering, limit + 1 - len(found),
+                    lock=leasing and self._postgres)]
+                if len(found) > limit:
+                    break
+            return found
+
+        if not leasing:
+            with self._read() as session:
+                rows = read(session)
+        else:
+            with self._write.begin() as session:
+                rows = read(session)
+                ids = [comment.id for _, comment in rows[:limit]]
                 if ids:
                     session.execute(update(Comment).where(Comment.id.in_(ids))
                                     .values(lease_owner=moderator, lease_until=now + self.lease)
                                     .execution_options(synchronize_session=False))
-                    for comment in rows[:limit]:
+                    for _, comment in rows[:limit]:
                         comment.lease_owner, comment.lease_until = moderator, now + self.lease
-        cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
-        return QueuePage(rows[:limit], cursor)
+        cursor = None
+        if len(rows) > limit:
+            part, last = rows[limit - 1]
+            cursor = _encode_cursor(last) if len(parts) == 1 else f"{part}|{_encode_cursor(last)}"
+        mine = {comment.id for part, comment in rows[:limit] if len(parts) == 2 and part == 0}
+        return QueuePage([comment for _, comment in rows[:limit]], cursor, mine)
 
     @staticmethod
     def _rows(session: Session, query: QueueQuery, filters: list, ordering: tuple, n: int,
@@ -368,13 +411,7 @@ class Moderation:
                 comment.returned_for = None
                 comment.updated_at = now
                 result.decided.append(comment)
-            session.add_all(entries)
-            session.flush()  # the audit rows' ids: each closes the reports its decision resolves
-            for entry in entries:
-                reports.resolve(session, entry.comment_id, upheld=new_status == "rejected",
-                                decision_id=entry.id, now=now)
-                appeals.settle(session, entry.comment_id, granted=new_status == "published",
-                               decision_id=entry.id, now=now)
+            settle_returns(session, entries, published=new_status == "published", now=now)
         metrics.moderator_decided(action, len(result.decided))
         logs.decisions(result.decided, action, moderator)
         return result
@@ -406,7 +443,7 @@ class Moderation:
                                                                 stack[-1] if stack else entry)
                     continue
                 earlier = stack[:-1]
-                before = next((e for e in reversed(earlier) if e.action == "decide"), None)
+                before = next((e for e in reversed(earlier) if e.action in DECISIONS), None)
                 session.add(_audit(comment, moderator, now, entry.old_status,
                                    before.reason if before else None, action="undo",
                                    undoes=entry.id, batch=entry.batch))
@@ -552,6 +589,21 @@ def _audit(comment: Comment, moderator: str, now: datetime, new_status: str, rea
                             undoes=undoes, batch=batch)
 
 
+def settle_returns(session: Session, entries: list[AuditEntry], *, published: bool,
+                   now: datetime) -> None:
+    """Add decisions' audit rows, and settle by each what had sent its comment back to the
+    queue: readers' reports (upheld by a rejection, dismissed by an approval) and its
+    commenter's appeal (granted by an approval, refused by a rejection). Inside the decisions'
+    transaction; the comments' `returned_for` is the caller's to clear."""
+    session.add_all(entries)
+    session.flush()  # the rows' ids, which the reports and the appeal keep (an undo reopens)
+    for entry in entries:
+        reports.resolve(session, entry.comment_id, upheld=not published, decision_id=entry.id,
+                        now=now)
+        appeals.settle(session, entry.comment_id, granted=published, decision_id=entry.id,
+                       now=now)
+
+
 def _effective(entries: list[AuditEntry]) -> list[AuditEntry]:
     """The decisions still in force on a comment, and the rows that put it back in the queue
     since (RETURN_MARKS), oldest first: each undo removes its target."""
@@ -559,14 +611,14 @@ def _effective(entries: list[AuditEntry]) -> list[AuditEntry]:
     for entry in entries:
         if entry.action == "undo":
             stack = [e for e in stack if e.id != entry.undoes]
-        elif entry.action == "decide" or entry.action in RETURN_MARKS:
+        elif entry.action in DECISIONS or entry.action in RETURN_MARKS:
             stack.append(entry)
     return stack
 
 
 def _changed_since(comment: Comment, latest: AuditEntry) -> Refused:
     """Why a decision cannot be undone: the comment moved on after it."""
-    if latest.action == "decide":
+    if latest.action in DECISIONS:
         happened = "decided again"
     else:
         happened = {"reported": "reported by readers",

@@ -1,4 +1,5 @@
-"""The decision policy: scores + rules + the commenter's history -> published, pending or rejected.
+"""The decision policy: scores + rules + the commenter's history -> published, pending or rejected,
+or refused (a banned commenter, a refused e-mail domain: nothing is stored).
 
 A pure function of its arguments, so the policy table is tested without HTTP or a database.
 Every rule that fires is recorded as a reason, even when a stronger one already decided, so a
@@ -16,6 +17,7 @@ PUBLISHED, PENDING, REJECTED = "published", "pending", "rejected"
 STATUSES = (PUBLISHED, PENDING, REJECTED)
 _SEVERITY = {PUBLISHED: 0, PENDING: 1, REJECTED: 2}
 LABELS = ("spam", "abuse")
+PREMODERATED = "article_premoderated"
 
 
 @dataclass(frozen=True)
@@ -47,13 +49,27 @@ class Rules:
     scored: bool = True
     hold_reason: str | None = None
     notes: tuple[str, ...] = ()
+    # The comment's article is pre-moderated (service.articles): a moderator chose to see every
+    # comment on it first, so it is held whatever else says, log-only mode included.
+    premoderated: bool = False
+
+
+# What moderators set (service.commenters): a commenter's standing, an e-mail domain's rule.
+BANNED, HOLD, TRUSTED = "banned", "hold", "trusted"
+REJECT = "reject"
+# Refusals: nothing is stored and the reader is told (service.intake words it).
+REFUSED_BANNED, REFUSED_DOMAIN = "banned", "domain_rejected"
 
 
 @dataclass(frozen=True)
 class History:
-    """What the store knows about the commenter (matched on the keyed e-mail hash)."""
+    """What the store knows about the commenter (matched on the keyed e-mail hash): their
+    approved comments, the standing a moderator set for them (banned, hold or trusted; None:
+    none), and the rule for their e-mail domain (hold or reject; None: none)."""
 
     approved_count: int = 0
+    standing: str | None = None
+    domain_rule: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +79,7 @@ class Decision:
     policy_status: str  # what the policy alone chose; differs from status only in log-only mode
     trusted: bool = False
     spot_check: bool = False  # published, and picked for a moderator too (service.spot_checks)
+    refused: str | None = None  # REFUSED_BANNED or REFUSED_DOMAIN: not stored at all
 
 
 @dataclass
@@ -104,16 +121,27 @@ def decide(scores: Mapping[str, float] | None, text: str, history: History,
     scores: {"spam": p, "abuse": p} with p in [0, 1], or None when the classifier is unavailable.
     text: the comment as the reader wrote it (trimmed).
     Rejected comments are kept by the caller, never deleted: a moderator can reverse them.
+    Refused ones (`Decision.refused`: a banned commenter, a refused e-mail domain) are not
+    stored at all: a moderator chose so in advance, and the reader is told.
     """
+    refusal = _refusal(history)
+    if refusal:
+        return Decision(REJECTED, (refusal,), REJECTED, refused=refusal)
     found = _Findings(reasons=list(policy.notes))
-    trusted = 0 < policy.trusted_after <= history.approved_count
+    trusted = _trusted(history, policy.trusted_after)
     if trusted:
-        found.reasons.append(f"trusted:approved>={policy.trusted_after}")
+        found.reasons.append("trusted:moderator" if history.standing == TRUSTED
+                             else f"trusted:approved>={policy.trusted_after}")
+    held_by_moderator = _moderators_hold(history)
 
     for term in rules.matched_terms(text, policy.blocked_terms):
         found.add(REJECTED, f"blocked_term:{term}")
+    if held_by_moderator:
+        found.add(PENDING, held_by_moderator)
     if policy.hold_reason:
         found.add(PENDING, policy.hold_reason)
+    if policy.premoderated:
+        found.add(PENDING, PREMODERATED)
     if policy.scored:
         _score_findings(found, scores, policy, trusted)
     links = rules.count_links(text)
@@ -122,6 +150,38 @@ def decide(scores: Mapping[str, float] | None, text: str, history: History,
     for term in rules.matched_terms(text, policy.watched_terms):
         found.add(PENDING, f"watched_term:{term}")
 
+    if policy.log_only and policy.premoderated:
+        # A person's choice for this article, not the policy's verdict: held, never rejected.
+        return Decision(PENDING, tuple(found.reasons), found.status, trusted)
     if policy.log_only:
-        return Decision(PUBLISHED, tuple(found.reasons) + ("log_only",), found.status, trusted)
+        # Log-only mode tries out the policy; what moderators set is no trial and still holds.
+        status = PENDING if held_by_moderator else PUBLISHED
+        return Decision(status, tuple(found.reasons) + ("log_only",), found.status, trusted)
     return Decision(found.status, tuple(found.reasons), found.status, trusted)
+
+
+# A commenter's own standing is the more specific word: when a moderator set one, the rule for
+# their e-mail domain does not apply to them (a trusted reader at a held domain is not held).
+
+def _refusal(history: History) -> str | None:
+    if history.standing == BANNED:
+        return REFUSED_BANNED
+    if history.standing is None and history.domain_rule == REJECT:
+        return REFUSED_DOMAIN
+    return None
+
+
+def _moderators_hold(history: History) -> str | None:
+    if history.standing == HOLD:
+        return "commenter:hold"
+    if history.standing is None and history.domain_rule == HOLD:
+        return "domain:hold"
+    return None
+
+
+def _trusted(history: History, trusted_after: int) -> bool:
+    """Trusted by a moderator, or by K approved comments unless a moderator holds them. A
+    moderator's trust stands even where the operator turned earned trust off (K = 0)."""
+    if history.standing is not None:
+        return history.standing == TRUSTED
+    return 0 < trusted_after <= history.approved_count

@@ -1,8 +1,8 @@
 """Keyed hashes of personal data, and the instance-local keys behind them.
 
 Raw client IPs are hashed the moment they arrive and never stored. E-mails are stored (a
-moderator may need to write to the commenter) and also hashed, so trust and flood control match
-commenters without comparing addresses in SQL.
+moderator may need to write to the commenter) and also hashed, so trust, flood control and
+moderators' bans match commenters without comparing addresses in SQL.
 """
 
 from __future__ import annotations
@@ -23,6 +23,21 @@ def keyed_hash(key: str, value: str) -> str:
 
 def email_hash(key: str, email: str) -> str:
     return keyed_hash(key, email.strip().lower())
+
+
+def email_domain(email: str) -> str:
+    """What follows the last @ of an address, as e-mail-domain rules are stored and matched:
+    lower case, without a trailing dot, an international name in its ASCII (IDNA, xn--) form.
+    "" when there is no @. A domain names no one on its own, so it is kept as it is; intake
+    takes it from the address before the address is hashed."""
+    _, at, domain = email.strip().rpartition("@")
+    domain = domain.strip().rstrip(".").lower()
+    if not at or not domain:
+        return ""
+    try:
+        return domain.encode("idna").decode("ascii")
+    except UnicodeError:  # not a name IDNA can spell (a label too long): matched as typed
+        return domain
 
 
 def ip_hash(key: str, ip: str) -> str:

@@ -15,6 +15,11 @@ _SCORE_RE = re.compile(r"^(spam|abuse)_score>=([0-9.e-]+)$")
 _FIXED = {
     "scorer_unavailable": "The classifier was unavailable, so a person decides",
     "log_only": "Log-only mode: published whatever the policy said",
+    "article_premoderated": "The article is pre-moderated: every comment waits for a person",
+    # Set by moderators (service.commenters), in force for every comment until changed.
+    "commenter:hold": "A moderator holds every comment of this commenter",
+    "domain:hold": "Every comment from this email domain is held (a domain rule)",
+    "trusted:moderator": "Trusted by a moderator",
 }
 
 

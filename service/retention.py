@@ -10,12 +10,14 @@ Operator commands (`flask --app service ...`):
   hash and note (the reason and outcome stay). Default period: `MODERATION_RETENTION_DAYS` (90).
 - `export --email X`: every stored comment of that commenter, the audit rows about them, their
   appeals, and the readers' reports of them (reason, time, outcome: not who reported, nor their
-  note, which are the reader's), as JSON on standard output.
+  note, which are the reader's), as JSON on standard output; with the standing moderators set
+  for them (ban, hold, trust) and every action taken on them (service/commenters).
 - `erase --email X`: blank the commenter's name, e-mail and its hash, website, text, IP hash, user
   agent and duplicate fingerprint, their appeals' notes, and the notes of reports about those
-  comments (they may quote them). Kept, because moderation statistics need them and they say nothing about the person:
-  article, status, the policy's reasons, scores, model version, times, who decided and why, and
-  the audit log.
+  comments (they may quote them). Kept, because moderation statistics need them and they say
+  nothing about the person: article, status, the policy's reasons, scores, model version, times,
+  who decided and why, and the audit log. Their standing goes (a ban with it, unless
+  `--keep-ban`), and their hash is blanked in the actions taken on them, which stay.
 - `export --reporter-ip A` / `erase --reporter-ip A`: a reader's reports, known only by a keyed
   hash of the address they were sent from: listed, or left without the hash and the note (the
   reason still counts, anonymously).
@@ -40,7 +42,8 @@ from sqlalchemy.orm import Session
 from service import privacy
 from service.auth import WINDOW as LOGIN_FAILURE_WINDOW
 from service.db import clear_wal
-from service.tables import Appeal, AuditEntry, Comment, LoginFailure, Report, utcnow
+from service.tables import (Appeal, AuditEntry, Comment, CommenterAction, CommenterStanding,
+                            LoginFailure, Report, utcnow)
 
 DECIDED = ("published", "rejected")
 _PERIOD = re.compile(r"^\s*(\d+)\s*([dw]?)\s*$", re.IGNORECASE)
@@ -50,6 +53,8 @@ _COMMENT_FIELDS = ("id", "post_id", "parent_id", "author", "email", "email_hash"
                    "decided_by", "decided_at", "decision_reason")
 _AUDIT_FIELDS = ("id", "moderator", "at", "action", "old_status", "new_status", "reason",
                  "model_version", "spam_score", "abuse_score", "undoes", "batch")
+_STANDING_FIELDS = ("standing", "reason", "moderator", "since")
+_ACTION_FIELDS = ("id", "action", "reason", "moderator", "at", "comment_id", "rejected")
 # What a commenter is shown of the reports about their comments; the reporter's hash and note
 # are the reader's data, exported to the reader (`export_reports`).
 _REPORT_FIELDS = ("reason", "created_at", "resolution", "resolved_at")
@@ -108,8 +113,13 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
+def _fields(row, names: tuple[str, ...]) -> dict:
+    return {name: _plain(getattr(row, name)) for name in names}
+
+
 def export(engine: Engine, email: str, email_hash_key: str) -> dict:
     """Everything stored about the commenter with this e-mail, JSON-ready."""
+    hashed = privacy.email_hash(email_hash_key, email)
     with Session(engine) as session:
         comments = list(session.scalars(select(Comment).where(
             _commenter(email, email_hash_key)).order_by(Comment.id)))
@@ -120,14 +130,15 @@ def export(engine: Engine, email: str, email_hash_key: str) -> dict:
             Report.comment_id.in_(ids)).order_by(Report.id)), _REPORT_FIELDS)
         appeals = _by_comment(session.scalars(select(Appeal).where(
             Appeal.comment_id.in_(ids))), _APPEAL_FIELDS)
+        standing = session.get(CommenterStanding, hashed)
+        actions = list(session.scalars(select(CommenterAction).where(
+            CommenterAction.email_hash == hashed).order_by(CommenterAction.id)))
     return {"email": email.strip(), "comments": [
         {**_fields(c, _COMMENT_FIELDS), "audit": audit.get(c.id, []),
          "reports": reports.get(c.id, []), "appeal": (appeals.get(c.id) or [None])[0]}
-        for c in comments]}
-
-
-def _fields(row, names: tuple[str, ...]) -> dict:
-    return {name: _plain(getattr(row, name)) for name in names}
+        for c in comments],
+        "standing": _fields(standing, _STANDING_FIELDS) if standing else None,
+        "actions": [_fields(action, _ACTION_FIELDS) for action in actions]}
 
 
 def _by_comment(rows, names: tuple[str, ...]) -> dict[int, list[dict]]:
@@ -161,9 +172,13 @@ def erase_reports(engine: Engine, ip: str, ip_hash_key: str, wait_seconds: float
     return result.rowcount
 
 
-def erase(engine: Engine, email: str, email_hash_key: str, wait_seconds: float = 10) -> int:
-    """Anonymise every comment of the commenter with this e-mail; return how many. On SQLite the
-    old row versions are then cleared from the write-ahead log too (`db.clear_wal`)."""
+def erase(engine: Engine, email: str, email_hash_key: str, wait_seconds: float = 10, *,
+          keep_ban: bool = False) -> int:
+    """Anonymise every comment of the commenter with this e-mail; return how many. Their
+    standing is deleted (a ban kept when `keep_ban`: it is only enforceable through the hash)
+    and their hash blanked in the actions taken on them. On SQLite the old row versions are
+    then cleared from the write-ahead log too (`db.clear_wal`)."""
+    hashed = privacy.email_hash(email_hash_key, email)
     with Session(engine) as session, session.begin():
         # Reports and appeals first: they are found through the comments' e-mail hash, blanked
         # below.
@@ -176,6 +191,13 @@ def erase(engine: Engine, email: str, email_hash_key: str, wait_seconds: float =
             .values(author="", email="", email_hash="", url="", text="", ip_hash="",
                     user_agent="", fingerprint="", updated_at=utcnow())
             .execution_options(synchronize_session=False))
+        standing = CommenterStanding.__table__.delete().where(
+            CommenterStanding.email_hash == hashed)
+        session.execute(standing.where(CommenterStanding.standing != "banned")
+                        if keep_ban else standing)
+        if not keep_ban or session.get(CommenterStanding, hashed) is None:
+            session.execute(update(CommenterAction).where(CommenterAction.email_hash == hashed)
+                            .values(email_hash="").execution_options(synchronize_session=False))
     clear_wal(engine, wait_seconds)
     return result.rowcount
 
@@ -238,8 +260,10 @@ def export_command(email: str | None, reporter_ip: str | None) -> None:
 @click.command("erase")
 @_EMAIL
 @_REPORTER_IP
+@click.option("--keep-ban", is_flag=True,
+              help="Keep a moderators' ban on this commenter (their hash and who banned them).")
 @with_appcontext
-def erase_command(email: str | None, reporter_ip: str | None) -> None:
+def erase_command(email: str | None, reporter_ip: str | None, keep_ban: bool) -> None:
     """Anonymise the commenter's comments, keeping what moderation statistics need; or cut the
     reports sent from an address loose from their reader."""
     _who(email, reporter_ip)
@@ -247,7 +271,7 @@ def erase_command(email: str | None, reporter_ip: str | None) -> None:
     try:
         if email:
             count = erase(_engine(), email, config["MODERATION_EMAIL_HASH_KEY"],
-                          config["MODERATION_DB_WAIT_SECONDS"])
+                          config["MODERATION_DB_WAIT_SECONDS"], keep_ban=keep_ban)
         else:
             count = erase_reports(_engine(), reporter_ip, config["MODERATION_IP_HASH_KEY"],
                                   config["MODERATION_DB_WAIT_SECONDS"])

@@ -17,7 +17,7 @@ from flask import (Blueprint, Response, current_app, flash, g, jsonify, redirect
                    render_template, request, url_for)
 from werkzeug.exceptions import BadRequest, NotFound
 
-from service import language, reasons, scoring
+from service import articles, language, reasons, scoring, sections
 from service.auth import login_required, wants_json
 from service.language import UNKNOWN
 from service.moderation import (LABELS, ORDERS, STATUS_FILTERS, BulkResult, Moderation,
@@ -26,7 +26,8 @@ from service.moderation import (LABELS, ORDERS, STATUS_FILTERS, BulkResult, Mode
 from service.readers import reports as reader_reports
 from service.redirects import safe_target
 from service.security_headers import no_store
-from service.tables import DECISION_REASONS, RETURN_MARKS, Appeal, Comment, Report, utcnow
+from service.tables import (DECISION_REASONS, RETURN_MARKS, Appeal, Article, Comment,
+                            CommenterStanding, Report, utcnow)
 
 log = logging.getLogger(__name__)
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -49,9 +50,11 @@ class Item:
     terms: dict[str, list[dict]]  # scorer.explain: per label, the words behind the score
     earlier: dict[str, int]  # the commenter's other comments: published / rejected
     held_by: str | None  # another moderator leasing it now
-    awaiting: bool  # waiting for a moderator: held, or an open spot check
+    awaiting: bool  # waiting for a moderator: held, an open spot check, or reported while up
     state: str
     reason: str | None  # the reject reason the form starts with; None: the moderator chooses
+    standing: CommenterStanding | None  # what moderators set for its commenter, if anything
+    article: Article | None  # its title, address and section, when the service knows them
     reports: list[Report]  # readers' open reports, oldest first
     appeal: Appeal | None  # the commenter's appeal, while no moderator has decided it
 
@@ -95,6 +98,8 @@ def items_for(comments: list[Comment]) -> list[Item]:
     histories = moderation().histories(c.email_hash for c in comments)
     reported = current_app.extensions["reports"].open_for(c.id for c in comments)
     appealed = current_app.extensions["appeals"].open_for(c.id for c in comments)
+    standings = current_app.extensions["commenters"].standings(c.email_hash for c in comments)
+    known = current_app.extensions["articles"].many(c.post_id for c in comments)
     now = utcnow()
     items = []
     for comment in comments:
@@ -108,6 +113,7 @@ def items_for(comments: list[Comment]) -> list[Item]:
         items.append(Item(comment, state_token(comment), highlight(comment.text, terms), terms,
                           earlier, held_by, awaits_moderator(comment), describe(comment),
                           suggested_reason(comment, reader_reports.agreed(open_reports)),
+                          standings.get(comment.email_hash), known.get(comment.post_id),
                           open_reports, appealed.get(comment.id)))
     return items
 
@@ -118,6 +124,8 @@ def _query_from(args) -> QueueQuery:
     try:
         return QueueQuery(status=args.get("status") or "pending",
                           post_id=(args.get("post") or "").strip() or None,
+                          title=(args.get("title") or "").strip()[:200] or None,
+                          section=(args.get("section") or "").strip()[:64] or None,
                           label=args.get("label") or None,
                           search=(args.get("q") or "").strip()[:200] or None,
                           order=args.get("order") or "risk",
@@ -184,16 +192,24 @@ def queue():
     query = _query_from(request.args)
     after = request.args.get("after") or None
     size = current_app.config["MODERATION_QUEUE_PAGE_SIZE"]
+    engine = moderation().engine
+    mine = sections.assigned(engine, g.moderator.id)
     try:
-        page = moderation().queue(query, moderator=g.moderator.name, after=after, limit=size)
+        page = moderation().queue(query, moderator=g.moderator.name, after=after, limit=size,
+                                  first=mine)
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
-    filters = {"status": query.status, "post": query.post_id or "", "label": query.label or "",
+    filters = {"status": query.status, "post": query.post_id or "", "title": query.title or "",
+               "section": query.section or "", "label": query.label or "",
                "q": query.search or "", "order": query.order, "language": query.language or "",
                "mark": query.mark or ""}
     kept = {k: v for k, v in filters.items() if v}
     return render_template(
         "review/queue.html", items=items_for(page.comments), query=query, filters=filters,
+        article_bar=_article_bar(query.post_id), mine=mine, mine_ids=page.mine,
+        section_queues=sections.queue_by_section(engine), known_sections=sections.known(engine),
+        section_url=lambda name: url_for("review.queue", **{**kept, "section": name,
+                                                           "status": "pending"}),
         counts=moderation().counts(query.post_id), statuses=STATUS_FILTERS, labels=LABELS,
         orders=ORDERS, reasons=DECISION_REASONS, reason_keys=REASON_KEYS, marks=RETURN_MARKS,
         languages=current_app.extensions["language"].languages + (UNKNOWN,),
@@ -202,6 +218,15 @@ def queue():
         first_url=url_for("review.queue", **kept) if after else None,
         tab_url=lambda status: url_for("review.queue", **{**kept, "status": status}),
         back=request.full_path.rstrip("?"))
+
+
+def _article_bar(post_id: str | None) -> dict | None:
+    """The queue filtered on one article shows its title and commenting controls on top."""
+    if post_id is None:
+        return None
+    article = current_app.extensions["articles"].get(post_id)
+    return {"post_id": post_id, "article": article, "state": articles.commenting_state(
+        article, articles.site_rule(current_app.config), utcnow())}
 
 
 @bp.post("/comments/<int:comment_id>/decide")
@@ -271,10 +296,16 @@ def audit():
     post_id = (request.args.get("post") or "").strip() or None
     before = request.args.get("before", type=int)
     rows, more = moderation().audit(moderator=moderator, post_id=post_id, before=before)
+    # Actions on commenters and e-mail domains (service.commenters), paged on their own.
+    actions, more_actions = current_app.extensions["commenters"].recent_actions(
+        moderator=moderator, before=request.args.get("actions_before", type=int))
     kept = {k: v for k, v in {"moderator": moderator, "post": post_id}.items() if v}
     return render_template("review/audit.html", rows=rows, moderator=moderator or "",
-                           post=post_id or "",
-                           next_url=url_for("review.audit", **kept, before=more) if more else None)
+                           post=post_id or "", actions=actions,
+                           next_url=url_for("review.audit", **kept, before=more) if more else None,
+                           older_actions=url_for("review.audit", **kept,
+                                                 actions_before=more_actions)
+                           if more_actions else None)
 
 
 def init_app(app) -> None:
@@ -284,3 +315,4 @@ def init_app(app) -> None:
     app.jinja_env.globals["decision_reasons"] = DECISION_REASONS
     app.add_template_filter(reasons.sentence, "reason_sentence")
     app.add_template_filter(language.name, "language_name")
+    app.add_template_filter(sections.waited, "waited")

@@ -25,8 +25,10 @@ from sqlalchemy.orm import sessionmaker
 
 from service.config import RateLimit
 from service.db import IMMEDIATE, lock_names
+from service.language import UNKNOWN
 from service.policy import Decision, History
-from service.tables import AuditEntry, Comment, FeedVersion, Moderator, risk_of, utcnow
+from service.tables import (Article, AuditEntry, Comment, CommenterStanding, EmailDomainRule,
+                            FeedVersion, Moderator, risk_of, utcnow)
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class Candidate:
     email_hash: str
     text: str
     ip_hash: str
+    email_domain: str = ""  # service.privacy.email_domain: what e-mail-domain rules match
     url: str = ""
     permalink: str = ""
     parent_id: int | None = None
@@ -46,6 +49,7 @@ class Candidate:
     scores: dict[str, float] | None = None
     model_version: str | None = None
     language: str | None = None  # service.language: a code, or "unknown"
+    premoderated: bool = False  # its article holds every comment (service.articles)
 
 
 @dataclass(frozen=True)
@@ -68,9 +72,10 @@ class Receipt:
 
 @dataclass(frozen=True)
 class Outcome:
-    kind: Literal["created", "duplicate", "flooded"]
+    kind: Literal["created", "duplicate", "flooded", "refused"]
     comment: Receipt | None = None  # the new comment, or the first copy for a duplicate
     retry_after: int | None = None  # seconds, when flooded
+    refusal: str | None = None  # why, when refused: Decision.refused (service.policy)
 
 
 @dataclass(frozen=True)
@@ -125,13 +130,18 @@ class Store:
     def enqueue(self, candidate: Candidate, decide: Callable[[History], Decision], *,
                 duplicate_window: int, rate: RateLimit | None, trust_cap: int = 100,
                 now: datetime | None = None) -> Outcome:
-        """Store `candidate` with the status `decide(history)` returns, unless it repeats a recent
-        comment (Outcome "duplicate", nothing stored) or the commenter is over `rate` ("flooded").
-        The history's approved count stops at `trust_cap` (the policy only asks "at least K?").
+        """Store `candidate` with the status `decide(history)` returns, unless the decision refuses
+        it (Outcome "refused": a moderator banned the commenter or refused their e-mail domain),
+        it repeats a recent comment ("duplicate") or the commenter is over `rate` ("flooded");
+        those store nothing. The history's approved count stops at `trust_cap` (the policy only
+        asks "at least K?"); its standing and domain rule are what moderators set
+        (service.commenters).
 
         The checks and the insert happen under one lock per commenter, so two workers (or two
         hosts on PostgreSQL) receiving a double-click cannot both store it. This is the hot path
-        of intake, so it runs three prepared statements on one connection, not an ORM session."""
+        of intake, so it runs three prepared statements on one connection, not an ORM session:
+        one lookup (the first copy, the flood count, the approved count, and the commenter's
+        standing and domain rule by primary key), the insert, and a receipt for a duplicate."""
         return self.enqueue_many([(candidate, decide)], duplicate_window=duplicate_window,
                                  rate=rate, trust_cap=trust_cap, now=now)[0]
 
@@ -157,11 +167,17 @@ class Store:
                      root_id: int | None, now: datetime, duplicate_window: int,
                      rate: RateLimit | None, trust_cap: int) -> Outcome:
         print_ = fingerprint(candidate)
-        first_id, nth_recent, approved = intake.lookup(
+        first_id, nth_recent, approved, standing, domain_rule = intake.lookup(
             fingerprint=print_, email_hash=candidate.email_hash,
-            ip_hash=candidate.ip_hash, dup_since=now - timedelta(seconds=duplicate_window),
+            email_domain=candidate.email_domain, ip_hash=candidate.ip_hash,
+            dup_since=now - timedelta(seconds=duplicate_window),
             flood=rate and (now - timedelta(seconds=rate.seconds), rate.count - 1),
             cap=trust_cap)
+        decision = decide(History(approved_count=approved or 0, standing=standing,
+                                  domain_rule=domain_rule))
+        # Before the duplicate and flood answers here: a banned commenter is told so every time.
+        if decision.refused:
+            return Outcome("refused", refusal=decision.refused)
         if first_id is not None:
             return Outcome("duplicate", intake.receipt(first_id))
         if nth_recent is not None:
@@ -170,7 +186,6 @@ class Store:
             frees_at = nth_recent + timedelta(seconds=rate.seconds)
             return Outcome("flooded",
                            retry_after=max(1, math.ceil((frees_at - now).total_seconds())))
-        decision = decide(History(approved_count=approved or 0))
         values = _row(candidate, decision, root_id, now, print_)
         comment_id = intake.insert(values)
         return Outcome("created", Receipt(comment_id, decision.status, tuple(decision.reasons),
@@ -269,6 +284,23 @@ class Store:
                 row = connection.execute(_FEED_VERSION, {"post_id": post_id}).first()
         return FeedVersionRow(*row) if row else FeedVersionRow(0, 0)
 
+    def article(self, post_id: str) -> Article | None:
+        """What the service knows of an article (service.articles), read for every comment and
+        every reader's page: one primary-key read, on SQLite through the same per-thread
+        connection as `feed_version`."""
+        if self._sqlite_reader is None:
+            with self._session() as session:
+                return session.get(Article, post_id)
+        rows = self._sqlite_reader.connection().execute(_SQLITE_ARTICLE, (post_id,)).fetchall()
+        if not rows:
+            return None
+        values = dict(zip(_ARTICLE_COLUMNS, rows[0]))
+        for name in _ARTICLE_TIMES:
+            if values[name] is not None:
+                values[name] = datetime.fromisoformat(values[name]).replace(tzinfo=timezone.utc)
+        values["premoderated"] = bool(values["premoderated"])
+        return Article(**values)
+
     def pending(self, order: Literal["oldest", "risk"] = "oldest",
                 limit: int = 50) -> list[Comment]:
         """The review queue: the comments table seen through the `pending` status."""
@@ -287,14 +319,16 @@ class Store:
         """(spam, abuse) of the newest ``limit`` comments ``model_version`` scored: the site's
         own score distribution, which the hold budget learns from (service/hold_budget.py)."""
         with self.engine.connect() as connection:
-            return [tuple(row) for row in connection.execute(
-                select(Comment.spam_score, Comment.abuse_score)
+            rows = connection.execute(
+                select(Comment.spam_score, Comment.abuse_score, Comment.language)
                 .where(Comment.model_version == model_version,
-                       Comment.spam_score.is_not(None), Comment.abuse_score.is_not(None),
-                       # Comments whose language was not told are scored on confident lines
-                       # only (service.language_policy): not part of the English sample.
-                       or_(Comment.language.is_(None), Comment.language != "unknown"))
-                .order_by(Comment.id.desc()).limit(limit))]
+                       Comment.spam_score.is_not(None), Comment.abuse_score.is_not(None))
+                .order_by(Comment.id.desc()).limit(limit))
+            # Comments whose language was not told are scored on confident lines only
+            # (service.language_policy): they are traffic the budget is a share of, but an
+            # uncertain score never holds them, so they count as scoring nothing.
+            return [(0.0, 0.0) if language == UNKNOWN else (spam, abuse)
+                    for spam, abuse, language in rows]
 
     def approved_count(self, email_hash: str, cap: int = 1_000_000) -> int:
         with self.engine.connect() as connection:
@@ -374,9 +408,15 @@ _APPROVED = select(func.count()).select_from(
     .where(Comment.email_hash == bindparam("email_hash"), Comment.status == "published",
            or_(Comment.decided_by.is_not(None), Comment.policy_status == "published"))
     .limit(bindparam("cap")).subquery())
-_LOOKUP = select(_FIRST_COPY.scalar_subquery(), _NTH_RECENT.scalar_subquery(),
-                 _APPROVED.scalar_subquery())
-_LOOKUP_NO_FLOOD = select(_FIRST_COPY.scalar_subquery(), null(), _APPROVED.scalar_subquery())
+# What moderators set for this commenter and for their e-mail domain: a primary-key probe each.
+_STANDING = select(CommenterStanding.standing).where(
+    CommenterStanding.email_hash == bindparam("email_hash"))
+_DOMAIN_RULE = select(EmailDomainRule.rule).where(
+    EmailDomainRule.domain == bindparam("email_domain"))
+_SET_BY_MODERATORS = (_APPROVED.scalar_subquery(), _STANDING.scalar_subquery(),
+                      _DOMAIN_RULE.scalar_subquery())
+_LOOKUP = select(_FIRST_COPY.scalar_subquery(), _NTH_RECENT.scalar_subquery(), *_SET_BY_MODERATORS)
+_LOOKUP_NO_FLOOD = select(_FIRST_COPY.scalar_subquery(), null(), *_SET_BY_MODERATORS)
 _RECEIPT = select(Comment.id, Comment.status, Comment.reasons, Comment.spam_score,
                   Comment.abuse_score, Comment.permalink, Comment.language
                   ).where(Comment.id == bindparam("id"))
@@ -396,14 +436,16 @@ class _CoreIntake:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
-    def lookup(self, *, fingerprint: str, email_hash: str, ip_hash: str, dup_since: datetime,
-               flood: tuple[datetime, int] | None, cap: int) -> tuple:
-        """(first copy's id, the commenter's nth most recent time, approved count), in one
-        round trip; the middle one is None when flood control is off (`flood` is None)."""
+    def lookup(self, *, fingerprint: str, email_hash: str, email_domain: str, ip_hash: str,
+               dup_since: datetime, flood: tuple[datetime, int] | None, cap: int) -> tuple:
+        """(first copy's id, the commenter's nth most recent time, approved count, standing,
+        domain rule), in one round trip; the second is None when flood control is off (`flood`
+        is None), the last two when moderators set none."""
         flood_since, nth = flood or (dup_since, 0)
         return tuple(self.connection.execute(_LOOKUP if flood else _LOOKUP_NO_FLOOD, {
-            "fingerprint": fingerprint, "email_hash": email_hash, "ip_hash": ip_hash,
-            "dup_since": dup_since, "flood_since": flood_since, "nth": nth, "cap": cap}).one())
+            "fingerprint": fingerprint, "email_hash": email_hash, "email_domain": email_domain,
+            "ip_hash": ip_hash, "dup_since": dup_since, "flood_since": flood_since, "nth": nth,
+            "cap": cap}).one())
 
     def receipt(self, comment_id: int) -> Receipt:
         return _receipt(self.connection.execute(_RECEIPT, {"id": comment_id}).one())
@@ -422,20 +464,21 @@ class _SqliteIntake:
     def __init__(self, connection) -> None:
         self.connection = connection
 
-    def lookup(self, *, fingerprint: str, email_hash: str, ip_hash: str, dup_since: datetime,
-               flood: tuple[datetime, int] | None, cap: int) -> tuple:
+    def lookup(self, *, fingerprint: str, email_hash: str, email_domain: str, ip_hash: str,
+               dup_since: datetime, flood: tuple[datetime, int] | None, cap: int) -> tuple:
+        set_by_moderators = (email_hash, cap, email_hash, email_domain)
         if flood:
             flood_since, nth = flood
             row = self.connection.execute(_SQLITE_LOOKUP, (
                 fingerprint, _sqlite_time(dup_since), ip_hash, email_hash,
-                _sqlite_time(flood_since), nth, email_hash, cap)).fetchone()
+                _sqlite_time(flood_since), nth, *set_by_moderators)).fetchone()
         else:
             row = self.connection.execute(_SQLITE_LOOKUP_NO_FLOOD, (
-                fingerprint, _sqlite_time(dup_since), email_hash, cap)).fetchone()
-        first_id, nth_recent, approved = row
+                fingerprint, _sqlite_time(dup_since), *set_by_moderators)).fetchone()
+        first_id, nth_recent, approved, standing, domain_rule = row
         if nth_recent is not None:
             nth_recent = datetime.fromisoformat(nth_recent).replace(tzinfo=timezone.utc)
-        return first_id, nth_recent, approved
+        return first_id, nth_recent, approved, standing, domain_rule
 
     def receipt(self, comment_id: int) -> Receipt:
         id_, status, reasons, spam, abuse, permalink, language = self.connection.execute(
@@ -490,10 +533,17 @@ _SQLITE_APPROVED = ("SELECT count(*) FROM (SELECT id FROM comments "
                     "INDEXED BY ix_comments_email_hash_created WHERE email_hash = ? "
                     "AND status = 'published' "
                     "AND (decided_by IS NOT NULL OR policy_status = 'published') LIMIT ?)")
+_SQLITE_SET_BY_MODERATORS = (
+    f"({_SQLITE_APPROVED}), "
+    "(SELECT standing FROM commenter_standings WHERE email_hash = ?), "
+    "(SELECT rule FROM email_domain_rules WHERE domain = ?)")
 _SQLITE_LOOKUP = (f"SELECT ({_SQLITE_FIRST_COPY}), ({_SQLITE_NTH_RECENT}), "
-                  f"({_SQLITE_APPROVED})")
-_SQLITE_LOOKUP_NO_FLOOD = f"SELECT ({_SQLITE_FIRST_COPY}), NULL, ({_SQLITE_APPROVED})"
+                  f"{_SQLITE_SET_BY_MODERATORS}")
+_SQLITE_LOOKUP_NO_FLOOD = f"SELECT ({_SQLITE_FIRST_COPY}), NULL, {_SQLITE_SET_BY_MODERATORS}"
 _SQLITE_FEED_VERSION = "SELECT version, changed_us FROM feed_versions WHERE post_id = ?"
+_ARTICLE_COLUMNS = tuple(column.name for column in Article.__table__.columns)
+_ARTICLE_TIMES = ("published_at", "first_comment_at", "created_at")
+_SQLITE_ARTICLE = f"SELECT {', '.join(_ARTICLE_COLUMNS)} FROM articles WHERE post_id = ?"
 _SQLITE_RECEIPT = ("SELECT id, status, reasons, spam_score, abuse_score, permalink, language "
                    "FROM comments WHERE id = ?")
 _INSERT_COLUMNS = tuple(column.name for column in Comment.__table__.columns

@@ -12,6 +12,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Mapping
 
+from service.articles import MAX_SECTION, MAX_TITLE, one_line
+
 MAX_COMMENT = 10_000
 MAX_AUTHOR = 245
 MAX_EMAIL = 100
@@ -112,6 +114,8 @@ class Submission:
     url: str
     text: str
     permalink: str
+    title: str | None = None  # the article's, when the form sends it (`article_title`)
+    section: str | None = None  # likewise (`article_section`)
 
 
 def clean_text(raw: str) -> str:
@@ -191,5 +195,9 @@ def validate(fields: Mapping[str, str]) -> tuple[Submission | None, list[FieldEr
         errors.append(FieldError("comment_parent", "parent_invalid"))
     if errors:
         return None, errors
+    # What the form says of its article is never the reader's mistake: kept as one line, cut
+    # to length, and used only where the service knows nothing better (service.articles).
     return Submission(post_id, parent_id, author, email, url, text,
-                      fields.get("permalink", "").strip()), []
+                      fields.get("permalink", "").strip(),
+                      one_line(fields.get("article_title", ""), MAX_TITLE) or None,
+                      one_line(fields.get("article_section", ""), MAX_SECTION) or None), []

@@ -19,7 +19,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 STATUSES = ("published", "pending", "rejected")
 DECISION_REASONS = ("spam", "abuse", "off-topic", "other")
 # Why a comment someone had already published or decided is back in the review queue (migration
-# 0013): readers reported it, or its commenter appealed the rejection. Also the audit log's
+# 0015): readers reported it, or its commenter appealed the rejection. Also the audit log's
 # action for the row that put it back.
 RETURN_MARKS = ("reported", "appeal")
 
@@ -142,7 +142,7 @@ class Comment(Base):
     spot_check: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false(),
         comment="Published by the policy and picked at random for a moderator to check")
-    # Added by migration 0013 (service/readers). No CHECK: adding one to this table would rebuild
+    # Added by migration 0015 (service/readers). No CHECK: adding one to this table would rebuild
     # it on SQLite, and with it the feed's triggers; the values are RETURN_MARKS.
     returned_for: Mapped[str | None] = mapped_column(
         String(16), nullable=True,
@@ -177,7 +177,7 @@ Index("ix_comments_spot_check", Comment.status, Comment.decided_by,
       sqlite_where=sql_text("spot_check = 1"), postgresql_where=sql_text("spot_check = true"))
 # Comments readers reported back into the queue wait in the pending tab even while published
 # (service.readers.reports.LIVE): partial indexes hold only those few, one per queue order, like
-# the spot checks' (migration 0013).
+# the spot checks' (migration 0015).
 _REPORTED_ONLY = dict(sqlite_where=sql_text("returned_for = 'reported'"),
                       postgresql_where=sql_text("returned_for = 'reported'"))
 Index("ix_comments_reported_risk", Comment.status, Comment.risk.desc(), Comment.created_at,
@@ -240,7 +240,7 @@ class AuditEntry(Base):
                    spam_score=comment.spam_score, abuse_score=comment.abuse_score, **fields)
 
 
-# -- readers' reports (migration 0013) ------------------------------------------------------------
+# -- readers' reports (migration 0015) ------------------------------------------------------------
 
 REPORT_RESOLUTIONS = ("upheld", "dismissed")
 
@@ -355,7 +355,7 @@ class IntegrationCheck(Base):
         comment="The labelled example in comments that the label became")
 
 
-# -- commenters' appeals (migration 0013) ---------------------------------------------------------
+# -- commenters' appeals (migration 0015) ---------------------------------------------------------
 
 APPEAL_OUTCOMES = ("granted", "refused")
 
@@ -482,3 +482,168 @@ class FeedVersion(Base):
     changed_us: Mapped[int] = mapped_column(
         BigInteger, comment="When it last changed: microseconds since 1970 (UTC), by the "
                             "database's clock")
+
+
+# -- commenter actions (migration 0013) -----------------------------------------------------------
+
+COMMENTER_STANDINGS = ("banned", "hold", "trusted")
+DOMAIN_RULES = ("hold", "reject")
+# What a moderator did: to a commenter ban, hold, trust or clear; to an e-mail domain hold,
+# reject or clear.
+COMMENTER_ACTIONS = ("ban", "hold", "trust", "reject", "clear")
+
+
+class CommenterStanding(Base):
+    """What moderators decided about one commenter, in force until changed: banned (every
+    further comment refused), hold (every one held) or trusted. No row: the policy alone
+    decides. Intake reads it by primary key, inside its one lookup per comment
+    (service/store.py)."""
+
+    __tablename__ = "commenter_standings"
+    __table_args__ = (
+        CheckConstraint(_in("standing", COMMENTER_STANDINGS),
+                        name="ck_commenter_standings_standing"),
+        CheckConstraint("reason IS NULL OR " + _in("reason", DECISION_REASONS),
+                        name="ck_commenter_standings_reason"),
+    )
+
+    email_hash: Mapped[str] = mapped_column(
+        String(64), primary_key=True,
+        comment="The commenter: keyed HMAC of the e-mail, as comments.email_hash; no address")
+    standing: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(16), nullable=True,
+                                               comment="Why a ban was set")
+    moderator: Mapped[str] = mapped_column(String(100))
+    since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EmailDomainRule(Base):
+    """Hold or refuse every comment from addresses at one domain. A domain alone names nobody;
+    intake takes it from the address before hashing (service.privacy.email_domain)."""
+
+    __tablename__ = "email_domain_rules"
+    __table_args__ = (
+        CheckConstraint(_in("rule", DOMAIN_RULES), name="ck_email_domain_rules_rule"),
+    )
+
+    domain: Mapped[str] = mapped_column(
+        String(253), primary_key=True,
+        comment="What follows the @, lower case, international names in IDNA (xn--) form")
+    rule: Mapped[str] = mapped_column(String(16))
+    moderator: Mapped[str] = mapped_column(String(100))
+    since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CommenterAction(Base):
+    """Append-only: one row per action a moderator took on a commenter (email_hash) or on an
+    e-mail domain (domain): who, when, why, from which comment, and how many existing comments
+    a ban rejected. Erasing a commenter blanks their hash here and keeps the rest."""
+
+    __tablename__ = "commenter_actions"
+    __table_args__ = (
+        CheckConstraint(_in("action", COMMENTER_ACTIONS), name="ck_commenter_actions_action"),
+        CheckConstraint("reason IS NULL OR " + _in("reason", DECISION_REASONS),
+                        name="ck_commenter_actions_reason"),
+        CheckConstraint("email_hash IS NULL OR domain IS NULL",
+                        name="ck_commenter_actions_one_subject"),
+        # A commenter's page lists their actions, newest first.
+        Index("ix_commenter_actions_email_hash_id", "email_hash", "id"),
+        # The audit page filters them by moderator.
+        Index("ix_commenter_actions_moderator_id", "moderator", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email_hash: Mapped[str | None] = mapped_column(
+        String(64), nullable=True, comment="The commenter acted on; NULL for a domain rule")
+    domain: Mapped[str | None] = mapped_column(
+        String(253), nullable=True, comment="The e-mail domain acted on; NULL for a commenter")
+    action: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    moderator: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    comment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id"), nullable=True, comment="The comment it was taken from")
+    rejected: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0",
+        comment="Existing comments a ban rejected (each has its audit_log row)")
+
+
+# -- articles (migration 0014) --------------------------------------------------------------------
+
+COMMENTING = ("auto", "open", "closed")
+CLOSE_FROM = ("publication", "first_comment")
+
+
+class Article(Base):
+    """What the service knows of one article besides its comments: the title, address and
+    section the site sent (with a comment form or through `PUT /api/articles/<id>`) or a
+    moderator set, and the article's own commenting rules (service/articles.py)."""
+
+    __tablename__ = "articles"
+    __table_args__ = (
+        CheckConstraint(_in("commenting", COMMENTING), name="ck_articles_commenting"),
+        CheckConstraint("close_from IS NULL OR " + _in("close_from", CLOSE_FROM),
+                        name="ck_articles_close_from"),
+        CheckConstraint("close_after_days IS NULL OR close_after_days >= 0",
+                        name="ck_articles_close_after_days"),
+        Index("ix_articles_section", "section"),
+    )
+
+    post_id: Mapped[str] = mapped_column(String(64), primary_key=True,
+                                         comment="The article (comments.post_id)")
+    title: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    permalink: Mapped[str | None] = mapped_column(String(2000), nullable=True,
+                                                  comment="The article's address on the site")
+    section: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    published_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, nullable=True, comment="Sent by the site; NULL: unknown")
+    first_comment_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, nullable=True, comment="When its first comment was stored")
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, comment="When the service first heard of the article")
+    commenting: Mapped[str] = mapped_column(
+        String(8), default="auto", server_default="auto",
+        comment="closed or open by a person's choice; auto: open until the auto-close rule "
+                "closes it")
+    close_after_days: Mapped[int | None] = mapped_column(
+        Integer, nullable=True,
+        comment="This article's auto-close delay; NULL: the site's setting, 0: never")
+    close_from: Mapped[str | None] = mapped_column(
+        String(16), nullable=True,
+        comment="What the delay counts from, publication or first_comment; NULL: the site's")
+    premoderated: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(),
+        comment="Every new comment is held for a moderator")
+
+
+class ArticleChange(Base):
+    """Append-only: one row per change a moderator or the site made to an article's details or
+    commenting rules, so the article's page says who closed it and when."""
+
+    __tablename__ = "article_changes"
+    __table_args__ = (Index("ix_article_changes_post_id_id", "post_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[str] = mapped_column(ForeignKey("articles.post_id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    moderator: Mapped[str | None] = mapped_column(
+        String(100), nullable=True, comment="Who changed it; NULL: the site, through the API")
+    api_key: Mapped[str | None] = mapped_column(
+        String(100), nullable=True, comment="The name of the API key the site used")
+    field: Mapped[str] = mapped_column(
+        String(32), comment="commenting, premoderated, close_after_days, close_from, title, "
+                            "permalink, section or published_at")
+    old: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    new: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+
+
+class ModeratorSection(Base):
+    """A section a moderator is assigned: their queue shows its comments first."""
+
+    __tablename__ = "moderator_sections"
+
+    moderator_id: Mapped[int] = mapped_column(ForeignKey("moderators.id"), primary_key=True)
+    section: Mapped[str] = mapped_column(String(64), primary_key=True)
+    assigned_by: Mapped[str] = mapped_column(String(100), comment="A moderator's name, or "
+                                                                  "'command line'")
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -4,6 +4,7 @@ intake into a real store, then with the review page's verb."""
 from __future__ import annotations
 
 import random
+import zlib
 from datetime import datetime, timedelta, timezone
 
 from model.dataset import Example
@@ -44,6 +45,29 @@ def site_comments(n: int, seed: int = 1, *, kept=KEPT, removed=REMOVED,
     return out
 
 
+# A spammer's ads no public corpus has seen, for a general model blind to them.
+ADS = ["Best prices on {} tickets, message me for a discount code.",
+       "Earn cash from home while reading about {}, ask me how.",
+       "I sell {} souvenirs cheap, send me a private message.",
+       "Work from home and forget {}: I made 3,000 this week, ask me."]
+
+
+class BlindToSpam:
+    """A general model that knows nothing of this site's spam: the real model's abuse scores,
+    and a spam score that is noise (the same for the same text), as the shipped model's 0.53 on
+    article-comment spam nearly was."""
+
+    version = "blind-to-spam"
+
+    def __init__(self, scorer) -> None:
+        self.scorer, self.model = scorer, self
+
+    def predict_proba(self, texts):
+        out = self.scorer.model.predict_proba(texts)
+        out[:, 0] = [0.1 * (zlib.crc32(t.encode()) % 1000) / 1000 for t in texts]
+        return out
+
+
 # The same on an Indonesian-language site: its moderators remove accusations of being a paid
 # "buzzer" (the word Jakarta readers use for a paid online campaigner) aimed at other readers.
 TOPIK = ["banjir Kampung Melayu", "tarif Transjakarta", "proyek MRT fase dua", "anggaran trotoar",
@@ -67,8 +91,9 @@ def indonesian_site_comments(n: int, seed: int = 1) -> list[tuple[str, bool]]:
 
 
 def decide(engine, comments, start: int = 0, *, wrong: bool = False,
-           language: str | None = None) -> None:
-    """Enqueue and decide ``comments``; ``language``: what intake identified them as."""
+           language: str | None = None, reason: str = "abuse") -> None:
+    """Enqueue and decide ``comments``, removing with ``reason``; ``language``: what intake
+    identified them as."""
     store, moderation = Store(engine), Moderation(engine)
     for i, (body, removed) in enumerate(comments, start):
         candidate = Candidate(post_id="article", author=f"reader {i}",
@@ -79,7 +104,7 @@ def decide(engine, comments, start: int = 0, *, wrong: bool = False,
         if wrong:
             removed = not removed
         moderation.decide(outcome.comment.id, "ed", "reject" if removed else "approve",
-                          "abuse" if removed else None, now=T0 + timedelta(minutes=2 * i + 1))
+                          reason if removed else None, now=T0 + timedelta(minutes=2 * i + 1))
 
 
 # A guard split in the shape of the corpora's held-out rows: plainly abusive and plainly clean.

@@ -85,7 +85,7 @@ def article_url(comment: Comment | None) -> str:
     that article."""
     if comment is None:
         return url_for("feed.article")
-    article = intake.site_target(comment.permalink) or (
+    article = intake.site_address(comment.permalink) or (
         url_for("feed.article") if comment.post_id == DEMO_POST_ID
         else url_for("feed.article_thread", post_id=comment.post_id))
     return f"{article}#comment-{comment.id}"

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from comment_helpers import HOLD_ALL, PUBLISH_ALL, good_form
+from service.articles import Actor
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +25,8 @@ def news_site(service: str, per_page: int = 50):
 <article><h1>Old Mill footbridge reopens</h1><p>The footbridge reopened on Monday.</p></article>
 <div id="moderation-comments"><a href="{service}/articles/{POST}">Read the comments and leave a
 reply</a></div>
-<script src="{service}/embed.js" data-post-id="{POST}" data-per-page="{per_page}" async></script>
+<script src="{service}/embed.js" data-post-id="{POST}" data-per-page="{per_page}"
+ data-title="Old Mill footbridge reopens" data-section="Local" async></script>
 </body></html>""".encode()
     policy = (f"default-src 'none'; script-src {service}; style-src {service}; "
               f"connect-src {service}; img-src 'none'")
@@ -44,7 +46,7 @@ def site(make_app, serve_wsgi, page):
     page.on("console", lambda message: violations.append(message.text)
             if "Content Security Policy" in message.text else None)
 
-    def start(per_page: int = 50, seed: tuple = (), **config):
+    def start(per_page: int = 50, seed: tuple = (), article: dict | None = None, **config):
         app = make_app(**{**PUBLISH_ALL, **config})
         service = serve_wsgi(app)
         news = serve_wsgi(news_site(service, per_page), host="127.0.0.2")
@@ -58,6 +60,8 @@ def site(make_app, serve_wsgi, page):
                 email=f"r{len(ids)}@example.org",
                 comment_parent=str(ids[parent]) if parent is not None else "0"))
             ids.append(response.get_json()["id"])
+        if article:  # what the site's article API said before the reader came
+            app.extensions["articles"].change(POST, Actor(api_key="site"), article)
         page.goto(news + "/news/bridge")
         return app
 
@@ -72,8 +76,8 @@ def fill(page, comment="", author="", email=""):
 
 
 def test_reader_sees_the_thread_and_posts_a_comment(site, page):
-    site(seed=(("The lighting is a real improvement.", None), ("Agreed, & about time.", 0),
-               ("Cyclists should dismount.", None)))
+    app = site(seed=(("The lighting is a real improvement.", None),
+                     ("Agreed, & about time.", 0), ("Cyclists should dismount.", None)))
     page.get_by_text("Cyclists should dismount.").wait_for()
     assert page.get_by_role("heading", name="2 comments").is_visible()
     first = page.locator(".mc-comments > li").first
@@ -88,6 +92,9 @@ def test_reader_sees_the_thread_and_posts_a_comment(site, page):
     assert mine.locator(".mc-text p").all_inner_texts() == ["Glad the bridge is open again.",
                                                            "The ramps are better too."]
     assert page.get_by_role("heading", name="3 comments").is_visible()
+    # The script's data-title and data-section told the service of its article.
+    known = app.extensions["articles"].get(POST)
+    assert (known.title, known.section) == ("Old Mill footbridge reopens", "Local")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "embed-published.png"), full_page=True)
     # It is in the feed, and the reader's own browser does not show its older copy of it
@@ -145,6 +152,14 @@ def test_a_reader_reports_a_comment_through_its_report_link(site, page):
         "Thank you. A moderator will look at this comment."
     reports = app.extensions["reports"].open_for(range(1, 3))
     assert [[r.reason for r in found] for found in reports.values()] == [["spam"]]
+
+
+def test_on_a_closed_article_the_thread_stays_and_the_form_gives_way(site, page):
+    site(seed=(("Before the close.", None),), article={"commenting": "closed"})
+    page.get_by_text("Before the close.").wait_for()
+    assert page.locator(".mc-closed").inner_text() == "Comments are closed."
+    assert page.locator(".mc-form").count() == 0
+    assert not page.get_by_role("button", name="Reply to Reader 1").is_visible()
 
 
 def test_a_keyboard_reader_replies_to_a_comment(site, page):

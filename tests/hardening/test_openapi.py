@@ -13,7 +13,7 @@ request (the Akismet protocol answers any key, so the description gives none a f
 well-formed X-Coral-Signature by the body's real signature, a well-formed demo-form timestamp
 by one the app signed, and a well-formed status token by a real one. Malformed or missing ones
 are sent as generated. GET /metrics is scraped with its bearer token (the WSGI client has no
-address to allow).
+address to allow), and the article API called with the site's key.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from schemathesis.generation.feedback import FeedbackSources
 from schemathesis.generation.overrides import Override
 
 from comment_helpers import good_form
-from service import bots, submission
+from service import articles, bots, submission
 from service.readers import notices
 from service.integrations import apikeys
 
@@ -142,6 +142,9 @@ def _with_credentials(case, app) -> dict:
     generated, and the metrics token (see the module's docstring)."""
     if case.path == "/metrics":
         return {"headers": {"Authorization": f"Bearer {METRICS_TOKEN}"}}
+    if case.path == "/api/articles/{post_id}":
+        # The site's article API: its key, whatever else the case breaks.
+        return {"headers": {"Authorization": f"Bearer {app.config['TEST_AKISMET_KEY']}"}}
     if case.path.startswith("/1.1/") and isinstance(case.body, dict) \
             and case.meta.generation.mode.is_positive:
         case.body = {name: app.config["TEST_AKISMET_KEY"] if name in {"api_key", "key"}
@@ -213,6 +216,16 @@ def test_the_description_states_the_validators_own_rules(schema):
     assert all(o["minimum"] == 0 for o in numbers.values())
 
 
+def test_the_description_states_the_article_rules_own_patterns():
+    fields = json.loads(DESCRIPTION.read_text())["components"]["schemas"]["ArticleFields"]
+    props = fields["properties"]
+    assert props["permalink"]["pattern"] == articles.PERMALINK_PATTERN
+    assert props["published_at"]["pattern"] == articles.TIME_PATTERN
+    assert props["title"]["maxLength"] == articles.MAX_TITLE
+    assert props["section"]["maxLength"] == articles.MAX_SECTION
+    assert set(props) == set(articles.FIELDS)
+
+
 def test_the_descriptions_space_is_what_python_trims():
     # The patterns' SPACE class is written out (JavaScript's \s is not Python's); it must be
     # exactly what str.strip() removes, or trimmed values and the description part ways.
@@ -243,7 +256,8 @@ def test_every_public_json_route_is_described(make_app):
                 or rule.rule.startswith(("/review/", "/auth/")):
             continue
         path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)  # <int:id> -> {id}
-        routes[path] = sorted(rule.methods - {"HEAD", "OPTIONS"})
+        # A path may have a rule per method (the article API's GET and PUT).
+        routes[path] = sorted(set(routes.get(path, ())) | (rule.methods - {"HEAD", "OPTIONS"}))
     assert routes == {path: sorted(m.upper() for m in ops) for path, ops in described.items()}
 
 

@@ -17,7 +17,7 @@ from model import site_gate, site_layer, site_store
 from model.site_update import describe, update
 from service.db import make_engine
 from service.site_layers import SiteLayers
-from site_decisions import GUARD, SUBJECTS, T0, decide, site_comments
+from site_decisions import ADS, GUARD, SUBJECTS, T0, BlindToSpam, decide, site_comments
 
 @pytest.fixture
 def engine(db_url):
@@ -51,6 +51,23 @@ def test_the_site_teaches_a_word_no_corpus_calls_abuse(engine, scorer):
     assert adjusted["abuse"] > general["abuse"] + 0.2
     polite = "I read the ferry timetable article with interest."
     assert serving.adjust([polite], [scorer.score(polite)])[0]["abuse"] < 0.5
+
+
+def test_where_the_general_model_knows_nothing_the_decisions_speak(engine, scorer):
+    # Ads no corpus has seen, and a general model whose spam score is noise on them: the layer
+    # closest to the general model is not the one chosen.
+    decide(engine, site_comments(200, seed=4, removed=ADS), reason="spam")
+    result = update(engine, BlindToSpam(scorer), GUARD)
+
+    assert result["promoted_labels"] == ["spam"]
+    assert result["labels"]["spam"]["strength"] != site_layer.C
+    assert "ranks this site's decisions best out of fold" in " ".join(result["reasons"])
+    layer, _stored = site_store.current(engine)
+    fresh = "Cheap tickets for the ferry timetable, message me for a discount code."
+    ordinary = "The ferry timetable changes next month, according to the council."
+    blind = BlindToSpam(scorer).predict_proba([fresh, ordinary])
+    adjusted = layer.adjust([fresh, ordinary], blind)[:, 0]
+    assert adjusted[0] > 0.5 > adjusted[1]
 
 
 def test_deliberately_wrong_decisions_are_never_promoted(engine, scorer):
@@ -141,3 +158,17 @@ def test_paired_bootstrap_sees_a_real_gain_and_not_noise():
     noise = site_gate.paired_bootstrap(y, old + rng.normal(size=y.size) * 0.5, old)
     assert noise["low"] < 0
 
+
+
+def test_the_bootstraps_auc_of_a_resample_is_the_auc_of_its_rows_ties_and_all():
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(1)
+    for _ in range(50):
+        y = (rng.random(200) < 0.2).astype(int)
+        scores = np.round(rng.random(200), 1)            # many ties
+        pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+        rows = np.concatenate([rng.choice(pos, pos.size), rng.choice(neg, neg.size)])
+        counts = np.bincount(rows, minlength=y.size).astype(float)
+        assert site_gate._ResampledAuc(y, scores).auc(counts) == pytest.approx(
+            roc_auc_score(y[rows], scores[rows]), abs=1e-12)

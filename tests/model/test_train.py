@@ -58,3 +58,19 @@ def test_explain_names_the_words_that_raised_each_score(tiny_artifacts):
                (r["term"] for r in reasons["spam"]))
     weights = [r["weight"] for r in reasons["abuse"]]
     assert weights == sorted(weights, reverse=True) and all(w > 0 for w in weights)
+
+
+def test_fitting_the_regressions_in_threads_gives_the_same_model(tiny_data):
+    import numpy as np
+
+    from model import train
+    from model.dataset import load_corpora
+
+    rows = [e for c in load_corpora(tiny_data) for e in c.examples if e.split != "test"]
+    one, two = train.fit(rows, jobs=1), train.fit(rows, jobs=2)
+    assert np.array_equal(one.coef_, two.coef_)
+    # The calibration sees the same scores, summed in another order by BLAS (1e-16 apart).
+    assert np.allclose(one.calibration_, two.calibration_, rtol=0, atol=1e-12)
+    assert np.allclose(one.extra_, two.extra_, rtol=0, atol=1e-12)
+    texts = ["shut up you moron", "subscribe to my channel", "The council should explain"]
+    assert np.allclose(one.predict_proba(texts), two.predict_proba(texts), rtol=0, atol=1e-12)

@@ -112,9 +112,9 @@ def test_export_and_erase_need_one_person(app, args):
     assert "Give --email (a commenter) or --reporter-ip" in result.output
 
 
-def test_migration_0013_keeps_the_feed_triggers_and_downgrades(unmigrated_db_url):
+def test_migration_0015_keeps_the_feed_triggers_and_downgrades(unmigrated_db_url):
     engine = make_engine(unmigrated_db_url)
-    upgrade(engine, "0012")
+    upgrade(engine, "0014")
     upgrade(engine)
     assert {"reports"} <= set(inspect(engine).get_table_names())
     assert "returned_for" in {c["name"] for c in inspect(engine).get_columns("comments")}
@@ -130,7 +130,7 @@ def test_migration_0013_keeps_the_feed_triggers_and_downgrades(unmigrated_db_url
         assert connection.execute(text(
             "SELECT version FROM feed_versions WHERE post_id = 'p'")).scalar_one() == 1
     with engine.begin() as connection:
-        command.downgrade(alembic_config(connection), "0012")
+        command.downgrade(alembic_config(connection), "0014")
     assert "reports" not in inspect(engine).get_table_names()
     assert "returned_for" not in {c["name"] for c in inspect(engine).get_columns("comments")}
     engine.dispose()

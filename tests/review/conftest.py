@@ -4,11 +4,10 @@ clients, and the deterministic scorer from `review_helpers`."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import insert, text
+from sqlalchemy import text
 
-from review_helpers import PASSWORD, FakeScorer, Moderator
+from review_helpers import PASSWORD, FakeScorer, Moderator, add_moderators
 from service.auth import hash_password
-from service.tables import Moderator as ModeratorRow, utcnow
 
 
 @pytest.fixture(scope="session")
@@ -26,12 +25,9 @@ def password_hash() -> str:
 def review_app(make_app, db_url, password_hash):
     """The app on each store (SQLite and PostgreSQL), with moderators ann and bob."""
     app = make_app(MODERATION_DATABASE_URL=db_url)
-    engine = app.extensions["store"].engine
-    with engine.begin() as connection:
+    with app.extensions["store"].engine.begin() as connection:
         connection.execute(text("DELETE FROM login_failures"))
-        connection.execute(insert(ModeratorRow), [
-            {"name": name, "password_hash": password_hash, "active": True,
-             "created_at": utcnow(), "must_change_password": False} for name in ("ann", "bob")])
+    add_moderators(app, password_hash, "ann", "bob")
     return app
 
 

@@ -7,9 +7,10 @@ import hashlib
 import re
 from datetime import datetime, timedelta, timezone
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from service.tables import Comment
+from service.tables import Comment, Moderator as ModeratorRow, utcnow
 
 PASSWORD = "correct horse battery"
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
@@ -62,6 +63,14 @@ def add_comment(app, text="A fair point about the bridge.", *, status="pending",
             session.begin():
         session.add(comment)
     return comment
+
+
+def add_moderators(app, password_hash: str, *names: str) -> None:
+    """Active moderators who chose their own password (PASSWORD, hashed once per session)."""
+    with app.extensions["store"].engine.begin() as connection:
+        connection.execute(insert(ModeratorRow), [
+            {"name": name, "password_hash": password_hash, "active": True,
+             "created_at": utcnow(), "must_change_password": False} for name in names])
 
 
 def reload(app, comment_id: int) -> Comment:

@@ -8,11 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert
 
-from review_helpers import PASSWORD, add_comment, reload
+from review_helpers import PASSWORD, add_comment, add_moderators, reload
 from serving import serving
-from service.tables import Moderator as ModeratorRow, utcnow
 
 pytestmark = pytest.mark.browser
 
@@ -23,10 +21,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 def site(make_app, password_hash):
     """The app on SQLite, served on a free loopback port; yields (app, base URL)."""
     app = make_app(MODERATION_QUEUE_PAGE_SIZE="100")
-    with app.extensions["store"].engine.begin() as connection:
-        connection.execute(insert(ModeratorRow), [
-            {"name": "ann", "password_hash": password_hash, "active": True,
-             "created_at": utcnow(), "must_change_password": False}])
+    add_moderators(app, password_hash, "ann")
     with serving(app) as base:
         yield app, base
 

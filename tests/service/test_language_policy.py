@@ -247,12 +247,15 @@ def test_unknown_comments_act_only_on_confident_scores(make_app, abuse, status):
     assert english["status"] == ("rejected" if abuse >= 0.95 else "pending")
 
 
-def test_unknown_comments_stay_out_of_the_hold_budgets_sample(make_app):
+def test_unknown_comments_count_in_the_hold_budget_as_traffic_no_uncertain_score_holds(
+        make_app):
+    # The budget is a share of all the traffic the English heads score; an uncertain score
+    # never holds a comment whose language was not told, so it takes none of the budget.
     app = make_app(SCORER=FixedScorer(abuse=0.1))
     client = app.test_client()
     post(client, "Mantul gan")
     post(client, ENGLISH_CLEAN[0], 2)
-    assert app.extensions["store"].recent_scores("fixed-1", 10) == [(0.0, 0.1)]
+    assert app.extensions["store"].recent_scores("fixed-1", 10) == [(0.0, 0.1), (0.0, 0.0)]
 
 
 def test_akismet_and_coral_checks_follow_the_language_policy(make_app):

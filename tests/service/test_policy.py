@@ -73,6 +73,26 @@ def test_log_only_publishes_everything_but_records_what_the_policy_chose():
     assert decision.reasons == ("blocked_term:slur", "spam_score>=0.97", "log_only")
 
 
+@pytest.mark.parametrize("scores, text, history, policy_status", [
+    (CLEAN, "Glad the bridge is open again.", TRUSTED, "pending"),  # trust does not skip it
+    ({"spam": 0.99, "abuse": 0.0}, "hi", NEW, "rejected"),  # the policy still rejects spam
+])
+def test_a_premoderated_article_holds_every_comment_it_would_publish(scores, text, history,
+                                                                    policy_status):
+    premoderated = Rules(thresholds=RULES.thresholds, premoderated=True)
+    decision = decide(scores, text, history, premoderated)
+    assert decision.status == policy_status
+    assert "article_premoderated" in decision.reasons
+
+
+def test_log_only_mode_still_holds_a_premoderated_articles_comments():
+    # A moderator's choice for one article, not the policy's verdict: held, never rejected.
+    rules = Rules(thresholds=RULES.thresholds, log_only=True, premoderated=True)
+    decision = decide({"spam": 0.99, "abuse": 0.0}, "hi", NEW, rules)
+    assert (decision.status, decision.policy_status) == ("pending", "rejected")
+    assert decision.reasons == ("article_premoderated", "spam_score>=0.97")
+
+
 def test_trust_can_be_disabled():
     rules = Rules(thresholds=RULES.thresholds, trusted_after=0)
     decision = decide({"spam": 0.6, "abuse": 0.0}, "hi", History(100), rules)

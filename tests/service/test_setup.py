@@ -110,7 +110,7 @@ def test_gunicorn_serves_the_app_with_its_config_file(tmp_path):
     server = subprocess.Popen(
         [str(Path(python).parent / "gunicorn"), "--config", "service/gunicorn_conf.py",
          "--bind", f"127.0.0.1:{port}", "service:create_app()"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -135,8 +135,9 @@ def test_gunicorn_serves_the_app_with_its_config_file(tmp_path):
             assert response.status == 200
     finally:
         server.terminate()
-        server.wait(timeout=30)
-        server.stderr.close()
+        printed, _errors = server.communicate(timeout=30)
+    # What a newcomer opens next, printed once the server is ready.
+    assert f"the demo article at {base}/ and the review page at {base}/review/" in printed
     with sqlite3.connect(tmp_path / "instance" / "moderation.sqlite3") as connection:
         assert connection.execute("SELECT text FROM comments").fetchall() == \
             [("Served by gunicorn.",)]

@@ -9,6 +9,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import JSON, column, insert, inspect, select, table, text
 from sqlalchemy.exc import IntegrityError
 
@@ -16,6 +17,7 @@ from service.config import RateLimit
 from service.db import alembic_config, current_revision, make_engine, upgrade
 from service.policy import Decision, History
 from service import store as store_module
+from service.articles import Articles
 from service.store import Candidate, ParentError, Store
 from service.tables import Base, Comment, UTCDateTime, risk_of, utcnow
 
@@ -53,7 +55,7 @@ def test_schema_matches_tables_module(store):
     with store.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
-    assert current_revision(store.engine) == "0013"  # 0013: readers' reports
+    assert current_revision(store.engine) == "0015"  # 0015: readers' reports
 
 
 def test_enqueue_keeps_everything_a_comment_needs(store):
@@ -350,4 +352,39 @@ def test_migration_0008_adds_each_comments_language_and_keeps_older_comments_uni
         command.downgrade(alembic_config(connection), "0007")
     columns = {column["name"] for column in inspect(engine).get_columns("comments")}
     assert "language" not in columns and "text" in columns
+    engine.dispose()
+
+
+def test_migration_0014_gives_every_commented_article_a_row_and_downgrades(unmigrated_db_url):
+    engine = make_engine(unmigrated_db_url)
+    with engine.connect() as connection:
+        before = ScriptDirectory.from_config(alembic_config(connection)).get_revision(
+            "0014").down_revision
+    upgrade(engine, before)
+    first, later = utcnow() - timedelta(days=3), utcnow()
+    with engine.begin() as connection:
+        for n, (post_id, permalink, at) in enumerate([
+                ("bridge", "", first), ("bridge", "https://news.example/bridge", later),
+                ("budget", "", later)]):
+            connection.execute(text(
+                "INSERT INTO comments (post_id, author, email, email_hash, url, text, "
+                "fingerprint, permalink, status, policy_status, reasons, risk, ip_hash, "
+                "user_agent, created_at, updated_at) VALUES (:post_id, 'Ann', 'a@example.org', "
+                "'e1', '', :text, :print, :permalink, 'published', 'published', '[]', 0.1, "
+                "'ip1', '', :at, :at)"),
+                {"post_id": post_id, "text": f"t{n}", "print": f"f{n}", "permalink": permalink,
+                 "at": at if engine.dialect.name == "postgresql" else at.replace(tzinfo=None)})
+    upgrade(engine)
+    found = Articles(engine).many(["bridge", "budget"])
+    assert found["bridge"].first_comment_at == found["bridge"].created_at == first
+    assert found["bridge"].permalink == "https://news.example/bridge"
+    assert found["budget"].permalink is None
+    assert {a.commenting for a in found.values()} == {"auto"}
+    assert not any(a.premoderated for a in found.values())
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), before)
+    assert "articles" not in inspect(engine).get_table_names()
+    upgrade(engine)
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     engine.dispose()

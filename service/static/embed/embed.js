@@ -13,7 +13,9 @@
  * No framework, no eval, no inline styles or handlers: a site's strict Content-Security-Policy
  * needs only to allow this origin in script-src, style-src and connect-src.
  * Optional attributes: data-per-page (top-level comments per load, default 50),
- * data-permalink (the article's address, default this page's).
+ * data-permalink (the article's address, default this page's), data-title and data-section
+ * (the article's title and section, shown to moderators; the site's API may set them too).
+ * On an article whose comments are closed, the form gives way to "Comments are closed.".
  */
 (function () {
   "use strict";
@@ -24,9 +26,12 @@
   var origin = new URL(script.src, location.href).origin;
   var perPage = parseInt(script.getAttribute("data-per-page") || "50", 10) || 50;
   var permalink = script.getAttribute("data-permalink") || location.href.split("#")[0];
+  var articleFields = {article_title: script.getAttribute("data-title") || "",
+                       article_section: script.getAttribute("data-section") || ""};
   var prefix = "mc-" + postId.replace(/[^A-Za-z0-9_-]/g, "_") + "-";
   var AWAITING = "Your comment is awaiting moderation. It will appear here once a moderator " +
                  "has checked it.";
+  var CLOSED = "Comments are closed.";
   var UNREACHABLE = "Your comment could not be sent: the comments service did not answer. " +
                     "Please check your connection and send it again; what you wrote is kept.";
 
@@ -122,6 +127,14 @@
     return item;
   }
 
+  // The thread stays; the form and the Reply buttons give way to the site's message.
+  function closeComments() {
+    if (section.classList.contains("mc-is-closed")) { return; }
+    section.classList.add("mc-is-closed");
+    form.block.parentNode.removeChild(form.block);
+    section.appendChild(el("p", {"class": "mc-closed", id: prefix + "closed", text: CLOSED}));
+  }
+
   function loadPage() {
     if (state.loading) { return; }
     state.loading = true;
@@ -140,6 +153,7 @@
         state.page = feed.page;
         state.pages = feed.pages;
         setTotal(feed.total);
+        if (feed.closed) { closeComments(); }
         var first = null;
         feed.comments.forEach(function (comment) {
           var node = commentNode(comment);
@@ -233,6 +247,9 @@
       event.preventDefault();
       submit.disabled = true;
       var body = {comment_post_ID: postId, comment_parent: parent.id, permalink: permalink};
+      Object.keys(articleFields).forEach(function (name) {
+        if (articleFields[name]) { body[name] = articleFields[name]; }
+      });
       Object.keys(fields).forEach(function (name) { body[name] = fields[name].value; });
       fetch(origin + "/api/comments", {
         method: "POST", credentials: "omit",

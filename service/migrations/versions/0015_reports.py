@@ -2,22 +2,22 @@
 
 `reports`: one row per reader and reported comment, with the reason, an optional note, and how a
 moderator's decision resolved it. `appeals`: a commenter's one appeal against the rejection of
-their comment, and how a moderator's decision settled it. `comments.returned_for` says why a published or decided comment
-is back in the review queue ('reported', or 'appeal'); partial indexes hold only the reported
-ones, which the queue lists even while they are published.
+their comment, and how a moderator's decision settled it. `comments.returned_for` says why a
+published or decided comment is back in the review queue ('reported', or 'appeal'); partial
+indexes hold only the reported ones, which the queue lists even while they are published.
 
 Plain ALTER TABLE ADD COLUMN on both backends: no rebuild of `comments`, so the feed's triggers
 (migration 0012) stay as they are.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-07
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
