@@ -8,9 +8,13 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from model.decisions import load_decisions
 from review_helpers import add_comment, reload
 from service.readers import notices
+from service.tables import Report
 
 
 def appeal(app, comment, note="I was quoting the advert to complain about it."):
@@ -62,3 +66,32 @@ def test_refusing_an_appeal_keeps_it_off_the_site_with_the_moderators_reason(rev
     said = review_app.test_client().get(
         urlsplit(answer["status_url"]).path.replace("/comments/", "/api/comments/", 1)).get_json()
     assert (said["appeal"]["status"], said["reason"]) == ("refused", "off-topic")
+
+
+def test_a_ban_that_rejects_their_comments_settles_reports_and_appeals(review_app, ann):
+    """A ban's rejections are decisions too (service/commenters): the readers' reports of a
+    rejected comment are upheld, its commenter's appeal refused, and the status link says so."""
+    reported = add_comment(review_app, "Cheap watches", status="published", email_hash="rita")
+    for n in (1, 2):
+        review_app.test_client().post(f"/api/comments/{reported.id}/reports",
+                                      json={"reason": "spam"},
+                                      environ_overrides={"REMOTE_ADDR": f"203.0.113.{n}"})
+    appealed = add_comment(review_app, "More watches", status="rejected", email_hash="rita",
+                           reasons=["spam_score>=0.97"], minutes=1)
+    answer = appeal(review_app, appealed)
+    assert {reload(review_app, c.id).returned_for for c in (reported, appealed)} == \
+        {"reported", "appeal"}
+    banned = ann.post("/review/commenters/rita/actions",
+                      {"action": "ban", "ban_reason": "spam", "reject_existing": "1"},
+                      headers={"Accept": "application/json"})
+    assert sorted(banned.get_json()["rejected"]) == [reported.id, appealed.id]
+    for comment in (reported, appealed):
+        after = reload(review_app, comment.id)
+        assert (after.status, after.returned_for, after.decision_reason) == \
+            ("rejected", None, "spam")
+    said = review_app.test_client().get(
+        urlsplit(answer["status_url"]).path.replace("/comments/", "/api/comments/", 1)).get_json()
+    assert said["appeal"]["status"] == "refused"
+    assert f'id="c{reported.id}"' not in ann.get("/review/").get_data(as_text=True)
+    with Session(review_app.extensions["store"].engine) as session:
+        assert list(session.scalars(select(Report.resolution))) == ["upheld", "upheld"]
