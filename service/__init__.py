@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from model.decisions import instance_folder, store_url
 from service import (accounts, article_admin, article_api, auth, cli, config, embed, errors,
-                     feed, health, input_guard, intake, limits, logs, metrics, openapi,
+                     feed, health, input_guard, intake, limits, logs, metrics, openapi, readers,
                      retention, review, scoring, section_admin, security_headers, site_layers)
 from service import commenters, integrations, model_admin
 from service.articles import Articles
@@ -81,6 +81,7 @@ def create_app(test_config: Mapping[str, Any] | None = None,
     # Akismet clients and Coral post from servers, authenticated by key or signature, not cookie.
     integrations.init_app(app, csrf)
     article_api.init_app(app, csrf)
+    readers.init_app(app, csrf)
     auth.init_app(app)
     limits.init_app(app)
     review.init_app(app)

@@ -11,6 +11,9 @@ wins, whichever host or process it runs on. The winner queues one message per ch
 retried with exponential back-off (30 s, 1 min, 2 min ... at most 1 h between tries, given up
 after MAX_ATTEMPTS), also by whichever checker runs next. Messages are delivered at least once:
 a checker killed mid-send leaves its message to be sent again after the claim expires.
+
+The same runner delivers the e-mail notices to commenters (service/readers/notices.py), queued in
+the same outbox, when MODERATION_NOTIFY_COMMENTERS is on.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from sqlalchemy import Engine, Row, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from service import stats
+from service.readers import notices
 from service.db import IMMEDIATE
 from service.tables import AlertDelivery, AlertState, utcnow
 
@@ -132,14 +136,16 @@ def _post_json(url: str, body: dict) -> None:
         response.read()
 
 
-def send_email(config: Mapping[str, Any], subject: str, text: str) -> None:
-    """One plain-text mail to MODERATION_ALERT_EMAIL_TO through MODERATION_SMTP_URL."""
+def send_email(config: Mapping[str, Any], subject: str, text: str,
+               to: list[str] | None = None) -> None:
+    """One plain-text mail to `to` (default MODERATION_ALERT_EMAIL_TO) through
+    MODERATION_SMTP_URL."""
     url = urlsplit(config["MODERATION_SMTP_URL"])
     if url.scheme not in {"smtp", "smtp+starttls", "smtps"}:
         raise ValueError(f"MODERATION_SMTP_URL: unknown scheme {url.scheme!r}")
     message = EmailMessage()
     message["From"] = config["MODERATION_ALERT_EMAIL_FROM"]
-    message["To"] = ", ".join(config["MODERATION_ALERT_EMAIL_TO"])
+    message["To"] = ", ".join(to or config["MODERATION_ALERT_EMAIL_TO"])
     message["Subject"] = subject
     message.set_content(text)
     smtp_class = smtplib.SMTP_SSL if url.scheme == "smtps" else smtplib.SMTP
@@ -153,10 +159,12 @@ def send_email(config: Mapping[str, Any], subject: str, text: str) -> None:
         smtp.send_message(message)
 
 
-def _send(config: Mapping[str, Any], delivery: Row) -> str:
+def _send(engine: Engine, config: Mapping[str, Any], delivery: Row) -> str:
     """Deliver one message; returns "sent", or "dropped" when its destination is no longer
     configured. Raises on a failure worth retrying."""
     payload = delivery.payload
+    if delivery.channel == notices.CHANNEL:
+        return notices.send_email(engine, config, delivery, send_email)
     if delivery.channel == "email":
         if not config["MODERATION_ALERT_EMAIL_TO"]:
             return "dropped"
@@ -262,7 +270,7 @@ def _attempt(engine: Engine, config: Mapping[str, Any], delivery: Row,
     outbox = AlertDelivery.__table__
     attempts = delivery.attempts + 1
     try:
-        result = _send(config, delivery)
+        result = _send(engine, config, delivery)
         values = {"delivered_at": now, "next_attempt_at": None, "attempts": attempts,
                   "last_error": None if result == "sent" else "destination no longer configured"}
     except (OSError, smtplib.SMTPException, ValueError) as exc:  # URLError/HTTPError are OSErrors
@@ -295,12 +303,17 @@ def _engine() -> Engine:
     return current_app.extensions["store"].engine
 
 
+def _nothing_to_send(config: Mapping[str, Any]) -> bool:
+    return not channels(config) and not config["MODERATION_NOTIFY_COMMENTERS"]
+
+
 @alerts_cli.command("check")
 def check_command() -> None:
     """Check the conditions once and deliver what is due (for cron, every minute)."""
-    if not channels(current_app.config):
+    if _nothing_to_send(current_app.config):
         click.echo("No alert channels configured (MODERATION_ALERT_SLACK_WEBHOOKS, "
-                   "MODERATION_ALERT_JSON_WEBHOOKS, MODERATION_ALERT_EMAIL_TO); nothing to do.")
+                   "MODERATION_ALERT_JSON_WEBHOOKS, MODERATION_ALERT_EMAIL_TO) and no notices "
+                   "to commenters (MODERATION_NOTIFY_COMMENTERS); nothing to do.")
         return
     result = check(_engine(), current_app.config)
     for transition in result["transitions"]:
@@ -314,10 +327,11 @@ def check_command() -> None:
 def run_command(interval: int | None) -> None:
     """Check the conditions and retry deliveries every INTERVAL seconds until stopped."""
     interval = interval or current_app.config["MODERATION_ALERT_INTERVAL_SECONDS"]
-    if not channels(current_app.config):
+    if _nothing_to_send(current_app.config):
         raise click.ClickException("No alert channels configured (MODERATION_ALERT_SLACK_"
                                    "WEBHOOKS, MODERATION_ALERT_JSON_WEBHOOKS, "
-                                   "MODERATION_ALERT_EMAIL_TO).")
+                                   "MODERATION_ALERT_EMAIL_TO) and no notices to commenters "
+                                   "(MODERATION_NOTIFY_COMMENTERS).")
     click.echo(f"Checking alerts every {interval} s; Ctrl-C stops.")
     while True:
         try:

@@ -126,6 +126,23 @@ def parse_share(raw: str) -> float:
     return value
 
 
+def parse_positive_int(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"expected a whole number, 1 or more, got {raw!r}")
+    return value
+
+
+def parse_text(raw: str) -> str:
+    """Words someone will read: not empty."""
+    if not raw.strip():
+        raise ValueError("expected some text; leave the variable unset for the default")
+    return raw.strip()
+
+
 def parse_optional_float(raw: str) -> float | None:
     return parse_share(raw) if raw.strip() else None
 
@@ -285,6 +302,40 @@ SETTINGS: tuple[Setting, ...] = (
             "or removes each, the decision trains the model, and the models page estimates "
             "from them how much of what is published moderators would remove. 0 turns spot "
             "checks off."),
+    # Readers' reports (README, "Readers' reports").
+    Setting("MODERATION_REPORTS_TO_QUEUE", "2", parse_positive_int,
+            "Readers (counted once each) whose reports send a published comment back to the "
+            "review queue, marked reported."),
+    Setting("MODERATION_HIDE_REPORTED", "false", parse_bool,
+            "`true`: a comment that reaches `MODERATION_REPORTS_TO_QUEUE` reports is taken off "
+            "the site until a moderator decides; `false`: it stays published meanwhile."),
+    Setting("MODERATION_REPORT_RATE_LIMIT", "20/hour", parse_rate,
+            "Reports one reader (a keyed hash of the IP) may send, e.g. `20/hour`; `off` "
+            "disables."),
+    # What a commenter is told (README, "Reasons for the commenter").
+    Setting("MODERATION_NOTIFY_COMMENTERS", "false", parse_bool,
+            "`true`: e-mail the commenter (through `MODERATION_SMTP_URL`, from "
+            "`MODERATION_ALERT_EMAIL_FROM`) when their comment is rejected, with the reason and "
+            "their status link, and when their appeal is decided; sent by `flask --app service "
+            "alerts run` (or `check`)."),
+    Setting("MODERATION_REASON_SPAM",
+            "It looks like spam: advertising, or the same message posted in many places.",
+            parse_text, "What a commenter is told when their comment is rejected as spam (by a "
+            "moderator, or by the spam score)."),
+    Setting("MODERATION_REASON_ABUSE",
+            "It is abusive: it insults, threatens or demeans someone.",
+            parse_text, "What a commenter is told when their comment is rejected as abuse (by a "
+            "moderator, or by the abuse score)."),
+    Setting("MODERATION_REASON_OFF_TOPIC",
+            "It is off-topic: it is not about the article or the discussion under it.",
+            parse_text, "What a commenter is told when a moderator rejects their comment as "
+            "off-topic."),
+    Setting("MODERATION_REASON_OTHER", "It breaks the site's rules for comments.",
+            parse_text, "What a commenter is told when a moderator rejects their comment for "
+            "another reason."),
+    Setting("MODERATION_REASON_BLOCKED_TERM",
+            "It contains a word or phrase the site does not allow.",
+            parse_text, "What a commenter is told when a blocked term rejected their comment."),
     Setting("MODERATION_LOG_ONLY", "false", parse_bool,
             "Score and record every decision but publish everything (a newsroom's first weeks)."),
     Setting("MODERATION_AUTO_CLOSE_DAYS", "0", parse_days,

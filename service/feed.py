@@ -20,6 +20,7 @@ from flask import (Blueprint, Flask, Response, abort, current_app, g, jsonify, r
 from markupsafe import Markup
 
 from service import articles, bots, cors, feed_cache, http_cache
+from service.readers import notices
 from service.store import FeedPage, FeedVersionRow, Store
 from service.tables import Comment, utcnow
 
@@ -62,8 +63,17 @@ def node_json(node: Node) -> dict:
         "url": escape(c.url) if c.url else None,
         "text": escape(c.text),
         "created_at": c.created_at.isoformat(),
+        **report_links(c.id),
         "replies": [node_json(child) for child in node.replies],
     }
+
+
+def report_links(comment_id: int) -> dict[str, str]:
+    """Where a reader reports a comment (service/readers): the JSON endpoint to POST to, and
+    the form's page for a plain link. Absolute, for a site's own pages on another origin."""
+    return {"report_url": url_for("readers.report_api", comment_id=comment_id, _external=True),
+            "report_page": url_for("readers.report_page", comment_id=comment_id,
+                                   _external=True)}
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
@@ -152,7 +162,8 @@ def article_comments(post_id: str) -> Response:
     state = _conditional("feed", post_id, page, per_page)
     if state.unchanged is not None:
         return state.unchanged
-    body = feed_cache.cached(_pages(), feed_cache.key(post_id, state.tag),
+    # Keyed by host too: the report links are absolute URLs on the host asked.
+    body = feed_cache.cached(_pages(), feed_cache.key(post_id, state.tag, request.host_url),
                              lambda: _feed_json(post_id, page, per_page, state.closed))
     return Response(body, mimetype="application/json")
 
@@ -184,13 +195,24 @@ def _article_page(post_id: str, template: str, **context) -> Response:
 
     thread_html = feed_cache.cached(_pages(), feed_cache.key(post_id, state.tag), render_thread)
     reply_to = request.args.get("replytocom", "")
+    awaiting = request.args.get("moderation") == "awaiting"
     return Response(render_template(
         template, post_id=post_id, thread_html=Markup(thread_html.decode()),
         closed=state.closed, closed_message=articles.CLOSED_MESSAGE,
-        awaiting=request.args.get("moderation") == "awaiting",
+        awaiting=awaiting, status_link=_status_link() if awaiting else None,
         reply_to=reply_to if reply_to.isdigit() else "",
         rendered_at=bots.form_timestamp(current_app.config["SECRET_KEY"], post_id),
         values={}, messages=[], **context))
+
+
+def _status_link() -> str | None:
+    """The commenter's private status link, when the "awaiting moderation" marker carries a
+    token signed for the comment it names (service/readers/notices.py)."""
+    token = request.args.get(notices.STATUS_TOKEN)
+    comment_id = notices.comment_for(current_app.config["SECRET_KEY"], token)
+    if comment_id is None or request.args.get("unapproved") != str(comment_id):
+        return None
+    return url_for("status.status_page", token=token)
 
 
 @bp.get("/")

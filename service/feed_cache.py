@@ -90,10 +90,12 @@ def page_store(url: str) -> PageStore:
     return MemoryPages() if url.startswith("memory://") else RedisPages(url)
 
 
-def key(post_id: str, tag: str) -> str:
-    """An article's page at one version (`tag`, its ETag). The article's id is hashed: it comes
-    from the URL, of any length and any characters."""
-    return f"{sha256(post_id.encode()).hexdigest()[:32]}:{tag}"
+def key(post_id: str, tag: str, origin: str = "") -> str:
+    """An article's page at one version (`tag`, its ETag), with absolute links to `origin`
+    (the host asked; empty for a page whose links are relative). The article's id is hashed: it
+    comes from the URL, of any length and any characters."""
+    page = f"{sha256(post_id.encode()).hexdigest()[:32]}:{tag}"
+    return f"{page}@{origin}" if origin else page
 
 
 def cached(pages: PageStore, key: str, render: Callable[[], bytes]) -> bytes:

@@ -15,7 +15,7 @@ from service.store import FeedVersionRow
 
 # Bump when the feed's JSON or the pages' HTML change shape, so that caches holding the old
 # shape under an unchanged comment version do not get a 304 for it after a deploy.
-REPRESENTATION = "r2"
+REPRESENTATION = "r3"  # r3: report links
 
 # Last-Modified has whole seconds. A change within the second just past may still be followed
 # by another in that same second, which a client sending If-Modified-Since could not tell

@@ -27,6 +27,7 @@ from service.batching import Batcher
 from service.hold_budget import HoldBudget
 from service.availability import DatabaseUnavailable, with_retries
 from service.policy import Rules, Thresholds
+from service.readers.notices import STATUS_TOKEN, status_token
 from service.redirects import safe_target
 from service.store import Candidate, Outcome, ParentError, Store
 from service.submission import (MAX_PARENT_NUMBER, MAX_POST_ID_NUMBER, FieldError, Submission,
@@ -252,12 +253,17 @@ def _with_query(url: str, **params: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
 
 
-def comment_url(base: str, comment) -> str:
+def comment_url(base: str, comment, status_token: str | None = None) -> str:
     """Published: the comment's anchor. Held or rejected: the "awaiting moderation" marker (a
-    rejected comment is not announced as such, which would teach a spammer what passes)."""
+    rejected comment is not announced as such on the article, which would teach a spammer what
+    passes), with the commenter's private status link's token when given: their page says
+    what became of it, and why (service/readers/notices.py)."""
     if comment.status == "published":
         return f"{base}#comment-{comment.id}"
-    return _with_query(base, unapproved=str(comment.id), moderation="awaiting") + "#respond"
+    marker = {"unapproved": str(comment.id), "moderation": "awaiting"}
+    if status_token:
+        marker[STATUS_TOKEN] = status_token
+    return _with_query(base, **marker) + "#respond"
 
 
 def comment_json(comment) -> dict:
@@ -377,12 +383,18 @@ def _answer(outcome: Outcome, permalink: str, fields: dict[str, str]) -> Respons
     metrics.comment_language(comment.language)
     # The version that scored this comment: a swap since then must not be logged in its name.
     logs.comment_outcome(comment.id, comment.status, comment.model_version)
+    # Only the one who wrote it gets its status link: not a duplicate's sender, whom the
+    # fingerprint (article, author, text) does not tell from its writer.
+    notices = current_app.extensions["commenter_notices"]
+    if comment.status == "rejected":
+        notices.after_decisions([comment])
+    token = status_token(current_app.config["SECRET_KEY"], comment.id)
     if wants_json():
-        response = jsonify(comment_json(comment))
+        response = jsonify({**comment_json(comment), "status_url": notices.status_url(comment.id)})
         response.status_code = 201
         response.headers["Location"] = comment_url(permalink, comment)
         return response
-    return redirect(comment_url(permalink, comment), 303)
+    return redirect(comment_url(permalink, comment, token), 303)
 
 
 # The same view answers JSON clients at their own URL; `url_for("intake.create_comment")` stays

@@ -28,6 +28,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy.exc import SQLAlchemyError
 
 from service import scoring, sections, spot_checks, stats
+from service.readers import reports
 
 log = logging.getLogger(__name__)
 bp = Blueprint("metrics", __name__)
@@ -44,6 +45,9 @@ LANGUAGES = Counter("moderation_comments_by_language", "Comments stored, by the 
                     "were identified in (`unknown`: too short or mixed to tell).", ["language"])
 DECISIONS = Counter("moderation_moderator_decisions", "Comments decided by moderators, by "
                     "action (approve, reject, undo).", ["action"])
+REPORTS = Counter("moderation_reader_reports", "Readers' reports of published comments, by "
+                  "outcome: counted, repeat (the reader had reported it already), or the error "
+                  "code that refused it.", ["outcome"])
 REQUESTS = Counter("moderation_http_requests", "HTTP requests answered, by endpoint, method "
                    "and status.", ["endpoint", "method", "status"])
 REQUEST_SECONDS = Histogram(
@@ -72,6 +76,10 @@ def comment_language(language: str | None) -> None:
 
 def comment_refused(code: str) -> None:
     REFUSED.labels(code).inc()
+
+
+def report_received(outcome: str) -> None:
+    REPORTS.labels(outcome).inc()
 
 
 def moderator_decided(action: str, n: int) -> None:
@@ -119,8 +127,9 @@ def _count_request(response: Response) -> Response:
 # -- scraping -------------------------------------------------------------------------------------
 
 class QueueCollector:
-    """Queue depth and the age of the oldest pending comment (in all, and per section), and the
-    spot checks, read from the store at scrape time; `moderation_database_up` is 0 when the store does not answer."""
+    """Queue depth and the age of the oldest pending comment (in all, and per section), the
+    spot checks and the readers' reports, read from the store at scrape time;
+    `moderation_database_up` is 0 when the store does not answer."""
 
     def __init__(self, engine) -> None:
         self.engine = engine
@@ -131,6 +140,7 @@ class QueueCollector:
             snapshot = stats.queue_snapshot(self.engine)
             by_section = sections.queue_by_section(self.engine, snapshot.at)
             checks = spot_checks.tally(self.engine)
+            reported = reports.counts(self.engine)
         except SQLAlchemyError as exc:
             log.warning("metrics: queue not read: %s", exc)
             up.add_metric([], 0)
@@ -162,6 +172,13 @@ class QueueCollector:
         for state in ("open", "kept", "removed"):
             spot.add_metric([state], getattr(checks, state))
         yield spot
+        by_state = GaugeMetricFamily(
+            "moderation_reports", "Readers' reports of published comments: open (no moderator "
+            "has decided the comment since), upheld (it was rejected) or dismissed (approved).",
+            labels=["state"])
+        for state, n in reported.items():
+            by_state.add_metric([state], n)
+        yield by_state
 
 
 class _Scrape:

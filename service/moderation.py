@@ -16,6 +16,10 @@ So an undone decision leaves no label behind; "auto-rejected" is `rejected` with
 The pending tab also shows open spot checks (`service/spot_checks.py`): comments the policy
 published and picked at random. They stay `published` until a moderator rejects them, so approve
 keeps them as they are and reject unpublishes them; both set decided_by, which closes the check.
+So does a comment readers reported back into the queue while it stays published
+(`service/readers/reports.py`). A decision on a comment clears its mark (`returned_for`) and
+resolves its open reports (reject upholds them, approve dismisses them) and settles its appeal
+(approve grants it, reject refuses it); an undo puts all of it back.
 
 Backends differ only in `_lock_rows`: PostgreSQL locks rows (`FOR UPDATE`, `SKIP LOCKED` when
 leasing a page, so two moderators opening the queue at once are handed different comments);
@@ -37,12 +41,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from service import articles, logs, metrics, sections, spot_checks
 from service.articles import like_escape
 from service.db import IMMEDIATE
-from service.tables import DECISION_REASONS, AuditEntry, Comment, utcnow
+from service.readers import appeals, reports
+from service.tables import DECISION_REASONS, RETURN_MARKS, AuditEntry, Comment, utcnow
 
 STATUS_FILTERS = ("pending", "auto-rejected", "approved", "rejected")
+# Published comments that wait in the pending tab too: open spot checks, and comments readers
+# reported back into the queue while they stay up. Disjoint (reports.LIVE leaves out the first).
+AWAITING_PUBLISHED = (spot_checks.OPEN, reports.LIVE)
 LABELS = ("spam", "abuse", "rule")
 ORDERS = ("risk", "oldest")
 ACTIONS = {"approve": "published", "reject": "rejected"}
+# Audit actions that decided a comment's status: a moderator's decision, and a ban's rejection
+# (service/commenters). Undo reverses only the first; both are what an undo restores or meets.
+DECISIONS = ("decide", "ban")
 # A language filter: an ISO 639 code, or "unknown" (service.language).
 _LANGUAGE = re.compile(r"^(?:[a-z]{2,3}|unknown)$")
 
@@ -71,6 +82,7 @@ class QueueQuery:
     search: str | None = None
     order: str = "risk"
     language: str | None = None
+    mark: str | None = None  # one of RETURN_MARKS: back in the queue for reports, or an appeal
 
     def __post_init__(self) -> None:
         if self.language is not None and not _LANGUAGE.match(self.language):
@@ -81,6 +93,8 @@ class QueueQuery:
             raise ValueError(f"unknown label {self.label!r}")
         if self.order not in ORDERS:
             raise ValueError(f"unknown order {self.order!r}")
+        if self.mark is not None and self.mark not in RETURN_MARKS:
+            raise ValueError(f"unknown mark {self.mark!r}")
 
 
 @dataclass(frozen=True)
@@ -96,13 +110,14 @@ class BulkResult:
     refused: dict[int, Refused] = field(default_factory=dict)
 
 
-def suggested_reason(comment: Comment) -> str | None:
+def suggested_reason(comment: Comment, reported: str | None = None) -> str | None:
     """The reject reason a comment's review form starts with: the one already decided, else the
-    label whose score held (or auto-rejected) it, when exactly one did. None where nothing says
-    which (a rule or term, the scorer down, both scores, nothing at all): the moderator must then
+    one every reader who reported it gave (`reported`), else the label whose score held (or
+    auto-rejected) it, when exactly one did. None where nothing says which (a rule or term, the
+    scorer down, both scores, readers who disagree, nothing at all): the moderator must then
     choose, because a pre-selected guess becomes a training label on a quick reject."""
-    if comment.decision_reason:
-        return comment.decision_reason
+    if comment.decision_reason or reported:
+        return comment.decision_reason or reported
     held_for = {label for label in ("spam", "abuse") for reason in comment.reasons or ()
                 if reason.startswith(_LABEL_REASONS[label])}
     return held_for.pop() if len(held_for) == 1 else None
@@ -178,6 +193,8 @@ class Moderation:
             conditions.append(sections.in_section([query.section]))
         if query.language:
             conditions.append(Comment.language == query.language)
+        if query.mark:
+            conditions.append(Comment.returned_for == query.mark)
         if query.label:
             reasons = cast(Comment.reasons, String)
             conditions.append(or_(*(reasons.like(f"%{like_escape(marker)}%", escape="\\")
@@ -259,11 +276,12 @@ class Moderation:
     @staticmethod
     def _rows(session: Session, query: QueueQuery, filters: list, ordering: tuple, n: int,
               lock: bool = False) -> list[Comment]:
-        """The first `n` comments of a page. The pending tab reads held comments and open spot
-        checks apart, each seeking in an index of its own (one OR would have the planners sort
-        every pending comment for each page), and merges them. The spot checks are merged by
-        their keys alone, read from their index without touching the table, and loaded only
-        when they make the page: riskiest first, the default order, they mostly come last."""
+        """The first `n` comments of a page. The pending tab reads held comments, open spot
+        checks and reported comments still published apart, each seeking in an index of its own
+        (one OR would have the planners sort every pending comment for each page), and merges
+        them. The published ones are merged by their keys alone, read from their index without
+        touching the table, and loaded only when they make the page: riskiest first, the
+        default order, spot checks mostly come last."""
         def locked(statement):
             return statement.with_for_update(skip_locked=True, of=Comment) if lock else statement
 
@@ -272,9 +290,9 @@ class Moderation:
             .order_by(*ordering).limit(n))))
         if query.status != "pending":
             return rows
-        keys = session.execute(locked(
-            select(Comment.id, Comment.risk, Comment.created_at).where(spot_checks.OPEN, *filters)
-            .order_by(*ordering).limit(n))).all()
+        keys = [key for awaiting in AWAITING_PUBLISHED for key in session.execute(locked(
+            select(Comment.id, Comment.risk, Comment.created_at).where(awaiting, *filters)
+            .order_by(*ordering).limit(n))).all()]
         order = _sort_key(query.order)
         wanted = [key.id for key in sorted([*rows, *keys], key=order)[:n]
                   if not isinstance(key, Comment)]
@@ -296,13 +314,14 @@ class Moderation:
         if post_id:
             statement = statement.where(Comment.post_id == post_id)
         counts = dict.fromkeys(STATUS_FILTERS, 0)
-        open_checks = select(func.count()).select_from(Comment).where(spot_checks.OPEN)
-        if post_id:
-            open_checks = open_checks.where(Comment.post_id == post_id)
         with self._read() as session:
-            # Open spot checks wait in the pending tab, and are counted there too; they are
-            # also published, so "approved" counts them as well.
-            counts["pending"] += session.scalar(open_checks) or 0
+            # Open spot checks and reported comments still up wait in the pending tab, and are
+            # counted there too; they are also published, so "approved" counts them as well.
+            for awaiting in AWAITING_PUBLISHED:
+                waiting = select(func.count()).select_from(Comment).where(awaiting)
+                if post_id:
+                    waiting = waiting.where(Comment.post_id == post_id)
+                counts["pending"] += session.scalar(waiting) or 0
             for status, decided_by, n in session.execute(statement):
                 if status == "pending":
                     counts["pending"] += n
@@ -344,7 +363,7 @@ class Moderation:
             result = session.execute(
                 update(Comment)
                 .where(Comment.id == comment_id,
-                       or_(Comment.status == "pending", spot_checks.OPEN),
+                       or_(Comment.status == "pending", *AWAITING_PUBLISHED),
                        self._free_for(moderator, now))
                 .values(lease_owner=moderator, lease_until=now + self.lease)
                 .execution_options(synchronize_session=False))
@@ -373,6 +392,7 @@ class Moderation:
         ids = sorted(set(comment_ids))
         batch = uuid.uuid4().hex if len(ids) > 1 else None
         result = BulkResult()
+        entries = []
         with self._write.begin() as session:
             comments = {c.id: c for c in self._lock_rows(session, ids)}
             for comment_id in ids:
@@ -382,14 +402,16 @@ class Moderation:
                 except Refused as refused:
                     result.refused[comment_id] = refused
                     continue
-                session.add(_audit(comment, moderator, now, new_status,
-                                   reason if new_status == "rejected" else None, batch=batch))
+                entries.append(_audit(comment, moderator, now, new_status,
+                                      reason if new_status == "rejected" else None, batch=batch))
                 comment.status = new_status
                 comment.decision_reason = reason if new_status == "rejected" else None
                 comment.decided_by, comment.decided_at = moderator, now
                 comment.lease_owner = comment.lease_until = None
+                comment.returned_for = None
                 comment.updated_at = now
                 result.decided.append(comment)
+            settle_returns(session, entries, published=new_status == "published", now=now)
         metrics.moderator_decided(action, len(result.decided))
         logs.decisions(result.decided, action, moderator)
         return result
@@ -417,11 +439,11 @@ class Moderation:
                 comment = comments[entry.comment_id]
                 stack = _effective(self._entries(session, comment.id))
                 if not stack or stack[-1].id != entry.id:
-                    result.refused[comment.id] = Refused(
-                        "decided_since", f"Comment {comment.id} was decided again since "
-                        f"(now {describe(comment)}); your decision was not undone.")
+                    result.refused[comment.id] = _changed_since(comment,
+                                                                stack[-1] if stack else entry)
                     continue
-                before = stack[-2] if len(stack) > 1 else None
+                earlier = stack[:-1]
+                before = next((e for e in reversed(earlier) if e.action in DECISIONS), None)
                 session.add(_audit(comment, moderator, now, entry.old_status,
                                    before.reason if before else None, action="undo",
                                    undoes=entry.id, batch=entry.batch))
@@ -429,8 +451,14 @@ class Moderation:
                 comment.decided_by = before.moderator if before else None
                 comment.decided_at = before.at if before else None
                 comment.decision_reason = before.reason if before else None
+                # Back in the queue for what had put it there (readers' reports, an appeal),
+                # with the reports or the appeal the decision had settled open again.
+                comment.returned_for = earlier[-1].action \
+                    if earlier and earlier[-1].action in RETURN_MARKS else None
+                reports.reopen(session, entry.id)
+                appeals.reopen(session, entry.id)
                 comment.updated_at = now
-                if comment.status == "pending" or spot_checks.is_open(comment):
+                if awaits_moderator(comment):
                     # Back in the undoer's hands, so no one else grabs it mid-thought.
                     comment.lease_owner, comment.lease_until = moderator, now + self.lease
                 result.decided.append(comment)
@@ -504,18 +532,38 @@ def _validate(action: str, reason: str | None) -> str:
     return ACTIONS[action]
 
 
+def awaits_moderator(comment: Comment) -> bool:
+    """Whether a comment waits in the pending tab: held, an open spot check, or reported back
+    into the queue while it stays published."""
+    return comment.status == "pending" or spot_checks.is_open(comment) \
+        or reports.is_live(comment)
+
+
 def describe(comment: Comment) -> str:
     """A comment's decision state in a moderator's words: "rejected (spam) by ann at 10:02"."""
+    if comment.returned_for == reports.REPORTED:
+        shown = "still published" if comment.status == "published" \
+            else "hidden until a moderator decides"
+        earlier = f"; approved by {_by(comment)}" if comment.decided_by else ""
+        return f"reported by readers, {shown}{earlier}"
+    if comment.returned_for == appeals.APPEAL:
+        appealed = f"rejected ({comment.decision_reason}) by {_by(comment)}" \
+            if comment.decided_by else "auto-rejected"
+        return f"appealed by its commenter; was {appealed}"
     if spot_checks.is_open(comment):
         return "published by the policy; no moderator has checked it yet"
     status = {"published": "approved", "pending": "pending"}.get(comment.status, comment.status)
     if comment.status == "rejected" and comment.decision_reason:
         status += f" ({comment.decision_reason})"
     if comment.decided_by:
-        status += f" by {comment.decided_by} at {comment.decided_at:%Y-%m-%d %H:%M} UTC"
+        status += f" by {_by(comment)}"
     elif comment.status == "rejected":
         status = "auto-rejected"
     return status
+
+
+def _by(comment: Comment) -> str:
+    return f"{comment.decided_by} at {comment.decided_at:%Y-%m-%d %H:%M} UTC"
 
 
 def _check(comment: Comment | None, comment_id: int, moderator: str, seen: str | None,
@@ -537,18 +585,43 @@ def _check(comment: Comment | None, comment_id: int, moderator: str, seen: str |
 def _audit(comment: Comment, moderator: str, now: datetime, new_status: str, reason: str | None,
            *, action: str = "decide", undoes: int | None = None,
            batch: str | None = None) -> AuditEntry:
-    return AuditEntry(comment_id=comment.id, moderator=moderator, at=now,
-                      old_status=comment.status, new_status=new_status, reason=reason,
-                      model_version=comment.model_version, spam_score=comment.spam_score,
-                      abuse_score=comment.abuse_score, action=action, undoes=undoes, batch=batch)
+    return AuditEntry.about(comment, moderator, now, new_status, reason, action=action,
+                            undoes=undoes, batch=batch)
+
+
+def settle_returns(session: Session, entries: list[AuditEntry], *, published: bool,
+                   now: datetime) -> None:
+    """Add decisions' audit rows, and settle by each what had sent its comment back to the
+    queue: readers' reports (upheld by a rejection, dismissed by an approval) and its
+    commenter's appeal (granted by an approval, refused by a rejection). Inside the decisions'
+    transaction; the comments' `returned_for` is the caller's to clear."""
+    session.add_all(entries)
+    session.flush()  # the rows' ids, which the reports and the appeal keep (an undo reopens)
+    for entry in entries:
+        reports.resolve(session, entry.comment_id, upheld=not published, decision_id=entry.id,
+                        now=now)
+        appeals.settle(session, entry.comment_id, granted=published, decision_id=entry.id,
+                       now=now)
 
 
 def _effective(entries: list[AuditEntry]) -> list[AuditEntry]:
-    """The decisions still in force on a comment, oldest first: each undo removes its target."""
+    """The decisions still in force on a comment, and the rows that put it back in the queue
+    since (RETURN_MARKS), oldest first: each undo removes its target."""
     stack: list[AuditEntry] = []
     for entry in entries:
         if entry.action == "undo":
             stack = [e for e in stack if e.id != entry.undoes]
-        else:
+        elif entry.action in DECISIONS or entry.action in RETURN_MARKS:
             stack.append(entry)
     return stack
+
+
+def _changed_since(comment: Comment, latest: AuditEntry) -> Refused:
+    """Why a decision cannot be undone: the comment moved on after it."""
+    if latest.action in DECISIONS:
+        happened = "decided again"
+    else:
+        happened = {"reported": "reported by readers",
+                    "appeal": "appealed by its commenter"}[latest.action]
+    return Refused("decided_since", f"Comment {comment.id} was {happened} since (now "
+                   f"{describe(comment)}); your decision was not undone.")

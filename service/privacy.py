@@ -44,6 +44,12 @@ def ip_hash(key: str, ip: str) -> str:
     return keyed_hash(key, ip.strip())
 
 
+def reporter_hash(key: str, ip: str) -> str:
+    """A reader who reports comments, by their IP: keyed like `ip_hash` but not equal to it, so
+    the reports cannot be joined to the comments (who reported whom) by address."""
+    return keyed_hash(key, "reporter:" + ip.strip())
+
+
 def account_hash(key: str, name: str) -> str:
     """A login name as typed, which may be someone's e-mail address: kept only as this hash
     (failed-login counts, rate-limit keys). Any case and surrounding spaces hash alike."""

@@ -17,14 +17,17 @@ from flask import (Blueprint, Response, current_app, flash, g, jsonify, redirect
                    render_template, request, url_for)
 from werkzeug.exceptions import BadRequest, NotFound
 
-from service import articles, language, reasons, scoring, sections, spot_checks
+from service import articles, language, reasons, scoring, sections
 from service.auth import login_required, wants_json
 from service.language import UNKNOWN
 from service.moderation import (LABELS, ORDERS, STATUS_FILTERS, BulkResult, Moderation,
-                                QueueQuery, Refused, describe, state_token, suggested_reason)
+                                QueueQuery, Refused, awaits_moderator, describe, state_token,
+                                suggested_reason)
+from service.readers import reports as reader_reports
 from service.redirects import safe_target
 from service.security_headers import no_store
-from service.tables import DECISION_REASONS, Article, Comment, CommenterStanding, utcnow
+from service.tables import (DECISION_REASONS, RETURN_MARKS, Appeal, Article, Comment,
+                            CommenterStanding, Report, utcnow)
 
 log = logging.getLogger(__name__)
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -47,11 +50,13 @@ class Item:
     terms: dict[str, list[dict]]  # scorer.explain: per label, the words behind the score
     earlier: dict[str, int]  # the commenter's other comments: published / rejected
     held_by: str | None  # another moderator leasing it now
-    awaiting: bool  # waiting for a moderator: held, or an open spot check
+    awaiting: bool  # waiting for a moderator: held, an open spot check, or reported while up
     state: str
     reason: str | None  # the reject reason the form starts with; None: the moderator chooses
     standing: CommenterStanding | None  # what moderators set for its commenter, if anything
     article: Article | None  # its title, address and section, when the service knows them
+    reports: list[Report]  # readers' open reports, oldest first
+    appeal: Appeal | None  # the commenter's appeal, while no moderator has decided it
 
 
 def highlight(text: str, explanation: dict[str, list[dict]]) -> list[tuple[str, str | None]]:
@@ -91,6 +96,8 @@ def _explain(text: str, language_: str | None) -> dict[str, list[dict]]:
 
 def items_for(comments: list[Comment]) -> list[Item]:
     histories = moderation().histories(c.email_hash for c in comments)
+    reported = current_app.extensions["reports"].open_for(c.id for c in comments)
+    appealed = current_app.extensions["appeals"].open_for(c.id for c in comments)
     standings = current_app.extensions["commenters"].standings(c.email_hash for c in comments)
     known = current_app.extensions["articles"].many(c.post_id for c in comments)
     now = utcnow()
@@ -102,11 +109,12 @@ def items_for(comments: list[Comment]) -> list[Item]:
         terms = _explain(comment.text, comment.language)
         held_by = comment.lease_owner if comment.lease_owner not in (None, g.moderator.name) \
             and comment.lease_until and comment.lease_until > now else None
-        awaiting = comment.status == "pending" or spot_checks.is_open(comment)
+        open_reports = reported.get(comment.id, [])
         items.append(Item(comment, state_token(comment), highlight(comment.text, terms), terms,
-                          earlier, held_by, awaiting, describe(comment),
-                          suggested_reason(comment), standings.get(comment.email_hash),
-                          known.get(comment.post_id)))
+                          earlier, held_by, awaits_moderator(comment), describe(comment),
+                          suggested_reason(comment, reader_reports.agreed(open_reports)),
+                          standings.get(comment.email_hash), known.get(comment.post_id),
+                          open_reports, appealed.get(comment.id)))
     return items
 
 
@@ -121,7 +129,8 @@ def _query_from(args) -> QueueQuery:
                           label=args.get("label") or None,
                           search=(args.get("q") or "").strip()[:200] or None,
                           order=args.get("order") or "risk",
-                          language=(args.get("language") or "").strip().lower() or None)
+                          language=(args.get("language") or "").strip().lower() or None,
+                          mark=args.get("mark") or None)
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
 
@@ -169,6 +178,12 @@ def _summary(action: str, reason: str | None, n: int) -> str:
     return f"{what} {n} comment{'s' if n != 1 else ''}. Press u to undo."
 
 
+def _after_decisions(decided: list[Comment]) -> None:
+    """What follows decisions: the site layer's update, and the commenters' e-mail notices."""
+    current_app.extensions["site_layer_update"].after_decisions()
+    current_app.extensions["commenter_notices"].after_decisions(decided)
+
+
 # -- views --------------------------------------------------------------------------------------
 
 @bp.get("/")
@@ -186,7 +201,8 @@ def queue():
         raise BadRequest(str(exc)) from None
     filters = {"status": query.status, "post": query.post_id or "", "title": query.title or "",
                "section": query.section or "", "label": query.label or "",
-               "q": query.search or "", "order": query.order, "language": query.language or ""}
+               "q": query.search or "", "order": query.order, "language": query.language or "",
+               "mark": query.mark or ""}
     kept = {k: v for k, v in filters.items() if v}
     return render_template(
         "review/queue.html", items=items_for(page.comments), query=query, filters=filters,
@@ -195,7 +211,7 @@ def queue():
         section_url=lambda name: url_for("review.queue", **{**kept, "section": name,
                                                            "status": "pending"}),
         counts=moderation().counts(query.post_id), statuses=STATUS_FILTERS, labels=LABELS,
-        orders=ORDERS, reasons=DECISION_REASONS, reason_keys=REASON_KEYS,
+        orders=ORDERS, reasons=DECISION_REASONS, reason_keys=REASON_KEYS, marks=RETURN_MARKS,
         languages=current_app.extensions["language"].languages + (UNKNOWN,),
         next_url=url_for("review.queue", **kept, after=page.next_cursor)
         if page.next_cursor else None,
@@ -224,7 +240,7 @@ def decide(comment_id: int):
                                       seen=request.form.get("seen", ""))
     except Refused as refused:
         return _refused(refused)
-    current_app.extensions["site_layer_update"].after_decisions()
+    _after_decisions([comment])
     return _answer(BulkResult(decided=[comment]), _summary(action, reason, 1), done=True)
 
 
@@ -245,7 +261,7 @@ def bulk():
         result = moderation().decide_many(ids, g.moderator.name, action, reason, seen)
     except Refused as refused:
         return _refused(refused)
-    current_app.extensions["site_layer_update"].after_decisions()
+    _after_decisions(result.decided)
     return _answer(result, _summary(action, reason, len(result.decided)), done=True)
 
 

@@ -567,7 +567,7 @@ def _row(candidate: Candidate, decision: Decision, root_id: int | None, now: dat
         ip_hash=candidate.ip_hash,
         user_agent=candidate.user_agent, created_at=now, updated_at=now,
         decided_by=None, decided_at=None, decision_reason=None, lease_owner=None,
-        lease_until=None, spot_check=decision.spot_check,
+        lease_until=None, spot_check=decision.spot_check, returned_for=None,
     )
 
 

@@ -11,12 +11,17 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, DateTime, Float, ForeignKey,
-                        Index, Integer, LargeBinary, String, Text, TypeDecorator, false)
+                        Index, Integer, LargeBinary, String, Text, TypeDecorator, UniqueConstraint,
+                        false)
 from sqlalchemy import text as sql_text  # `text` is also a column of Comment
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 STATUSES = ("published", "pending", "rejected")
 DECISION_REASONS = ("spam", "abuse", "off-topic", "other")
+# Why a comment someone had already published or decided is back in the review queue (migration
+# 0015): readers reported it, or its commenter appealed the rejection. Also the audit log's
+# action for the row that put it back.
+RETURN_MARKS = ("reported", "appeal")
 
 
 def utcnow() -> datetime:
@@ -137,6 +142,12 @@ class Comment(Base):
     spot_check: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false(),
         comment="Published by the policy and picked at random for a moderator to check")
+    # Added by migration 0015 (service/readers). No CHECK: adding one to this table would rebuild
+    # it on SQLite, and with it the feed's triggers; the values are RETURN_MARKS.
+    returned_for: Mapped[str | None] = mapped_column(
+        String(16), nullable=True,
+        comment="Why it is back in the review queue: 'reported' (readers reported it) or "
+                "'appeal' (its commenter appealed the rejection); NULL otherwise")
 
     @property
     def scores(self) -> dict[str, float | None]:
@@ -164,6 +175,15 @@ Index("ix_comments_spot_check_open_created", Comment.status, Comment.created_at,
       **_OPEN_ONLY)
 Index("ix_comments_spot_check", Comment.status, Comment.decided_by,
       sqlite_where=sql_text("spot_check = 1"), postgresql_where=sql_text("spot_check = true"))
+# Comments readers reported back into the queue wait in the pending tab even while published
+# (service.readers.reports.LIVE): partial indexes hold only those few, one per queue order, like
+# the spot checks' (migration 0015).
+_REPORTED_ONLY = dict(sqlite_where=sql_text("returned_for = 'reported'"),
+                      postgresql_where=sql_text("returned_for = 'reported'"))
+Index("ix_comments_reported_risk", Comment.status, Comment.risk.desc(), Comment.created_at,
+      Comment.id, **_REPORTED_ONLY)
+Index("ix_comments_reported_created", Comment.status, Comment.created_at, Comment.id,
+      **_REPORTED_ONLY)
 
 
 class Moderator(Base):
@@ -183,7 +203,9 @@ class Moderator(Base):
 
 
 class AuditEntry(Base):
-    """Append-only: one row per status change a human made. Never updated or deleted."""
+    """Append-only: one row per status change a human made: a moderator's decision or undo, and
+    a comment that readers' reports (moderator "(readers)") or its commenter's appeal put back
+    in the queue. Never updated or deleted."""
 
     __tablename__ = "audit_log"
 
@@ -207,6 +229,54 @@ class AuditEntry(Base):
                                               comment="Shared by the rows of one bulk action")
 
     __table_args__ = (Index("ix_audit_log_moderator_id", "moderator", "id"),)
+
+    @classmethod
+    def about(cls, comment: Comment, who: str, at: datetime, new_status: str,
+              reason: str | None, **fields) -> "AuditEntry":
+        """A row about `comment` as it is now (its status, model version and scores), moving it
+        to `new_status`."""
+        return cls(comment_id=comment.id, moderator=who, at=at, old_status=comment.status,
+                   new_status=new_status, reason=reason, model_version=comment.model_version,
+                   spam_score=comment.spam_score, abuse_score=comment.abuse_score, **fields)
+
+
+# -- readers' reports (migration 0015) ------------------------------------------------------------
+
+REPORT_RESOLUTIONS = ("upheld", "dismissed")
+
+
+class Report(Base):
+    """One reader's report of a published comment (service/readers/reports.py). A reader counts
+    once per comment; a moderator's decision on the comment resolves its open reports
+    (rejecting upholds them, approving dismisses them), and undoing that decision reopens them."""
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        CheckConstraint(_in("reason", DECISION_REASONS), name="ck_reports_reason"),
+        CheckConstraint("resolution IS NULL OR " + _in("resolution", REPORT_RESOLUTIONS),
+                        name="ck_reports_resolution"),
+        # Once per reader and comment; NULL hashes (purged) are distinct on both backends.
+        UniqueConstraint("comment_id", "reporter_hash", name="uq_reports_comment_reporter"),
+        # The limit per reader: their reports in the last window.
+        Index("ix_reports_reporter_created", "reporter_hash", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"))
+    reporter_hash: Mapped[str | None] = mapped_column(
+        String(64), nullable=True,
+        comment="Keyed HMAC of the reader's IP, derived apart from comments.ip_hash so the two "
+                "cannot be joined; never the raw IP. NULL once purged")
+    reason: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(String(500), default="",
+                                      comment="What the reader added, if anything")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolution: Mapped[str | None] = mapped_column(
+        String(16), nullable=True, comment="NULL while open; 'upheld' or 'dismissed'")
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    decision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("audit_log.id"), nullable=True,
+        comment="The audit row of the decision that resolved it (an undo of it reopens it)")
 
 
 class LoginFailure(Base):
@@ -285,6 +355,39 @@ class IntegrationCheck(Base):
         comment="The labelled example in comments that the label became")
 
 
+# -- commenters' appeals (migration 0015) ---------------------------------------------------------
+
+APPEAL_OUTCOMES = ("granted", "refused")
+
+
+class Appeal(Base):
+    """A commenter's appeal against the rejection of their comment, one per comment
+    (service/readers/appeals.py). A moderator's next decision on the comment settles it:
+    publishing grants it, rejecting refuses it; undoing that decision opens it again."""
+
+    __tablename__ = "appeals"
+    __table_args__ = (
+        CheckConstraint("outcome IS NULL OR " + _in("outcome", APPEAL_OUTCOMES),
+                        name="ck_appeals_outcome"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"), unique=True,
+                                            comment="Once per comment")
+    note: Mapped[str] = mapped_column(Text, comment="Why the commenter asks; for moderators")
+    rejected_for: Mapped[str | None] = mapped_column(
+        String(16), nullable=True,
+        comment="The reason the commenter was given for the rejection they appealed")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    outcome: Mapped[str | None] = mapped_column(
+        String(16), nullable=True, comment="NULL while a moderator has not decided; 'granted' "
+                                           "or 'refused'")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    decision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("audit_log.id"), nullable=True,
+        comment="The audit row of the decision that settled it (an undo of it reopens it)")
+
+
 class AlertState(Base):
     """Added by migration 0005: whether each alert condition is firing, so every host and worker
     sends an alert once when its condition starts (and once when it clears), not once per check."""
@@ -309,6 +412,8 @@ class AlertDelivery(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), comment="'alert' or 'digest'")
+    # Also 'commenter': a notice to the commenter of the comment `target` names
+    # (service/readers/notices.py).
     channel: Mapped[str] = mapped_column(String(16), comment="'slack', 'json' or 'email'")
     target: Mapped[str] = mapped_column(
         String(64), comment="SHA-256 prefix of the webhook URL (never the URL: it is a secret), "

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from service import logs, metrics, privacy
 from service.db import IMMEDIATE, lock_names
-from service.moderation import Refused, _audit
+from service.moderation import Refused, _audit, settle_returns
 from service.tables import (DECISION_REASONS, Comment, CommenterAction, CommenterStanding,
                             EmailDomainRule, utcnow)
 
@@ -174,13 +174,17 @@ class Commenters:
         # Not undone by the queue's `u` (it undoes decisions, and these rows say `ban`): a
         # moderator who changes their mind approves the comments again one by one.
         batch = uuid.uuid4().hex
+        entries = []
         for comment in comments:
-            session.add(_audit(comment, moderator, now, "rejected", reason, action="ban",
-                               batch=batch))
+            entries.append(_audit(comment, moderator, now, "rejected", reason, action="ban",
+                                  batch=batch))
             comment.status, comment.decision_reason = "rejected", reason
             comment.decided_by, comment.decided_at = moderator, now
             comment.lease_owner = comment.lease_until = None
+            comment.returned_for = None
             comment.updated_at = now
+        # Readers' reports of them are upheld, an appeal of theirs refused (service/readers).
+        settle_returns(session, entries, published=False, now=now)
         return comments
 
     def standings(self, email_hashes) -> dict[str, CommenterStanding]:

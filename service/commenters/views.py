@@ -69,6 +69,8 @@ def act(email_hash: str):
             reject_existing=request.form.get("reject_existing") == "1")
     except Refused as refused:
         return _refused(refused, back)
+    # Comments a ban rejected: their commenter is told why, as for any rejection.
+    current_app.extensions["commenter_notices"].after_decisions(result.rejected)
     return _done(result.message, back, action=result.action.action,
                  rejected=[comment.id for comment in result.rejected])
 

@@ -132,6 +132,26 @@ def test_a_held_comment_is_announced_as_awaiting_moderation(site, page):
     page.get_by_role("button", name="Post Comment").click()
     assert "Your comment is awaiting moderation" in page.get_by_role("status").inner_text()
     assert "publish the report" not in page.locator(".mc-comments").inner_text()
+    # The commenter's private status link, on the service.
+    page.get_by_role("link", name="Follow your comment").click()
+    page.wait_for_url("**/comments/status/*")
+    assert page.locator("#comment-status").inner_text().startswith(
+        "Your comment is awaiting moderation.")
+
+
+def test_a_reader_reports_a_comment_through_its_report_link(site, page):
+    app = site(seed=(("Cheap watches at watches.example", None), ("Fair point.", None)))
+    page.get_by_text("Fair point.").wait_for()
+    assert page.locator("a.mc-report").count() == 2  # every published comment has one
+    page.get_by_role("link", name="Report the comment by Reader 1").click()
+    page.wait_for_url("**/comments/*/report")
+    assert "Cheap watches" in page.locator("#reported-comment").inner_text()
+    page.get_by_label("Spam or advertising").check()
+    page.click("#send-report")
+    assert page.locator("#report-sent").inner_text() == \
+        "Thank you. A moderator will look at this comment."
+    reports = app.extensions["reports"].open_for(range(1, 3))
+    assert [[r.reason for r in found] for found in reports.values()] == [["spam"]]
 
 
 def test_on_a_closed_article_the_thread_stays_and_the_form_gives_way(site, page):

@@ -10,10 +10,10 @@ be refused and one it forbids must not be accepted.
 Generated credentials cannot be right by chance, so a well-formed one stands for the real thing:
 a well-formed Perspective key is replaced by a key the app knows, an Akismet key in a valid
 request (the Akismet protocol answers any key, so the description gives none a form) likewise, a
-well-formed X-Coral-Signature by the body's real signature and a well-formed demo-form timestamp
-by one the app signed. Malformed or missing ones are sent as generated. GET /metrics is scraped
-with its bearer token (the WSGI client has no address to allow), and the article API called with
-the site's key.
+well-formed X-Coral-Signature by the body's real signature, a well-formed demo-form timestamp
+by one the app signed, and a well-formed status token by a real one. Malformed or missing ones
+are sent as generated. GET /metrics is scraped with its bearer token (the WSGI client has no
+address to allow), and the article API called with the site's key.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from schemathesis.generation.overrides import Override
 
 from comment_helpers import good_form
 from service import articles, bots, submission
+from service.readers import notices
 from service.integrations import apikeys
 
 MAX_EXAMPLES = 25
@@ -63,6 +64,10 @@ def api_app(make_app):
     client = app.test_client()
     for i in range(3):
         client.post("/api/comments", json=good_form(comment=f"Published {i}", author=f"R{i}"))
+    # A comment a moderator rejected, whose status link a well-formed token stands for: its
+    # status is read, and appealed (once; 409 after).
+    app.extensions["moderation"].decide(3, "openapi-test", "reject", "spam")
+    app.config["TEST_STATUS_TOKEN"] = notices.status_token(app.config["SECRET_KEY"], 3)
     # Then thresholds low enough that generated text is published, held and rejected, so every
     # answer of comment-check and the Coral phase (true/false/discard, 204/held/rejected) occurs.
     app.config.update(MODERATION_SPAM_HOLD=0.005, MODERATION_SPAM_REJECT=0.03,
@@ -151,6 +156,10 @@ def _with_credentials(case, app) -> dict:
                 and isinstance(post, (str, int, float)):
             post = post.strip() if isinstance(post, str) else str(int(post))
             case.body[bots.TIMESTAMP_FIELD] = bots.form_timestamp(app.config["SECRET_KEY"], post)
+    token = (case.path_parameters or {}).get("token")
+    if case.path.startswith("/api/comments/status/") and case.meta.generation.mode.is_positive \
+            and isinstance(token, str) and re.fullmatch(notices.STATUS_TOKEN_PATTERN, token):
+        case.path_parameters["token"] = app.config["TEST_STATUS_TOKEN"]
     if case.path.startswith("/v1alpha1/"):
         # Perspective's key travels as a query parameter or a header.
         key = (case.query or {}).get("key")
@@ -242,10 +251,11 @@ def test_every_public_json_route_is_described(make_app):
     routes = {}
     for rule in app.url_map.iter_rules():
         if rule.endpoint in ("static", "embed.script", "embed.stylesheet", "feed.article",
-                             "feed.article_thread") \
+                             "feed.article_thread", "readers.report_page", "readers.report_form",
+                             "status.status_page", "status.appeal_form") \
                 or rule.rule.startswith(("/review/", "/auth/")):
             continue
-        path = rule.rule.replace("<", "{").replace(">", "}")
+        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)  # <int:id> -> {id}
         # A path may have a rule per method (the article API's GET and PUT).
         routes[path] = sorted(set(routes.get(path, ())) | (rule.methods - {"HEAD", "OPTIONS"}))
     assert routes == {path: sorted(m.upper() for m in ops) for path, ops in described.items()}

@@ -48,3 +48,25 @@ def bob(review_app) -> Moderator:
     moderator = Moderator(review_app, "bob")
     assert moderator.login().status_code == 302
     return moderator
+
+
+@pytest.fixture
+def person(browser):
+    """A browser of its own for each person in a story (reader, commenter, moderator), with a
+    list of its script errors (`page.errors`). Given an `address`, the person reaches a service
+    behind one proxy hop (MODERATION_PROXY_HOPS=1) from it (X-Forwarded-For)."""
+    contexts = []
+
+    def open_as(address: str | None = None):
+        headers = {"extra_http_headers": {"X-Forwarded-For": address}} if address else {}
+        context = browser.new_context(**headers)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.errors = []
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()

@@ -119,3 +119,12 @@ class Moderator:
         return self.post(f"/review/comments/{comment.id}/decide", data, headers=headers)
 
 
+
+
+def log_in_browser(page, base: str, name: str = "ann") -> None:
+    """Log in through the login form in a Playwright page; ends on the queue."""
+    page.goto(base + "/review/")
+    page.fill("#name", name)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/review/")

@@ -12,7 +12,7 @@ from sqlalchemy import insert, update
 
 from model.artifact import DEFAULT_DIR, current_stem, set_current
 from model_versions import add_version, two_versions
-from review_helpers import PASSWORD, add_comment
+from review_helpers import add_comment, log_in_browser as log_in
 from serving import serving
 from service.model_registry import stem_time
 from service.moderation import state_token
@@ -42,14 +42,6 @@ def app_following(make_app, password_hash, directory):
             {"name": "ann", "password_hash": password_hash, "active": True,
              "created_at": utcnow(), "must_change_password": False}])
     return app
-
-
-def log_in(page, base: str) -> None:
-    page.goto(base + "/review/")
-    page.fill("#name", "ann")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/review/")
 
 
 def test_from_the_queue_to_the_model_page_and_a_reload(served, browser):

@@ -80,11 +80,14 @@ def test_riskiest_first_pages_seek_in_the_risk_index_without_sorting(
                          now=NOW)
     finally:
         event.remove(moderation.engine, "before_cursor_execute", record)
-    # Each page reads the held comments and the open spot checks, each from an index of its own
-    # (the spot checks' holds only them, not every published comment).
-    assert len(seen) == 4
+    # Each page reads the held comments, the open spot checks and the reported comments still
+    # published, each from an index of its own (the spot checks' and the reported comments' hold
+    # only them, not every published comment).
+    assert len(seen) == 6
     for statement, parameters in seen:
-        index = "ix_comments_spot_check_open_risk" if "spot_check" in statement.split("WHERE")[1] \
+        where = statement.split("WHERE")[1]
+        index = "ix_comments_reported_risk" if "returned_for" in where \
+            else "ix_comments_spot_check_open_risk" if "spot_check" in where \
             else "ix_comments_status_risk"
         plan = _plan(moderation.engine, statement, parameters)
         assert index in plan, plan

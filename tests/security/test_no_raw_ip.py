@@ -1,5 +1,5 @@
-"""No raw IP address is stored anywhere: after comments, failed logins and a flood from known
-addresses, every column of every table is searched for them; what is stored is the keyed HMAC
+"""No raw IP address is stored anywhere: after comments, failed logins, a flood and readers'
+reports from known addresses, every column of every table is searched for them; what is stored is the keyed HMAC
 with the key from configuration."""
 
 from __future__ import annotations
@@ -42,9 +42,17 @@ def test_only_keyed_hashes_of_client_addresses_are_stored(make_app, db_url):
                 headers={"X-Forwarded-For": IPS[2]}, environ_base={"REMOTE_ADDR": "10.0.0.1"})
     for ip in IPS:
         login(app.test_client(), "ann", "wrong password", ip=ip)
+    # Readers reporting the published comment, directly and through the proxy.
+    first = client.get("/api/articles/demo/comments").get_json()["comments"][0]["id"]
+    for ip in IPS[:2]:
+        client.post(f"/api/comments/{first}/reports", json={"reason": "spam"},
+                    environ_base={"REMOTE_ADDR": ip})
+    client.post(f"/api/comments/{first}/reports", json={"reason": "abuse"},
+                headers={"X-Forwarded-For": IPS[2]}, environ_base={"REMOTE_ADDR": "10.0.0.1"})
 
     dump = _everything_stored(app.extensions["store"].engine)
     assert "From 0" in dump and "Proxied" in dump and "login_failures" in dump
+    assert dump.count("reports: ") == 3
     assert "10.0.0.1" not in dump  # nor the proxy's
     for ip in IPS:
         assert ip not in dump

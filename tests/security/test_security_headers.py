@@ -11,6 +11,8 @@ import pytest
 from comment_helpers import good_form
 from security_helpers import PASSWORD, add_moderator, csrf_token, login
 from service.auth import hash_password
+from service.privacy import email_hash
+from service.readers import notices
 
 SERVICE = Path(__file__).resolve().parents[2] / "service"
 EXPECTED = {
@@ -42,7 +44,10 @@ def sample_urls(app, comment_id: int) -> list[tuple[str, str]]:
     """(method, URL) for every rule and method of the app, with real values for arguments."""
     static_files = sorted(p.relative_to(SERVICE / "static").as_posix()
                           for p in (SERVICE / "static").rglob("*") if p.is_file())
-    values = {"post_id": ["demo"], "comment_id": [comment_id], "filename": static_files}
+    values = {"post_id": ["demo"], "comment_id": [comment_id], "filename": static_files,
+              "token": [notices.status_token(app.config["SECRET_KEY"], comment_id), "forged"],
+              "email_hash": [email_hash(app.config["MODERATION_EMAIL_HASH_KEY"],
+                                        good_form()["email"])]}
     urls = []
     for rule in app.url_map.iter_rules():
         missing = rule.arguments - values.keys()

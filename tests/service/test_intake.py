@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from service import bots
 from service.privacy import email_hash, ip_hash
+from service.readers import notices
 from service.submission import MESSAGES
 from service.tables import Comment
 
@@ -60,8 +61,11 @@ def test_held_comment_redirects_with_the_awaiting_moderation_marker(make_app):
     assert comment.status == "pending" and comment.reasons[0].startswith("spam_score>=")
     location = urlsplit(response.headers["Location"])
     assert response.status_code == 303 and location.path == "/"
-    assert parse_qs(location.query) == {"unapproved": [str(comment.id)],
-                                        "moderation": ["awaiting"]}
+    query = parse_qs(location.query)
+    assert query == {"unapproved": [str(comment.id)], "moderation": ["awaiting"],
+                     "status_token": query["status_token"]}
+    # The commenter's private status link (tests/readers/test_status.py).
+    assert notices.comment_for(app.config["SECRET_KEY"], query["status_token"][0]) == comment.id
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Your comment is awaiting moderation" in page
     assert "Glad the bridge is open again." not in page
@@ -80,7 +84,7 @@ def test_json_api_answers_201_with_scores_and_reasons(make_app, scorer):
     response = app.test_client().post("/api/comments", json=good_form())
     assert response.status_code == 201
     body = response.get_json()
-    assert set(body) == {"id", "status", "scores", "reasons", "language"}
+    assert set(body) == {"id", "status", "scores", "reasons", "language", "status_url"}
     assert body["status"] == "pending" and body["reasons"] == ["spam_score>=0"]
     assert body["language"] == "en"
     expected = scorer.score("Glad the bridge is open again.")

@@ -55,7 +55,7 @@ def test_schema_matches_tables_module(store):
     with store.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
-    assert current_revision(store.engine) == "0014"  # 0014: articles
+    assert current_revision(store.engine) == "0015"  # 0015: readers' reports
 
 
 def test_enqueue_keeps_everything_a_comment_needs(store):

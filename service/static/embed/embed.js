@@ -6,7 +6,8 @@
  *   </div>
  *   <script src="https://moderation.example/embed.js" data-post-id="ARTICLE-ID" async></script>
  *
- * Renders the published thread (from the feed) and the "Leave a reply" form into
+ * Renders the published thread (from the feed, each comment with its "Report" link to the
+ * service's report form) and the "Leave a reply" form into
  * #moderation-comments (or the element data-target names), replacing the link, which is what
  * readers without scripts keep. Posts to intake and shows the service's own messages.
  * No framework, no eval, no inline styles or handlers: a site's strict Content-Security-Policy
@@ -110,11 +111,16 @@
     });
     var reply = el("button", {type: "button", "class": "mc-reply",
                               "aria-label": "Reply to " + author, text: "Reply"});
+    // The feed names each comment's report form; a comment the reader has just posted has none.
+    var report = comment.report_page
+      ? el("a", {href: comment.report_page, "class": "mc-report", rel: "nofollow",
+                 "aria-label": "Report the comment by " + author, text: "Report"})
+      : null;
     var children = el("ol", {"class": "mc-children"});
     var item = el("li", {"class": "mc-comment", id: prefix + "comment-" + comment.id},
                   [el("article", {"aria-label": "Comment by " + author},
                       [el("p", {"class": "mc-meta"}, [name, document.createTextNode(" \u00b7 "), when]),
-                       text, reply]),
+                       text, reply, report]),
                    children]);
     reply.addEventListener("click", function () { form.replyTo(comment.id, author, item, reply); });
     (comment.replies || []).forEach(function (child) { children.appendChild(commentNode(child)); });
@@ -271,7 +277,12 @@
       fields.comment.value = "";
       rememberPosted();
       if (answer.status !== "published") {
-        status.textContent = AWAITING;
+        status.textContent = AWAITING + " ";
+        // The commenter's private status link: what the moderators decide, and why.
+        status.appendChild(el("a", {href: answer.status_url, rel: "nofollow", "class": "mc-status-link",
+                                    text: "Follow your comment"}));
+        status.appendChild(document.createTextNode(
+          ": this private link shows what the moderators decided, and why. Keep it to yourself."));
         return;
       }
       var node = commentNode({id: answer.id, author: escapeText(sent.author),
