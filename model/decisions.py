@@ -1,6 +1,6 @@
 """Moderators' decisions, read from the service's store as training examples.
 
-The mapping (also in the README, "Labels for retraining"), for comments a human decided
+The mapping (also in docs/service.md, "Labels for retraining"), for comments a human decided
 (``decided_by`` is set):
 
 | status      | decision_reason        | spam | abuse |

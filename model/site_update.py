@@ -4,7 +4,7 @@ Reads the moderators' decisions from the service's own store (the database ``mak
 or ``--database-url`` / ``MODERATION_DATABASE_URL``), fits a site layer on top of the general
 model (``model/site_layer.py``), judges it (``model/site_gate.py``) and stores it in the shared
 database: promoted, every host serves it at its next check; refused, it is kept with the
-reasons, for the models page. Run it from a timer (README, "Learning this site") or let the
+reasons, for the models page. Run it from a timer (docs/retraining.md, "Learning this site") or let the
 service run it after every ``MODERATION_SITE_LAYER_EVERY`` decisions.
 
 The full retraining (``python -m model.train``) still folds the decisions into the general model;

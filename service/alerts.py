@@ -296,7 +296,7 @@ def check(engine: Engine, config: Mapping[str, Any], now: datetime | None = None
 
 # -- commands -------------------------------------------------------------------------------------
 
-alerts_cli = AppGroup("alerts", help="Alerts to moderators (see README, Alerts).")
+alerts_cli = AppGroup("alerts", help="Alerts to moderators (see docs/operations.md, Alerts).")
 
 
 def _engine() -> Engine:

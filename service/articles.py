@@ -6,7 +6,7 @@ The rules are pure functions (`closes_at`, `is_closed`, `commenting_state`, `cle
 tested without a database. `Articles` holds the engine and the verbs the moderators' pages and
 the site's API call; each change is recorded in `article_changes` with who made it, and a
 change readers can see (the article closing or opening) moves the article's feed version, so
-cached pages and 304s follow it (README, "Readers' pages under news traffic"). Intake reads
+cached pages and 304s follow it (docs/service.md, "Readers' pages under news traffic"). Intake reads
 an article through `Store.article` (its hot path) and fills in what a comment form tells it
 with `note_from_form`.
 """

@@ -5,7 +5,7 @@ consistent moment, WAL contents included (a plain `cp` of the file can miss them
 transaction). The store runs in WAL mode, where a reader never blocks writers: the copy is made
 in a single step, and gunicorn keeps storing comments meanwhile. (Copying in several steps would
 restart from the first page whenever a comment arrived, and might never finish on a busy site.)
-PostgreSQL is backed up with its own tool, pg_dump (README, "Backups").
+PostgreSQL is backed up with its own tool, pg_dump (docs/operations.md, "Backups").
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def backup_sqlite(engine: Engine, target: Path) -> int:
     """Copy the SQLite store at `engine` to `target` (a new file); returns its size in bytes."""
     if engine.dialect.name != "sqlite":
         raise ValueError(f"the store is {engine.dialect.name}, not SQLite: back it up with "
-                         "pg_dump (see README, Backups)")
+                         "pg_dump (see docs/operations.md, Backups)")
     source_path = engine.url.database
     if not source_path or source_path == ":memory:":
         raise ValueError("the store is an in-memory SQLite database; there is no file to copy")

@@ -1,9 +1,9 @@
 """Every setting of the service: its environment variable, default, parser and one line of doc.
 
 This is the only module that reads the environment. `create_app` calls `from_env()` and lays
-`test_config` over it; everything else reads `app.config[...]` under the same names. The README's
-configuration table is generated from `SETTINGS` (`markdown_table()`), and a test checks the
-two agree.
+`test_config` over it; everything else reads `app.config[...]` under the same names. The
+configuration table in docs/configuration.md is generated from `SETTINGS` (`markdown_table()`),
+and a test checks the two agree.
 """
 
 from __future__ import annotations
@@ -302,7 +302,7 @@ SETTINGS: tuple[Setting, ...] = (
             "or removes each, the decision trains the model, and the models page estimates "
             "from them how much of what is published moderators would remove. 0 turns spot "
             "checks off."),
-    # Readers' reports (README, "Readers' reports").
+    # Readers' reports (docs/service.md, "Readers' reports").
     Setting("MODERATION_REPORTS_TO_QUEUE", "2", parse_positive_int,
             "Readers (counted once each) whose reports send a published comment back to the "
             "review queue, marked reported."),
@@ -312,7 +312,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MODERATION_REPORT_RATE_LIMIT", "20/hour", parse_rate,
             "Reports one reader (a keyed hash of the IP) may send, e.g. `20/hour`; `off` "
             "disables."),
-    # What a commenter is told (README, "Reasons for the commenter").
+    # What a commenter is told (docs/service.md, "Reasons for the commenter").
     Setting("MODERATION_NOTIFY_COMMENTERS", "false", parse_bool,
             "`true`: e-mail the commenter (through `MODERATION_SMTP_URL`, from "
             "`MODERATION_ALERT_EMAIL_FROM`) when their comment is rejected, with the reason and "
@@ -412,7 +412,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MODERATION_CORAL_SECRETS", "", parse_terms,
             "Comma-separated signing secrets of Coral's external moderation phase (two while "
             "rotating); empty turns `/coral/moderation` off (404)."),
-    # Operations: metrics, logs, alerts (README, "Running it in a newsroom").
+    # Operations: metrics, logs, alerts (docs/operations.md, "Running it in a newsroom").
     Setting("MODERATION_METRICS_ALLOW", "127.0.0.1/32,::1/128", parse_networks,
             "Client networks allowed to read `GET /metrics` (after `MODERATION_PROXY_HOPS`); "
             "empty: none, only the token."),

@@ -2,7 +2,7 @@
 
 A site adds a link to `/articles/<id>` and `<script src=".../embed.js" data-post-id="<id>" async>`;
 the script turns the link into the thread and the "Leave a reply" form, fed by the published
-feed and posting to intake (README, "Embedding the comments on any site"). Both files are
+feed and posting to intake (docs/service.md, "Embedding the comments on any site"). Both files are
 public and change only with a deploy: caches may keep them a few minutes and then revalidate.
 """
 

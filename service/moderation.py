@@ -3,7 +3,7 @@ decide (one or many), undo, and read the audit log.
 
 Plain functions over a `Moderation` object holding the engine; the review blueprint only parses
 requests and renders what these return. Every decision and its audit row are written in one
-transaction. The retraining contract (README, "Labels for retraining"; `model/decisions.py`):
+transaction. The retraining contract (docs/service.md, "Labels for retraining"; `model/decisions.py`):
 
 | action            | status      | decided_by | decided_at | decision_reason                  |
 |-------------------|-------------|------------|------------|----------------------------------|

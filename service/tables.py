@@ -3,7 +3,7 @@
 Named `tables.py` because "model" means the classifier here. The schema itself is created and
 upgraded by the Alembic migrations in `service/migrations/`; a test compares these classes with
 the migrated database so the two cannot drift apart. Column names are a contract with the
-retraining script (see README, "Labels for retraining").
+retraining script (see docs/service.md, "Labels for retraining").
 """
 
 from __future__ import annotations

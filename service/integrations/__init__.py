@@ -3,7 +3,7 @@ other CMSs' Akismet clients), a Coral Talk external moderation phase, and Perspe
 AnalyzeComment (Coral's toxic comment filter and other Perspective clients).
 
 Both score with the service's own classifier and decide with its own policy (`assessment`); what
-each keeps is in `records` and in the README, "Integrations".
+each keeps is in `records` and in docs/integrations.md, "Integrations".
 """
 
 from __future__ import annotations

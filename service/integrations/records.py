@@ -1,7 +1,7 @@
 """What the integrations keep: one `integration_checks` row per comment another system asked
 about (scores, model version, our answer, a keyed hash of the IP: never the text, the author or
 the raw IP), and, for Akismet's submit-spam/submit-ham, a labelled comment in `comments` that the
-retraining script reads like any moderator decision (README, "Labels for retraining").
+retraining script reads like any moderator decision (docs/service.md, "Labels for retraining").
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A real WordPress site for the interoperability test: Debian's WordPress package with the Akismet
 plugin it bundles (unpacked into .cache/wordpress by scripts/install-wordpress.sh), a fresh
 database on the machine's MariaDB, served by PHP's built-in web server on a loopback port, with
-README.md's must-use plugin pointing Akismet at the service."""
+docs/integrations.md's must-use plugin pointing Akismet at the service."""
 
 from __future__ import annotations
 
@@ -29,11 +29,12 @@ DATABASE = os.environ.get("WORDPRESS_TEST_DB", "root:@127.0.0.1:3306")
 
 
 def readme_must_use_plugin(service_url: str) -> str:
-    """The must-use plugin exactly as README.md gives it, with the service's address filled in."""
-    readme = (ROOT / "README.md").read_text()
-    snippet = re.search(r"```php\n(.*?)```", readme, re.S).group(1)
+    """The must-use plugin exactly as docs/integrations.md gives it, with the service's address
+    filled in."""
+    docs = (ROOT / "docs" / "integrations.md").read_text()
+    snippet = re.search(r"```php\n(.*?)```", docs, re.S).group(1)
     address = "const MODERATION_SERVICE_URL = 'https://moderation.news.example';"
-    assert address in snippet, "README's WordPress snippet no longer names the example address"
+    assert address in snippet, "the docs' WordPress snippet no longer names the example address"
     return snippet.replace(address, f"const MODERATION_SERVICE_URL = '{service_url}';")
 
 

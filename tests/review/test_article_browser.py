@@ -50,7 +50,7 @@ def _login(page, base):
 
 def _reload(reader, url: str) -> None:
     """Open `url` and press reload, as a reader does who expects a change: the browser may keep
-    the article page for its max-age (README, "Readers' pages under news traffic"), and a
+    the article page for its max-age (docs/service.md, "Readers' pages under news traffic"), and a
     reload asks the service whether it changed."""
     reader.goto(url)
     reader.reload()

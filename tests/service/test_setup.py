@@ -58,9 +58,22 @@ def test_environment_reaches_the_app(monkeypatch, tmp_path, scorer):
     assert app.config["MODERATION_RATE_LIMIT"] is None
 
 
-def test_readme_documents_every_setting_in_one_table():
+def test_the_configuration_docs_list_every_setting_in_one_table():
+    docs = (ROOT / "docs" / "configuration.md").read_text()
+    assert config.markdown_table() in docs
+
+
+def test_the_readmes_first_screen_takes_a_newcomer_to_an_approved_comment():
     readme = (ROOT / "README.md").read_text()
-    assert config.markdown_table() in readme
+    first_screen = "\n".join(readme.splitlines()[:40])
+    for step in ("make serve", "make test", "http://127.0.0.1:8000/", "/review/",
+                 "one-time password", "-m model.site_update", "-m model.train"):
+        assert step in first_screen, step
+    awaiting = (ROOT / "service" / "templates" / "_awaiting.html").read_text()
+    notice = re.search(r">(Your comment is awaiting moderation\.[^<{]*)", awaiting).group(1)
+    assert " ".join(notice.split()) in " ".join(first_screen.split())
+    for link in re.findall(r"\]\(([^)#]+)\)", readme):
+        assert (ROOT / link).is_file(), link
 
 
 def test_default_store_is_sqlite_in_the_instance_folder_and_keys_are_shared(tmp_path, scorer):
