@@ -155,9 +155,11 @@ def intake_us(texts: list[str], rounds: int) -> dict:
         times = {"with identification": [], "without (every comment English)": []}
         for round_ in range(rounds):
             for n, text in enumerate(texts):
-                for label, identifier, post in (
-                        ("with identification", real, "bench-with"),
-                        ("without (every comment English)", _English(), "bench-without")):
+                pair = [("with identification", real, "bench-with"),
+                        ("without (every comment English)", _English(), "bench-without")]
+                # Each goes first every other time: the first of a pair paid more than the
+                # second whichever it was (0.3-0.5 ms, measured when "with" always went first).
+                for label, identifier, post in pair[::-1] if n % 2 else pair:
                     app.extensions["language"] = identifier
                     body = {"comment": text, "author": f"R{round_}-{n}",
                             "email": f"r{round_}-{n}@example.org", "comment_post_ID": post}
