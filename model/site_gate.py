@@ -108,6 +108,11 @@ def out_of_fold(texts: list[str], labels: np.ndarray, base: np.ndarray | None,
     return out
 
 
+def collapses(split: dict) -> bool:
+    """Whether the layer loses more than ``MAX_CORPUS_DROP`` on a ``corpus_checks`` split."""
+    return split["without"] - split["with_layer"] > MAX_CORPUS_DROP
+
+
 def _percent(x: float) -> str:
     return f"{x:+.3f}"
 
@@ -152,7 +157,7 @@ def judge(label: str, y: np.ndarray, oof: np.ndarray, general: np.ndarray | None
             reasons.append(f"{label}: on {which}, {versus['old']:.3f} -> {versus['new']:.3f}")
     for split in corpora or []:
         drop = split["without"] - split["with_layer"]
-        if drop > MAX_CORPUS_DROP:
+        if collapses(split):
             passed = False
             reasons.append(f"{label}: on the public {split['source']} held-out comments the layer "
                            f"would lose {drop:.3f} ROC AUC ({split['without']:.3f} -> "

@@ -119,16 +119,16 @@ class LabelLayer:
     @classmethod
     def fit(cls, X: sp.csr_matrix, y: np.ndarray, weights: np.ndarray | None = None,
             base: np.ndarray | None = None, strength: float | str = C) -> "LabelLayer":
-        """``strength``: C on top of ``base``, or ALONE (also what a missing ``base`` means)."""
-        if base is not None and strength != ALONE:
-            index, coef, intercept = _fit_with_offset(X, y, _logit(base), weights, strength)
-            keep = coef != 0
-            return cls(index[keep], coef[keep].astype(np.float32), 1.0, intercept)
-        # Alone: the same regression with a zero offset (liblinear took seconds per fit here,
-        # on 2 x 2**18 columns of which a few thousand occur).
-        index, coef, intercept = _fit_with_offset(X, y, np.zeros(y.size), weights, C_ALONE)
+        """``strength``: C on top of ``base``, or ALONE (also what a missing ``base`` means):
+        then the same regression with a zero offset and C_ALONE (liblinear took seconds per fit
+        here, on 2 x 2**18 columns of which a few thousand occur)."""
+        on_base = base is not None and strength != ALONE
+        offset = _logit(base) if on_base else np.zeros(y.size)
+        index, coef, intercept = _fit_with_offset(X, y, offset, weights,
+                                                  strength if on_base else C_ALONE)
         keep = coef != 0
-        return cls(index[keep], coef[keep].astype(np.float32), 0.0, intercept)
+        return cls(index[keep], coef[keep].astype(np.float32), 1.0 if on_base else 0.0,
+                   intercept)
 
     def decision(self, X_text: sp.csr_matrix, base: np.ndarray | None) -> np.ndarray:
         z = np.asarray(X_text[:, self.index] @ self.weight, dtype=float).ravel() + self.intercept

@@ -185,14 +185,15 @@ def _choose(label, y, fitted, rows, k, held_out, held_base, held_X):
         corpora = (site_gate.corpus_checks(layer, label, held_out, held_base, held_X)
                    if held_X is not None else [])
         first = first or (strength, corpora)
-        if any(c["without"] - c["with_layer"] > site_gate.MAX_CORPUS_DROP for c in corpora):
+        if any(map(site_gate.collapses, corpora)):
             continue
         scores = oof[rows, k]
         valid = ~np.isnan(scores)
         auc = site_gate.auc(y[valid], scores[valid]) if len(set(y[valid].tolist())) > 1 else 0.0
         passing.append((auc, -order, strength, corpora))
     if not passing:
-        return (*(first or (next(iter(fitted)), [])), [])
+        strength, corpora = first or (next(iter(fitted)), [])
+        return strength, corpora, []
     auc, _order, strength, corpora = max(passing)
     words = []
     if len(fitted) > 1:
