@@ -99,6 +99,8 @@ def test_mouse_approve_reject_bulk_reject_undo_and_audit(site, page):
     page.screenshot(path=str(ARTIFACTS / "review-queue.png"), full_page=True)
 
     page.click("text=Audit log")
+    page.wait_for_url("**/review/audit")
+    page.wait_for_selector("tr.audit-row")  # the click only starts the navigation
     rows = page.locator("tr.audit-row")
     assert rows.count() == 8  # approve, reject, 3 bulk rejects, 3 undos
     first = rows.first.inner_text()
