@@ -16,7 +16,7 @@ from model.decisions import instance_folder, store_url
 from service import (accounts, article_admin, article_api, auth, cli, config, embed, errors,
                      feed, health, input_guard, intake, limits, logs, metrics, openapi, readers,
                      retention, review, scoring, section_admin, security_headers, site_layers)
-from service import commenters, integrations, model_admin
+from service import commenters, feed_early, integrations, model_admin
 from service.articles import Articles
 from service.db import make_engine
 from service.privacy import persisted_secret
@@ -48,6 +48,8 @@ def create_app(test_config: Mapping[str, Any] | None = None,
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.config["MAX_FORM_MEMORY_SIZE"] = MAX_BODY_BYTES
 
+    # Inside ProxyFix: the feed's early answers name the host Flask would see.
+    feed_early.init_app(app)
     if app.config["MODERATION_PROXY_HOPS"]:
         hops = app.config["MODERATION_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -12,17 +12,23 @@ def allow_site_origin(response: Response) -> Response:
     allowed = current_app.config["MODERATION_CORS_ORIGINS"]
     if not allowed:  # CORS not configured: nothing to say, and nothing varies by Origin
         return response
-    origin = (request.headers.get("Origin") or "").rstrip("/")
     response.vary.add("Origin")
-    if origin and origin in allowed:
-        response.headers["Access-Control-Allow-Origin"] = origin
-    elif "*" in allowed:
-        response.headers["Access-Control-Allow-Origin"] = "*"
-    else:
+    allow = allowed_origin(allowed, request.headers.get("Origin"))
+    if allow is None:
         return response
+    response.headers["Access-Control-Allow-Origin"] = allow
     if request.method == "OPTIONS":
         response.headers["Access-Control-Allow-Methods"] = ", ".join(
             sorted(set(response.allow) - {"HEAD"}) or ["GET"])
         response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
         response.headers["Access-Control-Max-Age"] = "600"
     return response
+
+
+def allowed_origin(allowed: tuple[str, ...], origin: str | None) -> str | None:
+    """Access-Control-Allow-Origin for a request from `origin` when `allowed` (the configured
+    origins, not empty) are; None: no CORS headers, so browsers keep the answer from the page."""
+    origin = (origin or "").rstrip("/")
+    if origin and origin in allowed:
+        return origin
+    return "*" if "*" in allowed else None

@@ -13,7 +13,9 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from html import escape
+from typing import Any, Mapping
 
 from flask import (Blueprint, Flask, Response, abort, current_app, g, jsonify, render_template,
                    request, url_for)
@@ -76,15 +78,21 @@ def report_links(comment_id: int) -> dict[str, str]:
                                    _external=True)}
 
 
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
+def _int_arg(args: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
     """A whole number in range, in ASCII digits: not "١٢" or "²", which str.isdigit() takes and
     the description's integer does not; present but empty is not a number either."""
-    raw = request.args.get(name)
+    raw = args.get(name)
     if raw is None:
         return default
     if not _DIGITS.fullmatch(raw) or not low <= int(raw) <= high:
         raise ValueError(name)
     return int(raw)
+
+
+def page_args(args: Mapping[str, str], config: Mapping[str, Any]) -> tuple[int, int]:
+    """The feed's page and page size from the query, or ValueError naming the bad one."""
+    return (_int_arg(args, "page", 1, 1, 10**6),
+            _int_arg(args, "per_page", config["MODERATION_FEED_PAGE_SIZE"], 1, MAX_PER_PAGE))
 
 
 # -- caching --------------------------------------------------------------------------------------
@@ -98,19 +106,26 @@ def _pages() -> feed_cache.PageStore:
 
 
 @dataclass(frozen=True)
+class Validators:
+    tag: str  # the ETag of the page
+    modified: datetime | None  # its Last-Modified, when it has one (http_cache.last_modified)
+    closed: bool  # comments are closed on the article (service.articles)
+
+
+@dataclass(frozen=True)
 class ReaderState:
     tag: str  # the ETag of this request's page
     closed: bool  # comments are closed on the article (service.articles)
     unchanged: Response | None  # the 304 to send when the reader's copy is current
 
 
-def _version_and_closed(post_id: str) -> tuple[FeedVersionRow, bool]:
+def _version_and_closed(store: Store, config: Mapping[str, Any],
+                        post_id: str) -> tuple[FeedVersionRow, bool]:
     """The article's feed version and whether its comments are closed. A person closing or
     opening an article moves the version; the automatic rule closes it when the clock passes a
     time, which moves nothing in the database, so the version's time is taken as that one."""
-    store = _store()
-    version, article = store.feed_version(post_id), store.article(post_id)
-    rule, now = articles.site_rule(current_app.config), utcnow()
+    version, article = store.reader_state(post_id)
+    rule, now = articles.site_rule(config), utcnow()
     since = articles.closed_since(article, rule, now)
     if since is not None:
         version = FeedVersionRow(version.number,
@@ -118,16 +133,24 @@ def _version_and_closed(post_id: str) -> tuple[FeedVersionRow, bool]:
     return version, articles.is_closed(article, rule, now)
 
 
+def validators(store: Store, config: Mapping[str, Any], kind: str, post_id: str,
+               *parts: object, weak: bool = False) -> Validators:
+    """The validators of one reader's page of an article (`kind`, `parts`: http_cache.etag).
+    Reads the article's version and commenting rules, never its comments."""
+    version, closed = _version_and_closed(store, config, post_id)
+    return Validators(
+        http_cache.etag(kind, version, "closed" if closed else "open", *parts, weak=weak),
+        http_cache.last_modified(version, time.time_ns() // 1000), closed)
+
+
 def _conditional(kind: str, post_id: str, *parts: object, weak: bool = False) -> ReaderState:
-    """This request's validators, and the 304 to send when the reader's copy is current. Reads
-    the article's version and settings (two primary-key reads), never its comments."""
-    version, closed = _version_and_closed(post_id)
-    tag = http_cache.etag(kind, version, "closed" if closed else "open", *parts, weak=weak)
-    modified = http_cache.last_modified(version, time.time_ns() // 1000)
-    g.feed_validators = (tag, modified)
-    if http_cache.not_modified(request.if_none_match, request.if_modified_since, tag, modified):
-        return ReaderState(tag, closed, Response(status=304))
-    return ReaderState(tag, closed, None)
+    """This request's validators, and the 304 to send when the reader's copy is current."""
+    found = validators(_store(), current_app.config, kind, post_id, *parts, weak=weak)
+    g.feed_validators = (found.tag, found.modified)
+    if http_cache.not_modified(request.if_none_match, request.if_modified_since, found.tag,
+                               found.modified):
+        return ReaderState(found.tag, found.closed, Response(status=304))
+    return ReaderState(found.tag, found.closed, None)
 
 
 @bp.after_request
@@ -151,9 +174,7 @@ def _cache_headers(response: Response) -> Response:
 def article_comments(post_id: str) -> Response:
     """Published comments of one article, threaded, `per_page` top-level comments a page."""
     try:
-        page = _int_arg("page", 1, 1, 10**6)
-        per_page = _int_arg("per_page", current_app.config["MODERATION_FEED_PAGE_SIZE"], 1,
-                            MAX_PER_PAGE)
+        page, per_page = page_args(request.args, current_app.config)
     except ValueError as exc:
         response = jsonify({"error": {"code": "bad_page", "field": str(exc),
                                       "message": f"{exc} must be a whole number in range"}})

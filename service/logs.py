@@ -85,9 +85,22 @@ def decisions(comments: Iterable, action: str, moderator: str) -> None:
 
 # -- per request ----------------------------------------------------------------------------------
 
+def new_request_id(given: str) -> str:
+    """The id of a request whose client sent `given` as X-Request-ID (empty: none)."""
+    return given if _GIVEN_ID.match(given) else secrets.token_hex(8)
+
+
+def request_line(request_id: str, method: str, route: str | None, status: int,
+                 started: float, **fields: Any) -> None:
+    """The request's log line (when request logs are on); `started`: its perf_counter()."""
+    if requests_log.isEnabledFor(logging.INFO):
+        emit(requests_log, "request", request_id=request_id, method=method, route=route,
+             status=status, latency_ms=round((time.perf_counter() - started) * 1000, 2),
+             **fields)
+
+
 def _begin() -> None:
-    given = request.headers.get("X-Request-ID", "")
-    g.request_id = given if _GIVEN_ID.match(given) else secrets.token_hex(8)
+    g.request_id = new_request_id(request.headers.get("X-Request-ID", ""))
     g.log_started = time.perf_counter()
 
 
@@ -95,12 +108,9 @@ def _finish(response: Response) -> Response:
     response.headers["X-Request-ID"] = g.request_id
     if response.status_code >= 400 and response.is_json and not response.is_streamed:
         _add_id_to_json_error(response)
-    if requests_log.isEnabledFor(logging.INFO):
-        rule = request.url_rule.rule if request.url_rule else None
-        emit(requests_log, "request", request_id=g.request_id, method=request.method,
-             route=rule, status=response.status_code,
-             latency_ms=round((time.perf_counter() - g.log_started) * 1000, 2),
-             **g.get("log_fields", {}))
+    request_line(g.request_id, request.method,
+                 request.url_rule.rule if request.url_rule else None, response.status_code,
+                 g.log_started, **g.get("log_fields", {}))
     return response
 
 

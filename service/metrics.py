@@ -8,7 +8,8 @@ answers it, adds them all up. Queue depth and the oldest pending comment's age a
 store when scraped (indexed queries; per section too), never counted per request.
 
 Other modules call the plain functions below: `comment_received(outcome, channel)`,
-`comment_language(code)`, `comment_refused(code)`, `scoring_time()`, `moderator_decided(action, n)`.
+`comment_language(code)`, `comment_refused(code)`, `scoring_time()`, `moderator_decided(action, n)`, and
+`request_answered(...)` for requests answered before Flask (service/feed_early.py).
 """
 
 from __future__ import annotations
@@ -110,17 +111,21 @@ def _start_timer() -> None:
     g.started = time.perf_counter()
 
 
-def _count_request(response: Response) -> Response:
-    elapsed = time.perf_counter() - g.get("started", time.perf_counter())
-    current = request._get_current_object()  # one context lookup instead of three
+def request_answered(endpoint: str | None, method: str, status: int, seconds: float) -> None:
     # Unmatched URLs share one label, not one each.
-    key = (current.endpoint or "unmatched", current.method, response.status_code)
+    key = (endpoint or "unmatched", method, status)
     children = _request_children.get(key)
     if children is None:
         children = _request_children[key] = (REQUEST_SECONDS.labels(key[0]),
                                              REQUESTS.labels(key[0], key[1], str(key[2])))
-    children[0].observe(elapsed)
+    children[0].observe(seconds)
     children[1].inc()
+
+
+def _count_request(response: Response) -> Response:
+    elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+    current = request._get_current_object()  # one context lookup instead of three
+    request_answered(current.endpoint, current.method, response.status_code, elapsed)
     return response
 
 

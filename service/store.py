@@ -97,6 +97,19 @@ class FeedVersionRow:
     changed_us: int  # microseconds since 1970, UTC; 0 when never changed
 
 
+@dataclass(frozen=True)
+class CommentingRow:
+    """An article's commenting rules: the columns of its row that service.articles reads to tell
+    whether comments are closed, without the rest of the row or an ORM object."""
+
+    commenting: str
+    close_after_days: int | None
+    close_from: str | None
+    published_at: datetime | None
+    first_comment_at: datetime | None
+    created_at: datetime | None
+
+
 class ParentError(LookupError):
     """The reply's parent does not exist on this article or is not published."""
 
@@ -284,6 +297,27 @@ class Store:
                 row = connection.execute(_FEED_VERSION, {"post_id": post_id}).first()
         return FeedVersionRow(*row) if row else FeedVersionRow(0, 0)
 
+    def reader_state(self, post_id: str) -> tuple[FeedVersionRow, CommentingRow | None]:
+        """The article's feed version and its commenting rules (None: an article never seen):
+        all that every reader's request reads before its page. Plain columns, no ORM object;
+        on SQLite one statement on the per-thread connection."""
+        if self._sqlite_reader is not None:
+            number, changed_us, seen, *rules = self._sqlite_reader.connection().execute(
+                _SQLITE_READER_STATE, (post_id,)).fetchall()[0]  # one row: the LEFT JOINs
+            version = FeedVersionRow(number, changed_us) if number is not None \
+                else FeedVersionRow(0, 0)
+            if not seen:
+                return version, None
+            for at in (3, 4, 5):
+                if rules[at] is not None:
+                    rules[at] = datetime.fromisoformat(rules[at]).replace(tzinfo=timezone.utc)
+            return version, CommentingRow(*rules)
+        with self.engine.connect() as connection:
+            row = connection.execute(_FEED_VERSION, {"post_id": post_id}).first()
+            rules = connection.execute(_COMMENTING, {"post_id": post_id}).first()
+        return (FeedVersionRow(*row) if row else FeedVersionRow(0, 0),
+                CommentingRow(*rules) if rules else None)
+
     def article(self, post_id: str) -> Article | None:
         """What the service knows of an article (service.articles), read for every comment and
         every reader's page: one primary-key read, on SQLite through the same per-thread
@@ -423,6 +457,10 @@ _RECEIPT = select(Comment.id, Comment.status, Comment.reasons, Comment.spam_scor
 _INSERT = insert(Comment.__table__)
 _FEED_VERSION = select(FeedVersion.version, FeedVersion.changed_us).where(
     FeedVersion.post_id == bindparam("post_id"))
+_COMMENTING_COLUMNS = ("commenting", "close_after_days", "close_from", "published_at",
+                       "first_comment_at", "created_at")  # CommentingRow's fields, in order
+_COMMENTING = select(*(Article.__table__.c[name] for name in _COMMENTING_COLUMNS)).where(
+    Article.post_id == bindparam("post_id"))
 
 
 def _receipt(row) -> Receipt:
@@ -541,6 +579,12 @@ _SQLITE_LOOKUP = (f"SELECT ({_SQLITE_FIRST_COPY}), ({_SQLITE_NTH_RECENT}), "
                   f"{_SQLITE_SET_BY_MODERATORS}")
 _SQLITE_LOOKUP_NO_FLOOD = f"SELECT ({_SQLITE_FIRST_COPY}), NULL, {_SQLITE_SET_BY_MODERATORS}"
 _SQLITE_FEED_VERSION = "SELECT version, changed_us FROM feed_versions WHERE post_id = ?"
+_SQLITE_READER_STATE = (
+    "SELECT v.version, v.changed_us, a.post_id IS NOT NULL, "
+    f"{', '.join('a.' + name for name in _COMMENTING_COLUMNS)} "
+    "FROM (SELECT ? AS post_id) AS k "
+    "LEFT JOIN feed_versions AS v ON v.post_id = k.post_id "
+    "LEFT JOIN articles AS a ON a.post_id = k.post_id")
 _ARTICLE_COLUMNS = tuple(column.name for column in Article.__table__.columns)
 _ARTICLE_TIMES = ("published_at", "first_comment_at", "created_at")
 _SQLITE_ARTICLE = f"SELECT {', '.join(_ARTICLE_COLUMNS)} FROM articles WHERE post_id = ?"

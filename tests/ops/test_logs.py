@@ -129,6 +129,19 @@ def test_a_proxys_request_id_is_kept_and_a_malformed_one_replaced(client):
     assert len(forged.headers["X-Request-ID"]) == 16
 
 
+def test_feed_answers_given_before_flask_have_their_line_and_id(client, captured):
+    assert post_comment(client).status_code == 201
+    url = "/api/articles/demo/comments"
+    etag = client.get(url).headers["ETag"]  # rendered by Flask
+    cached = client.get(url, headers={"X-Request-ID": "edge-5f0c2a9e1b"})  # before Flask
+    unchanged = client.get(url, headers={"If-None-Match": etag})  # likewise
+    assert cached.headers["X-Request-ID"] == "edge-5f0c2a9e1b"
+    lines = captured.of("request")[-2:]
+    assert [(line["request_id"], line["route"], line["status"]) for line in lines] == [
+        ("edge-5f0c2a9e1b", "/api/articles/<post_id>/comments", 200),
+        (unchanged.headers["X-Request-ID"], "/api/articles/<post_id>/comments", 304)]
+
+
 def test_request_lines_can_be_turned_off_for_benchmarks(make_app, captured):
     app = make_app(MODERATION_REQUEST_LOG="false")
     response = post_comment(app.test_client())

@@ -124,6 +124,23 @@ def test_moderator_decisions_are_counted_by_action(make_app, db_url):
             for action in ("reject", "approve", "undo")] == [2, 1, 1]
 
 
+def test_feed_requests_answered_before_flask_are_counted_too(make_app):
+    client = make_app(**TERMS).test_client()
+    assert client.post("/api/comments", json={**form("Nice bridge", 1),
+                                              "comment_post_ID": "counted"}).status_code == 201
+    url = "/api/articles/counted/comments"
+    before = scrape(client)
+    etag = client.get(url).headers["ETag"]  # rendered by Flask
+    assert client.get(url).status_code == 200  # from the page cache, before Flask
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304  # likewise
+    after = scrape(client)
+    requests, endpoint = "moderation_http_requests_total", "feed.article_comments"
+    assert [delta(before, after, requests, endpoint=endpoint, method="GET", status=status)
+            for status in ("200", "304")] == [2, 1]
+    assert delta(before, after, "moderation_http_request_duration_seconds_count",
+                 endpoint=endpoint) == 3
+
+
 @pytest.mark.parametrize("remote, config, headers, status", [
     ("127.0.0.1", {}, {}, 200),
     ("203.0.113.9", {}, {}, 404),

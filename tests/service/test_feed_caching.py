@@ -11,10 +11,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import text, update
 from werkzeug.datastructures import ETags
+from werkzeug.test import Client
 
 from comment_helpers import HOLD_ALL, PUBLISH_ALL, good_form
 from required import unavailable
-from service import feed_cache, http_cache, retention
+from service import feed_cache, feed_early, http_cache, retention
 from service.moderation import Moderation
 from service.store import FeedVersionRow
 from service.tables import Comment
@@ -185,6 +186,68 @@ def test_an_unreachable_redis_costs_speed_not_answers(make_app, post_id):
     client = make_app(MODERATION_FEED_CACHE="redis://127.0.0.1:1/0", **PUBLISH_ALL).test_client()
     post(client, post_id, "Still shown.")
     assert feed_texts(client, post_id) == ["Still shown."]
+
+
+# -- answered before Flask (service/feed_early.py) ------------------------------------------------
+
+def behind_the_early_layer(app):
+    """A client of the app as Flask alone answers it, without the feed's early layer."""
+    layer = app.wsgi_app
+    assert isinstance(layer, feed_early.EarlyFeed)
+    return Client(layer.wsgi_app, app.response_class)
+
+
+def answer(response) -> tuple:
+    headers = sorted((name, value) for name, value in response.headers.items()
+                     if name != "X-Request-ID")
+    return response.status_code, headers, response.data
+
+
+@pytest.mark.parametrize("origins", ["", "https://news.example"])
+def test_the_feed_answered_before_flask_is_the_feed_flask_answers(make_app, post_id, origins):
+    app = make_app(MODERATION_CORS_ORIGINS=origins, **PUBLISH_ALL)
+    client, flask_alone = app.test_client(), behind_the_early_layer(app)
+    post(client, post_id, "Seen by both.")
+    settled = int((time.time() - 60) * 1_000_000)  # so that the page has a Last-Modified
+    with app.extensions["store"].engine.begin() as connection:
+        connection.execute(text("UPDATE feed_versions SET changed_us = :us WHERE post_id = :p"),
+                           {"us": settled, "p": post_id})
+    url = f"/api/articles/{post_id}/comments?per_page=20"
+    first = flask_alone.get(url, headers={"Origin": "https://news.example"})  # renders, keeps
+    conditions = [{}, {"If-None-Match": first.headers["ETag"]},
+                  {"If-Modified-Since": first.headers["Last-Modified"]}]
+    for origin in ({}, {"Origin": "https://news.example"}, {"Origin": "https://other.example"}):
+        for condition in conditions:
+            for method in ("GET", "HEAD"):
+                headers = {**origin, **condition}
+                early = client.open(url, method=method, headers=headers)
+                assert answer(early) == answer(flask_alone.open(url, method=method,
+                                                                headers=headers))
+                assert early.headers["X-Request-ID"]
+    assert client.get(url, headers=conditions[1]).status_code == 304
+
+
+def test_the_early_answers_never_outlive_a_change(two_hosts, post_id):
+    a, b = two_hosts
+    kept = post(a, post_id, "Kept comment.")
+    removed = post(a, post_id, "Comment a moderator will remove.", author="Bo",
+                   email="bo@example.org")
+    rendered = []
+    view = b.application.view_functions["feed.article_comments"]
+    b.application.view_functions["feed.article_comments"] = \
+        lambda **kwargs: rendered.append(kwargs) or view(**kwargs)
+    url = f"/api/articles/{post_id}/comments"
+    etag = b.get(url).headers["ETag"]  # rendered by Flask, kept in the page cache
+    assert b.get(url, headers={"If-None-Match": etag}).status_code == 304
+    assert b.get(url).status_code == 200
+    assert len(rendered) == 1  # the 304 and the cached page came from the early layer
+
+    Moderation(a.application.extensions["store"].engine).decide(removed, "ann", "reject",
+                                                                 "abuse")
+    stale = b.get(url, headers={"If-None-Match": etag})
+    assert stale.status_code == 200 and b"remove" not in stale.data
+    assert [c["id"] for c in b.get(url).get_json()["comments"]] == [kept]
+    assert len(rendered) == 2  # the new version rendered once, then served early
 
 
 # -- the rules, without HTTP ----------------------------------------------------------------------

@@ -1,0 +1,118 @@
+"""The feed's cheap answers, given before Flask: a 304 to a reader whose copy is current, and a
+page already in the page cache.
+
+Both need only the article's version (one read, service/feed.py `validators`) and, for the 200,
+one page-cache lookup; what costs more than that on a news site's busiest request is Flask's
+request handling and the app's hooks, which a bare endpoint does not run. So this WSGI layer
+answers those two cases itself, with what the hooks would have added (the request id and its
+log line, the metrics, CORS, the security headers and the validators), and passes everything
+else to Flask unchanged: a miss (Flask renders and keeps the page), a bad or unusual query, any
+other path or method, a host check the app is configured for, and a store that fails (Flask's
+error handling answers). The answer is the same either way; tests compare the two.
+
+It is never staler than Flask's: the validators come from the same read in the same request, and
+the page cache is keyed by them (service/feed_cache.py).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from typing import Callable, Iterable
+
+from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import SecurityError
+from werkzeug.http import http_date, remove_entity_headers
+from werkzeug.wrappers import Request
+
+from service import cors, feed, feed_cache, http_cache, logs, metrics
+
+# The feed's route (feed.article_comments): Werkzeug's default converter is one or more
+# characters other than "/"; anything else is Flask's to answer (404, redirect).
+_FEED_PATH = re.compile(r"/api/articles/([^/]+)/comments")
+ENDPOINT = "feed.article_comments"
+ROUTE = "/api/articles/<post_id>/comments"
+
+StartResponse = Callable[..., object]
+
+
+class EarlyFeed:
+    """WSGI middleware around the app's own `wsgi_app` (inside ProxyFix, so that the host a
+    page's absolute links name is the one Flask would see)."""
+
+    def __init__(self, app: Flask, wsgi_app) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app  # Flask, for everything not answered here
+
+    def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
+        started = time.perf_counter()
+        answer = self._answer(environ) \
+            if environ.get("REQUEST_METHOD") in ("GET", "HEAD") else None
+        if answer is None:
+            return self.wsgi_app(environ, start_response)
+        status, headers, body = answer
+        method = environ["REQUEST_METHOD"]
+        request_id = logs.new_request_id(environ.get("HTTP_X_REQUEST_ID", ""))
+        headers.append(("X-Request-ID", request_id))
+        start_response("200 OK" if status == 200 else "304 NOT MODIFIED", headers)
+        metrics.request_answered(ENDPOINT, method, status, time.perf_counter() - started)
+        logs.request_line(request_id, method, ROUTE, status, started)
+        return [body] if method == "GET" and body else []
+
+    def _answer(self, environ: dict) -> tuple[int, list[tuple[str, str]], bytes] | None:
+        """(status, headers, body) when this request is answered here; None: Flask's."""
+        config = self.app.config
+        if config["TRUSTED_HOSTS"] is not None or config["SERVER_NAME"]:
+            return None  # hosts Flask checks: its answer, not ours
+        request = Request(environ)
+        matched = _FEED_PATH.fullmatch(request.path)
+        if matched is None:
+            return None
+        args = request.args
+        if any("\x00" in value for value in args.values()):
+            return None  # refused by the NUL guard (service/input_guard.py)
+        try:
+            page, per_page = feed.page_args(args, config)
+        except ValueError:
+            return None
+        post_id = matched.group(1)
+        store = self.app.extensions["store"]
+        try:
+            found = feed.validators(store, config, "feed", post_id, page, per_page)
+            if http_cache.not_modified(request.if_none_match, request.if_modified_since,
+                                       found.tag, found.modified):
+                headers = self._headers(request, found)
+                remove_entity_headers(headers)  # as Werkzeug does for Flask's 304s
+                return 304, headers, b""
+            body = self.app.extensions["feed_pages"].get(
+                feed_cache.key(post_id, found.tag, request.host_url))
+        except (SQLAlchemyError, sqlite3.Error, SecurityError):
+            return None
+        if body is None:
+            return None
+        return 200, [("Content-Type", "application/json"),
+                     ("Content-Length", str(len(body))), *self._headers(request, found)], body
+
+    def _headers(self, request: Request, found: feed.Validators) -> list[tuple[str, str]]:
+        """What the feed blueprint's and the app's after-request hooks add to a reader's page,
+        but the request id (added last, as the app does)."""
+        config = self.app.config
+        headers = [("ETag", found.tag)]
+        if found.modified is not None:
+            headers.append(("Last-Modified", http_date(found.modified)))
+        headers.append(("Cache-Control", http_cache.cache_control(
+            config["MODERATION_FEED_MAX_AGE"], config["MODERATION_FEED_STALE_SECONDS"])))
+        allowed = config["MODERATION_CORS_ORIGINS"]
+        if allowed:
+            headers.append(("Vary", "Origin"))
+            origin = cors.allowed_origin(allowed, request.headers.get("Origin"))
+            if origin is not None:
+                headers.append(("Access-Control-Allow-Origin", origin))
+        headers.extend(self.app.extensions["security_headers"].items())
+        return headers
+
+
+def init_app(app: Flask) -> None:
+    app.wsgi_app = EarlyFeed(app, app.wsgi_app)  # type: ignore[method-assign]
