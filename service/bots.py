@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Mapping
 
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -38,6 +39,7 @@ class Trap:
         return MESSAGES[self.code]
 
 
+@lru_cache(maxsize=8)  # made once per key: building one costs as much as signing with it
 def _serializer(secret_key: str) -> URLSafeSerializer:
     return URLSafeSerializer(secret_key, salt="comment-form-rendered-at")
 

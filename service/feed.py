@@ -200,11 +200,29 @@ def _feed_json(post_id: str, page: int, per_page: int, closed: bool) -> bytes:
 
 # -- pages ----------------------------------------------------------------------------------------
 
+# Where the form's signed time goes in a page kept whole: a tag, which no reader's text can spell
+# (comments, names and titles are all escaped), so only the form's own field is stamped.
+FORM_TIME = Markup("<rendered-at>")
+_FORM_TIME = FORM_TIME.encode()
+
+
+def page_key(post_id: str, tag: str, template: str, host_url: str) -> str:
+    """The page-cache key of a whole article page (`template`) as a reader without a notice of
+    their own sees it, with its links to `host_url`."""
+    return feed_cache.key(post_id, f"{tag}:{template}", host_url)
+
+
+def stamped(page: bytes, secret_key: str, post_id: str) -> bytes:
+    """A kept page with this request's signed form time (service/bots.py) in its form."""
+    return page.replace(_FORM_TIME, bots.form_timestamp(secret_key, post_id).encode())
+
+
 def _article_page(post_id: str, template: str, **context) -> Response:
     """An article's comments and the "Leave a reply" form (or "Comments are closed."). The
-    thread, the costly part, comes from the page cache; the form is rendered for each request
-    because it carries a freshly signed time for the bot trap. That is also why this page's
-    ETag is weak: the thread is the same, the bytes are not."""
+    thread, the costly part, comes from the page cache. The form carries a freshly signed time
+    for the bot trap, so this page's ETag is weak (the thread is the same, the bytes are not); a
+    page with no notice for its reader is kept whole and stamped with that time per request
+    (service/feed_early.py serves it so too), the others are rendered around the thread."""
     state = _conditional("page", post_id, weak=True)
     if state.unchanged is not None:
         return state.unchanged
@@ -214,16 +232,24 @@ def _article_page(post_id: str, template: str, **context) -> Response:
         return render_template("_thread.html", threads=thread(page), total=page.total_roots,
                                closed=state.closed).encode()
 
-    thread_html = feed_cache.cached(_pages(), feed_cache.key(post_id, state.tag), render_thread)
+    def render(reply_to: str, awaiting: bool, rendered_at: str) -> str:
+        thread_html = feed_cache.cached(_pages(), feed_cache.key(post_id, state.tag),
+                                        render_thread)
+        return render_template(
+            template, post_id=post_id, thread_html=Markup(thread_html.decode()),
+            closed=state.closed, closed_message=articles.CLOSED_MESSAGE,
+            awaiting=awaiting, status_link=_status_link() if awaiting else None,
+            reply_to=reply_to, rendered_at=rendered_at, values={}, messages=[], **context)
+
     reply_to = request.args.get("replytocom", "")
+    reply_to = reply_to if reply_to.isdigit() else ""
     awaiting = request.args.get("moderation") == "awaiting"
-    return Response(render_template(
-        template, post_id=post_id, thread_html=Markup(thread_html.decode()),
-        closed=state.closed, closed_message=articles.CLOSED_MESSAGE,
-        awaiting=awaiting, status_link=_status_link() if awaiting else None,
-        reply_to=reply_to if reply_to.isdigit() else "",
-        rendered_at=bots.form_timestamp(current_app.config["SECRET_KEY"], post_id),
-        values={}, messages=[], **context))
+    secret_key = current_app.config["SECRET_KEY"]
+    if reply_to or awaiting:  # this reader's own page: not for a shared cache
+        return Response(render(reply_to, awaiting, bots.form_timestamp(secret_key, post_id)))
+    page = feed_cache.cached(_pages(), page_key(post_id, state.tag, template, request.host_url),
+                             lambda: render("", False, FORM_TIME).encode())
+    return Response(stamped(page, secret_key, post_id), mimetype="text/html")
 
 
 def _status_link() -> str | None:

@@ -1,14 +1,15 @@
-"""The feed's cheap answers, given before Flask: a 304 to a reader whose copy is current, and a
-page already in the page cache.
+"""Readers' cheap answers, given before Flask: a 304 to a reader whose copy is current, and a
+feed or article page already in the page cache.
 
 Both need only the article's version (one read, service/feed.py `validators`) and, for the 200,
-one page-cache lookup; what costs more than that on a news site's busiest request is Flask's
+one page-cache lookup; what costs more than that on a news site's busiest requests is Flask's
 request handling and the app's hooks, which a bare endpoint does not run. So this WSGI layer
-answers those two cases itself, with what the hooks would have added (the request id and its
-log line, the metrics, CORS, the security headers and the validators), and passes everything
-else to Flask unchanged: a miss (Flask renders and keeps the page), a bad or unusual query, any
-other path or method, a host check the app is configured for, and a store that fails (Flask's
-error handling answers). The answer is the same either way; tests compare the two.
+answers those cases itself, with what the hooks would have added (the request id and its log
+line, the metrics, CORS, the security headers and the validators), and passes everything else to
+Flask unchanged: a miss (Flask renders and keeps the page), a bad or unusual query, an article
+page with a query (a reader's own notice or reply link), any other path or method, a host check
+the app is configured for, and a store that fails (Flask's error handling answers). The answer
+is the same either way; tests compare the two.
 
 It is never staler than Flask's: the validators come from the same read in the same request, and
 the page cache is keyed by them (service/feed_cache.py).
@@ -19,6 +20,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
+from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from flask import Flask
@@ -29,13 +31,41 @@ from werkzeug.wrappers import Request
 
 from service import cors, feed, feed_cache, http_cache, logs, metrics
 
-# The feed's route (feed.article_comments): Werkzeug's default converter is one or more
-# characters other than "/"; anything else is Flask's to answer (404, redirect).
+# The routes' patterns: Werkzeug's default converter is one or more characters other than "/";
+# anything else is Flask's to answer (404, redirect).
 _FEED_PATH = re.compile(r"/api/articles/([^/]+)/comments")
-ENDPOINT = "feed.article_comments"
-ROUTE = "/api/articles/<post_id>/comments"
+_THREAD_PATH = re.compile(r"/articles/([^/]{1,64})")  # longer ids: Flask's 404
 
 StartResponse = Callable[..., object]
+Headers = list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Route:
+    endpoint: str  # as Flask names it, for the metrics
+    rule: str  # as the request log names it
+    post_id: str
+    template: str | None  # an article page's; None: the feed
+
+    def page_cache_key(self, tag: str, host_url: str) -> str:
+        if self.template is None:
+            return feed_cache.key(self.post_id, tag, host_url)
+        return feed.page_key(self.post_id, tag, self.template, host_url)
+
+
+def route(path: str, query: str) -> Route | None:
+    """The reader's page a request asks for, when it is one answered here."""
+    if (matched := _FEED_PATH.fullmatch(path)) is not None:
+        return Route("feed.article_comments", "/api/articles/<post_id>/comments",
+                     matched.group(1), None)
+    if query:
+        return None
+    if path == "/":
+        return Route("feed.article", "/", feed.DEMO_POST_ID, "article.html")
+    if (matched := _THREAD_PATH.fullmatch(path)) is not None:
+        return Route("feed.article_thread", "/articles/<post_id>", matched.group(1),
+                     "article_thread.html")
+    return None
 
 
 class EarlyFeed:
@@ -52,50 +82,58 @@ class EarlyFeed:
             if environ.get("REQUEST_METHOD") in ("GET", "HEAD") else None
         if answer is None:
             return self.wsgi_app(environ, start_response)
-        status, headers, body = answer
+        where, status, headers, body = answer
         method = environ["REQUEST_METHOD"]
         request_id = logs.new_request_id(environ.get("HTTP_X_REQUEST_ID", ""))
         headers.append(("X-Request-ID", request_id))
         start_response("200 OK" if status == 200 else "304 NOT MODIFIED", headers)
-        metrics.request_answered(ENDPOINT, method, status, time.perf_counter() - started)
-        logs.request_line(request_id, method, ROUTE, status, started)
+        metrics.request_answered(where.endpoint, method, status, time.perf_counter() - started)
+        logs.request_line(request_id, method, where.rule, status, started)
         return [body] if method == "GET" and body else []
 
-    def _answer(self, environ: dict) -> tuple[int, list[tuple[str, str]], bytes] | None:
-        """(status, headers, body) when this request is answered here; None: Flask's."""
+    def _answer(self, environ: dict) -> tuple[Route, int, Headers, bytes] | None:
+        """(route, status, headers, body) when this request is answered here; None: Flask's."""
         config = self.app.config
         if config["TRUSTED_HOSTS"] is not None or config["SERVER_NAME"]:
             return None  # hosts Flask checks: its answer, not ours
         request = Request(environ)
-        matched = _FEED_PATH.fullmatch(request.path)
-        if matched is None:
+        where = route(request.path, environ.get("QUERY_STRING", ""))
+        if where is None:
             return None
-        args = request.args
-        if any("\x00" in value for value in args.values()):
-            return None  # refused by the NUL guard (service/input_guard.py)
-        try:
-            page, per_page = feed.page_args(args, config)
-        except ValueError:
-            return None
-        post_id = matched.group(1)
+        if where.template is None:
+            args = request.args
+            if any("\x00" in value for value in args.values()):
+                return None  # refused by the NUL guard (service/input_guard.py)
+            try:
+                parts: tuple[object, ...] = feed.page_args(args, config)
+            except ValueError:
+                return None
+        else:
+            parts = ()
         store = self.app.extensions["store"]
         try:
-            found = feed.validators(store, config, "feed", post_id, page, per_page)
+            found = feed.validators(store, config, "feed" if where.template is None else "page",
+                                    where.post_id, *parts, weak=where.template is not None)
             if http_cache.not_modified(request.if_none_match, request.if_modified_since,
                                        found.tag, found.modified):
                 headers = self._headers(request, found)
                 remove_entity_headers(headers)  # as Werkzeug does for Flask's 304s
-                return 304, headers, b""
+                return where, 304, headers, b""
             body = self.app.extensions["feed_pages"].get(
-                feed_cache.key(post_id, found.tag, request.host_url))
+                where.page_cache_key(found.tag, request.host_url))
         except (SQLAlchemyError, sqlite3.Error, SecurityError):
             return None
         if body is None:
             return None
-        return 200, [("Content-Type", "application/json"),
-                     ("Content-Length", str(len(body))), *self._headers(request, found)], body
+        if where.template is None:
+            content_type = "application/json"
+        else:
+            content_type = "text/html; charset=utf-8"
+            body = feed.stamped(body, config["SECRET_KEY"], where.post_id)
+        return where, 200, [("Content-Type", content_type), ("Content-Length", str(len(body))),
+                            *self._headers(request, found)], body
 
-    def _headers(self, request: Request, found: feed.Validators) -> list[tuple[str, str]]:
+    def _headers(self, request: Request, found: feed.Validators) -> Headers:
         """What the feed blueprint's and the app's after-request hooks add to a reader's page,
         but the request id (added last, as the app does)."""
         config = self.app.config

@@ -4,6 +4,7 @@ change a reader could see reaches every host at once (both databases, both page 
 from __future__ import annotations
 
 import os
+import re
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -15,7 +16,7 @@ from werkzeug.test import Client
 
 from comment_helpers import HOLD_ALL, PUBLISH_ALL, good_form
 from required import unavailable
-from service import feed_cache, feed_early, http_cache, retention
+from service import bots, feed_cache, feed_early, http_cache, retention
 from service.moderation import Moderation
 from service.store import FeedVersionRow
 from service.tables import Comment
@@ -225,6 +226,53 @@ def test_the_feed_answered_before_flask_is_the_feed_flask_answers(make_app, post
                                                                 headers=headers))
                 assert early.headers["X-Request-ID"]
     assert client.get(url, headers=conditions[1]).status_code == 304
+
+
+FORM_TIME = re.compile(rb'name="rendered_at" value="([^"]*)"')
+
+
+def without_length(response) -> tuple:
+    status, headers, _ = answer(response)
+    return status, [header for header in headers if header[0] != "Content-Length"]
+
+
+@pytest.mark.parametrize("origins", ["", "https://news.example"])
+def test_article_pages_answered_before_flask_are_the_pages_flask_answers(make_app, post_id,
+                                                                         origins):
+    app = make_app(MODERATION_CORS_ORIGINS=origins, MODERATION_MIN_SUBMIT_SECONDS="0",
+                   **PUBLISH_ALL)
+    client, flask_alone = app.test_client(), behind_the_early_layer(app)
+    post(client, post_id, "Seen on both pages.")
+    post(client, "demo", "Seen on the demo page.")
+    for url, article in ((f"/articles/{post_id}", post_id), ("/", "demo")):
+        first = flask_alone.get(url)  # renders, keeps the page
+        for condition in ({}, {"If-None-Match": first.headers["ETag"]}):
+            for method in ("GET", "HEAD"):
+                headers = {"Origin": "https://news.example", **condition}
+                early = client.open(url, method=method, headers=headers)
+                flask = flask_alone.open(url, method=method, headers=headers)
+                # The form's signed time is the request's own (its length too); the rest is
+                # the same bytes.
+                assert without_length(early) == without_length(flask)
+                assert FORM_TIME.sub(b"", early.data) == FORM_TIME.sub(b"", flask.data)
+                if method == "GET" and early.status_code == 200:
+                    assert int(early.headers["Content-Length"]) == len(early.data)
+        stamped = FORM_TIME.search(client.get(url).data).group(1).decode()  # signed just now
+        assert bots.check({"rendered_at": stamped, "comment_post_ID": article},
+                          app.config["SECRET_KEY"], min_seconds=0, now=time.time() + 1) is None
+
+
+def test_a_readers_own_notice_or_reply_link_is_not_kept_for_others(make_app):
+    client = make_app(**PUBLISH_ALL).test_client()
+    parent = post(client, "demo", "A comment to reply to.")
+    client.get("/")  # the page as everyone sees it, kept
+    reply = client.get(f"/?replytocom={parent}").get_data(as_text=True)
+    assert f'name="comment_parent" value="{parent}"' in reply
+    awaiting = client.get("/?moderation=awaiting").get_data(as_text=True)
+    plain = client.get("/").get_data(as_text=True)
+    assert 'name="comment_parent" value="0"' in plain
+    assert f'value="{parent}"' not in plain
+    assert FORM_TIME.sub(b"", awaiting.encode()) != FORM_TIME.sub(b"", plain.encode())
 
 
 def test_the_early_answers_never_outlive_a_change(two_hosts, post_id):
