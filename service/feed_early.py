@@ -26,7 +26,7 @@ from typing import Callable, Iterable
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import SecurityError
-from werkzeug.http import http_date, remove_entity_headers
+from werkzeug.http import http_date
 from werkzeug.wrappers import Request
 
 from service import cors, feed, feed_cache, http_cache, logs, metrics
@@ -47,10 +47,10 @@ class Route:
     post_id: str
     template: str | None  # an article page's; None: the feed
 
-    def page_cache_key(self, tag: str, host_url: str) -> str:
+    def page_cache_key(self, tag: str, links: str) -> str:
         if self.template is None:
-            return feed_cache.key(self.post_id, tag, host_url)
-        return feed.page_key(self.post_id, tag, self.template, host_url)
+            return feed_cache.key(self.post_id, tag, links)
+        return feed.page_key(self.post_id, tag, self.template, links)
 
 
 def route(path: str, query: str) -> Route | None:
@@ -116,11 +116,10 @@ class EarlyFeed:
                                     where.post_id, *parts, weak=where.template is not None)
             if http_cache.not_modified(request.if_none_match, request.if_modified_since,
                                        found.tag, found.modified):
-                headers = self._headers(request, found)
-                remove_entity_headers(headers)  # as Werkzeug does for Flask's 304s
-                return where, 304, headers, b""
+                # Without Last-Modified, which Werkzeug removes from Flask's 304s.
+                return where, 304, self._headers(request, found, modified=False), b""
             body = self.app.extensions["feed_pages"].get(
-                where.page_cache_key(found.tag, request.host_url))
+                where.page_cache_key(found.tag, feed.link_base(request)))
         except (SQLAlchemyError, sqlite3.Error, SecurityError):
             return None
         if body is None:
@@ -133,12 +132,13 @@ class EarlyFeed:
         return where, 200, [("Content-Type", content_type), ("Content-Length", str(len(body))),
                             *self._headers(request, found)], body
 
-    def _headers(self, request: Request, found: feed.Validators) -> Headers:
+    def _headers(self, request: Request, found: feed.Validators,
+                 modified: bool = True) -> Headers:
         """What the feed blueprint's and the app's after-request hooks add to a reader's page,
         but the request id (added last, as the app does)."""
         config = self.app.config
         headers = [("ETag", found.tag)]
-        if found.modified is not None:
+        if modified and found.modified is not None:
             headers.append(("Last-Modified", http_date(found.modified)))
         headers.append(("Cache-Control", http_cache.cache_control(
             config["MODERATION_FEED_MAX_AGE"], config["MODERATION_FEED_STALE_SECONDS"])))

@@ -8,8 +8,9 @@ answers it, adds them all up. Queue depth and the oldest pending comment's age a
 store when scraped (indexed queries; per section too), never counted per request.
 
 Other modules call the plain functions below: `comment_received(outcome, channel)`,
-`comment_language(code)`, `comment_refused(code)`, `scoring_time()`, `moderator_decided(action, n)`, and
-`request_answered(...)` for requests answered before Flask (service/feed_early.py).
+`comment_language(code)`, `comment_refused(code)`, `scoring_time()`,
+`moderator_decided(action, n)`, and `request_answered(...)` for requests answered before Flask
+(service/feed_early.py).
 """
 
 from __future__ import annotations
