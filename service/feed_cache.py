@@ -23,7 +23,9 @@ from typing import Callable, Protocol
 
 log = logging.getLogger(__name__)
 
-MEMORY_ENTRIES = 2_000  # a page of 50 threads is 10-40 kB: at most tens of MB per worker
+# A feed page of 50 threads is 10-40 kB, a whole article page with 120 comments 64 kB: at
+# most a hundred MB or so per worker, in the worst case of 2,000 such pages.
+MEMORY_ENTRIES = 2_000
 REDIS_TTL_SECONDS = 3_600  # an old version's page is never read again; this only frees memory
 REDIS_PREFIX = "moderation:feed:"
 
