@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT / "tests" / "integrations"))
 
 from integration_helpers import ToLoopback, new_api_key  # noqa: E402
 from service import create_app  # noqa: E402
-from service.db import upgrade  # noqa: E402
+from service.storage.db import upgrade  # noqa: E402
 
 SECRET = "empsec_" + "ab" * 32
 

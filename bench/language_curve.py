@@ -44,7 +44,7 @@ from learning_curve import Site, write_results  # noqa: E402
 from model import Scorer, site_store  # noqa: E402
 from model.site_update import update  # noqa: E402
 from service import config  # noqa: E402
-from service.language import Identifier  # noqa: E402
+from service.decisions.language import Identifier  # noqa: E402
 
 SHA256 = "a905b90d5886b9c80d737aa26c41dd29077155f23b9b857080634a78f8203c90"
 CATEGORIES = ("homophobia", "obscene", "insult", "racism", "misogyny", "xenophobia")

@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from indonesian_comments import CLEAN, MIXED, SHORT  # noqa: E402
 from service import config  # noqa: E402
-from service.language import UNKNOWN, Identifier  # noqa: E402
+from service.decisions.language import UNKNOWN, Identifier  # noqa: E402
 
 DEFAULT = config.parse_languages(
     next(s.default for s in config.SETTINGS if s.name == "MODERATION_LANGUAGES"))
@@ -148,7 +148,7 @@ def intake_us(texts: list[str], rounds: int) -> dict:
         app = create_app({"MODERATION_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
                           "MODERATION_RATE_LIMIT": "off", "MODERATION_REQUEST_LOG": "false",
                           "MODERATION_DUPLICATE_WINDOW_SECONDS": "0"}, instance_path=tmp)
-        from service.db import upgrade
+        from service.storage.db import upgrade
         upgrade(app.extensions["store"].engine)
         client = app.test_client()
         real = app.extensions["language"]

@@ -42,10 +42,10 @@ sys.path.insert(0, str(ROOT))
 from model import Scorer, site_store  # noqa: E402
 from model.dataset import default_data_dir, load_corpora  # noqa: E402
 from model.site_update import GuardRows, guard_rows, update  # noqa: E402
-from service.db import make_engine, upgrade  # noqa: E402
-from service.moderation import Moderation  # noqa: E402
-from service.policy import Decision  # noqa: E402
-from service.store import Candidate, Store  # noqa: E402
+from service.storage.db import make_engine, upgrade  # noqa: E402
+from service.review.queue import Moderation  # noqa: E402
+from service.decisions.policy import Decision  # noqa: E402
+from service.storage.store import Candidate, Store  # noqa: E402
 
 T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
 PENDING = Decision(status="pending", reasons=("bench",), policy_status="pending")

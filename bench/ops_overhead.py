@@ -3,8 +3,8 @@
     .venv/bin/python -m bench.ops_overhead                      # in-process metrics
     PROMETHEUS_MULTIPROC_DIR=$(mktemp -d -p /dev/shm) .venv/bin/python -m bench.ops_overhead
 
-Times, inside one request context, the before/after-request hooks of `service.metrics` and
-`service.logs` plus the calls intake makes for a stored comment (`metrics.comment_received`,
+Times, inside one request context, the before/after-request hooks of `service.ops.metrics` and
+`service.ops.logs` plus the calls intake makes for a stored comment (`metrics.comment_received`,
 `logs.comment_outcome`, one scoring timer), with request logs on and off. The lines are written
 to /dev/null, so the figure is the CPU cost, not the terminal's. Best of 5 runs of 20,000.
 """
@@ -18,8 +18,10 @@ import timeit
 
 from flask import Response
 
-from service import create_app, logs, metrics
-from service.db import make_engine, upgrade
+from service import create_app
+from service.ops import logs
+from service.ops import metrics
+from service.storage.db import make_engine, upgrade
 
 N, REPEAT = 20_000, 5
 

@@ -16,7 +16,8 @@ import tempfile
 import time
 import uuid
 
-from service import create_app, limits
+from service import create_app
+from service.intake import limits
 
 
 def measure(storage: str, n: int) -> list[float]:

@@ -41,9 +41,9 @@ from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, insert, text
 
-from service.db import make_engine, upgrade
-from service.moderation import ORDERS, Moderation, QueueQuery
-from service.tables import Comment
+from service.storage.db import make_engine, upgrade
+from service.review.queue import ORDERS, Moderation, QueueQuery
+from service.storage.tables import Comment
 
 OUT = Path(__file__).parent / "out"
 POSTGRES_URL = os.environ.get("MODERATION_BENCH_POSTGRES_URL",

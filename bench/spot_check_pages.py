@@ -14,10 +14,10 @@ import time
 from sqlalchemy import select
 
 from bench.review_queue import PAGE, build
-from service.db import make_engine
-from service.moderation import Moderation, QueueQuery, status_filter
-from service.spot_checks import tally
-from service.tables import Comment
+from service.storage.db import make_engine
+from service.review.queue import Moderation, QueueQuery, status_filter
+from service.decisions.spot_checks import tally
+from service.storage.tables import Comment
 
 
 def held_only(session, query, filters, ordering, n, lock=False):

@@ -11,7 +11,7 @@ The mapping (also in docs/service.md, "Labels for retraining"), for comments a h
 | rejected    | off-topic, other       | not used: neither label applies with certainty |
 
 The comments table holds each comment's decision in force: an overturned decision was replaced
-and an undone one restored what was there before (``service/moderation.py``), so reading it gives
+and an undone one restored what was there before (``service/review/queue.py``), so reading it gives
 the latest decision of every comment; an undo back to "pending" leaves no label.
 
 Only SQLAlchemy Core is used, so the model package stays independent of the service's code.
@@ -32,7 +32,7 @@ _QUERY = ("SELECT id, text, status, decision_reason, email_hash, ip_hash, decide
           f"WHERE {_DECIDED}")
 # The English heads score English and the comments whose language was not told (or was stored
 # before languages were identified): their decisions are English's. Every other language's
-# decisions are its own (service/language_policy.py).
+# decisions are its own (service/decisions/language_policy.py).
 ENGLISH = "en"
 _ENGLISH_ROWS = "(language IS NULL OR language IN ('en', 'unknown'))"
 _LABELS = {("published", None): (0, 0), ("rejected", "spam"): (1, 0), ("rejected", "abuse"): (0, 1)}

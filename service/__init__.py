@@ -13,14 +13,33 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from model.decisions import instance_folder, store_url
-from service import (accounts, article_admin, article_api, auth, cli, config, embed, errors,
-                     feed, health, input_guard, intake, limits, logs, metrics, openapi, readers,
-                     retention, review, scoring, section_admin, security_headers, site_layers)
-from service import commenters, feed_early, integrations, model_admin
-from service.articles import Articles
-from service.db import make_engine
-from service.privacy import persisted_secret
-from service.store import Store
+from service import cli, config, openapi, readers
+from service.review import accounts
+from service.articles import views as article_admin
+from service.articles import api as article_api
+from service.review import auth
+from service.feed import embed
+from service.web import errors
+from service.feed import views as feed
+from service.ops import health
+from service.web import input_guard
+from service.intake import views as intake
+from service.intake import limits
+from service.ops import logs
+from service.ops import metrics
+from service.privacy import retention
+from service.review import views as review
+from service.classifier import scoring
+from service.articles import section_views as section_admin
+from service.web import security_headers
+from service.classifier import site_layers
+from service import commenters, integrations
+from service.feed import early as feed_early
+from service.classifier import views as model_admin
+from service.articles.records import Articles
+from service.storage.db import make_engine
+from service.privacy.keys import persisted_secret
+from service.storage.store import Store
 
 MAX_BODY_BYTES = 64 * 1024
 

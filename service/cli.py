@@ -7,9 +7,12 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from service import alerts, backup, db, digest
-from service.accounts import echo_one_time_password, one_time_password
-from service.auth import hash_password
+from service.ops import alerts
+from service.ops import backup
+from service.storage import db
+from service.ops import digest
+from service.review.accounts import echo_one_time_password, one_time_password
+from service.review.auth import hash_password
 
 FIRST_MODERATOR = "admin"
 

@@ -38,7 +38,7 @@ LANGUAGE_CHOICES = ("rules", "hold", "model")
 
 def parse_languages(raw: str) -> tuple[str, ...]:
     """Comma-separated ISO 639-1 codes such as `en,id`; empty: every language the model knows.
-    Whether the model knows them is checked when the app starts (service.language)."""
+    Whether the model knows them is checked when the app starts (service.decisions.language)."""
     codes = tuple(dict.fromkeys(code.strip().lower() for code in raw.split(",") if code.strip()))
     bad = [code for code in codes if not _CODE.match(code)]
     if bad:

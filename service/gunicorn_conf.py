@@ -7,7 +7,7 @@ variables named below. Why these values:
   Raise GUNICORN_WORKERS to about the core count.
 - gthread workers with 8 threads each (GUNICORN_THREADS), for two reasons. Group commit:
   comments arriving together reach the worker's batcher together and are scored in one call
-  and committed in one transaction (service/batching.py, bench/README.md). Slow clients: a
+  and committed in one transaction (service/intake/batching.py, bench/README.md). Slow clients: a
   client sending its request slowly (a phone on a bad line, or a slowloris attack) occupies one
   thread, not a whole worker: with sync workers two such clients take the service down, as
   gunicorn's own documentation warns. A connection that has sent nothing waits in the worker's
@@ -63,7 +63,7 @@ limit_request_field_size = 8190
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
 max_requests_jitter = max_requests // 10
 preload_app = False
-# Off by default: the service writes its own JSON line per request (service/logs.py), without
+# Off by default: the service writes its own JSON line per request (service/ops/logs.py), without
 # the client's IP address, which gunicorn's access log format starts with. GUNICORN_ACCESSLOG=-
 # turns it back on (stdout) where keeping raw IPs in logs is acceptable.
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "") or None
@@ -71,13 +71,13 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG", "") or None
 # logs must carry no raw IP and no e-mail address (a moderator's search may hold one).
 access_log_format = '%(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
 # The error log names the client of a malformed request; this logger masks addresses.
-logger_class = "service.log_redaction.RedactingLogger"
+logger_class = "service.privacy.log_redaction.RedactingLogger"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 # The Docker image keeps its worker heartbeat files in memory instead of on the container's disk.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
-# -- Prometheus metrics across workers (service/metrics.py) ---------------------------------------
+# -- Prometheus metrics across workers (service/ops/metrics.py) ---------------------------------------
 # Every worker writes its counters to files in PROMETHEUS_MULTIPROC_DIR and `GET /metrics` adds
 # them up, whichever worker answers. The directory is set here, in the master, before any worker
 # imports prometheus_client (which reads it once), and emptied at each start so figures from an

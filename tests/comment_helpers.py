@@ -7,7 +7,7 @@ import io
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.tables import Comment
+from service.storage.tables import Comment
 
 # Thresholds that make the outcome independent of what the model thinks of a sentence.
 PUBLISH_ALL = {f"MODERATION_{label}_{kind}": "1" for label in ("SPAM", "ABUSE")

@@ -19,8 +19,8 @@ from sqlalchemy import create_engine, text
 
 from required import unavailable
 from service import create_app
-from service.tables import Base
-from service.db import make_engine, upgrade
+from service.storage.tables import Base
+from service.storage.db import make_engine, upgrade
 
 POSTGRES_URL = os.environ.get("MODERATION_TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")

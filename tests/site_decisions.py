@@ -8,9 +8,9 @@ import zlib
 from datetime import datetime, timedelta, timezone
 
 from model.dataset import Example
-from service.moderation import Moderation
-from service.policy import Decision
-from service.store import Candidate, Store
+from service.review.queue import Moderation
+from service.decisions.policy import Decision
+from service.storage.store import Candidate, Store
 
 T0 = datetime(2026, 12, 1, tzinfo=timezone.utc)
 PENDING = Decision(status="pending", reasons=("test",), policy_status="pending")

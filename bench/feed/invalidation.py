@@ -16,7 +16,7 @@ import time
 from sqlalchemy import select, update
 
 from service import create_app
-from service.tables import Comment
+from service.storage.tables import Comment
 
 
 def main(post_id: str, rounds: int) -> dict:

@@ -7,7 +7,7 @@ bench/service/run.sh`).
   strictly, the bot traps, validation, the return address and the flood check; then the same
   303 with a made-up anchor. Nothing scored, nothing stored.
 - `POST /comments/scored`: the same, then the comment scored by the shipped classifier through
-  a batcher as intake does (service.batching), and still nothing stored. The answer names the
+  a batcher as intake does (service.intake.batching), and still nothing stored. The answer names the
   version that scored it (X-Model-Version), so a test can see the classifier ran.
 
 The gap from the bare endpoint to the first is the cost of being the service at all, from the
@@ -22,9 +22,12 @@ from __future__ import annotations
 
 from flask import Flask, Response, abort, current_app, redirect
 
-from service import bots, create_app as create_service, intake, limits
-from service.batching import Batcher
-from service.submission import validate
+from service import create_app as create_service
+from service.intake import bots
+from service.intake import views as intake
+from service.intake import limits
+from service.intake.batching import Batcher
+from service.intake.submission import validate
 
 
 def _front_half() -> tuple[str, str]:

@@ -5,8 +5,8 @@ always hold, trust) and about an e-mail domain (hold or refuse everything from i
 - `views.py`: the commenter page, the domain rules page and their forms, under /review.
 
 Intake enforces them without a query of its own: the store's one lookup per comment reads the
-commenter's standing and the domain's rule by primary key (service/store.py), and the policy
-decides with them (service/policy.py). Storage and the policy never import this package.
+commenter's standing and the domain's rule by primary key (service/storage/store.py), and the policy
+decides with them (service/decisions/policy.py). Storage and the policy never import this package.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """What moderators decide about a commenter or an e-mail domain, as plain verbs over the engine.
 
-A commenter is their keyed e-mail hash (service/privacy.py), the key trust already uses: a ban
+A commenter is their keyed e-mail hash (service/privacy/keys.py), the key trust already uses: a ban
 is enforced without any raw address. Each action is one transaction that writes the standing or
 domain rule intake reads (`commenter_standings`, `email_domain_rules`) and an append-only
 `commenter_actions` row saying who did it, when and why. A ban may also reject the commenter's
@@ -15,7 +15,7 @@ reason becomes their training label like any moderator's rejection.
 | `clear` | the policy alone decides again                | (none)    |
 
 E-mail domains take `hold`, `reject` (refused, as a ban) or `clear`. A commenter's own standing
-comes first: a domain rule applies to commenters without one (service/policy.py).
+comes first: a domain rule applies to commenters without one (service/decisions/policy.py).
 """
 
 from __future__ import annotations
@@ -29,10 +29,12 @@ from datetime import datetime
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from service import logs, metrics, privacy
-from service.db import IMMEDIATE, lock_names
-from service.moderation import Refused, _audit, settle_returns
-from service.tables import (DECISION_REASONS, Comment, CommenterAction, CommenterStanding,
+from service.ops import logs
+from service.ops import metrics
+from service.privacy import keys as privacy
+from service.storage.db import IMMEDIATE, lock_names
+from service.review.queue import Refused, _audit, settle_returns
+from service.storage.tables import (DECISION_REASONS, Comment, CommenterAction, CommenterStanding,
                             EmailDomainRule, utcnow)
 
 # Action -> the standing it sets (None: removes it).

@@ -12,11 +12,11 @@ from flask import (Blueprint, Response, current_app, flash, g, jsonify, redirect
                    render_template, request, url_for)
 from werkzeug.exceptions import NotFound
 
-from service.auth import login_required, wants_json
+from service.review.auth import login_required, wants_json
 from service.commenters.actions import Commenters, describe_standing
-from service.moderation import Refused, describe
-from service.redirects import safe_target
-from service.security_headers import no_store
+from service.review.queue import Refused, describe
+from service.review.redirects import safe_target
+from service.web.security_headers import no_store
 
 bp = Blueprint("commenters", __name__, url_prefix="/review")
 bp.after_request(no_store)

@@ -2,8 +2,12 @@
 other CMSs' Akismet clients), a Coral Talk external moderation phase, and Perspective's
 AnalyzeComment (Coral's toxic comment filter and other Perspective clients).
 
-Both score with the service's own classifier and decide with its own policy (`assessment`); what
-each keeps is in `records` and in docs/integrations.md, "Integrations".
+- `akismet`, `coral`, `perspective`: one blueprint per protocol.
+- `apikeys`: the Akismet API's keys, created from the command line and stored as keyed hashes.
+
+All score with the service's own classifier and decide with its own policy (`assessment`); what
+each keeps is in `records` and in docs/integrations.md, "Integrations". May import `storage`,
+`classifier`, `decisions`, `intake` (the rules intake decides with), `privacy` and `web`.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from service.input_guard import allow_larger_bodies
+from service.web.input_guard import allow_larger_bodies
 from service.integrations import akismet, apikeys, coral, perspective
 
 

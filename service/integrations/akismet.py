@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
 
-from service import privacy
+from service.privacy import keys as privacy
 from service.integrations import apikeys, records
 from service.integrations.assessment import DISCARD, HAM, SPAM, akismet_verdict, assess
-from service.store import Candidate
-from service.submission import clean_text
-from service.tables import ApiKey
+from service.storage.store import Candidate
+from service.intake.submission import clean_text
+from service.storage.tables import ApiKey
 
 bp = Blueprint("akismet", __name__, url_prefix="/1.1")
 

@@ -18,8 +18,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.privacy import keyed_hash
-from service.tables import ApiKey, utcnow
+from service.privacy.keys import keyed_hash
+from service.storage.tables import ApiKey, utcnow
 
 # WordPress's Akismet plugin calls any key that is not exactly 12 characters invalid without
 # asking the server, and its settings form strips everything but hex digits: so 12 hex digits.

@@ -12,9 +12,11 @@ from functools import partial
 
 from flask import current_app
 
-from service import language_policy, policy, scoring
-from service.intake import policy_rules
-from service.policy import Decision, History
+from service.decisions import language_policy
+from service.decisions import policy
+from service.classifier import scoring
+from service.intake.views import policy_rules
+from service.decisions.policy import Decision, History
 
 HAM, SPAM, DISCARD = "ham", "spam", "discard"
 TOXIC_FLAG, SPAM_FLAG = "COMMENT_DETECTED_TOXIC", "COMMENT_DETECTED_SPAM"
@@ -32,7 +34,7 @@ class Assessment:
 
 def assess(text: str) -> Assessment:
     """Score `text` and decide it as intake would for a first-time commenter, by the policy for
-    its language (service.language_policy): the caller's system keeps its own commenter history
+    its language (service.decisions.language_policy): the caller's system keeps its own commenter history
     and trust rules, so ours are not applied."""
     scoring.current()
     app = current_app._get_current_object()

@@ -18,7 +18,7 @@ from typing import Any, Iterable
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from service.input_guard import loads_json
+from service.web.input_guard import loads_json
 from service.integrations import records
 from service.integrations.assessment import assess, coral_answer
 

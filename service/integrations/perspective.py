@@ -18,9 +18,9 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from service import scoring
+from service.classifier import scoring
 from service.integrations import apikeys
-from service.submission import clean_text
+from service.intake.submission import clean_text
 
 bp = Blueprint("perspective", __name__, url_prefix="/v1alpha1")
 

@@ -13,8 +13,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from service.integrations.assessment import Assessment
-from service.store import Candidate, Store
-from service.tables import IntegrationCheck, utcnow
+from service.storage.store import Candidate, Store
+from service.storage.tables import IntegrationCheck, utcnow
 
 # Labels arrive long after the check; any earlier copy of the same comment is the one to relabel.
 _SAME_COMMENT_SECONDS = 10 * 365 * 86400

@@ -5,7 +5,7 @@ From their private status link, the commenter of a rejected comment may appeal o
 The comment goes back to the review queue marked "appeal" (`comments.returned_for`, status
 `pending`, so it is no training label meanwhile), with the decision appealed kept on it, and the
 audit log gets a row by COMMENTER. The moderator's next decision settles the appeal (`settle`,
-called by service/moderation.py in the decision's transaction): publishing grants it, rejecting
+called by service/review/queue.py in the decision's transaction): publishing grants it, rejecting
 refuses it, with the reason the moderator chooses. Undoing that decision opens it again.
 """
 
@@ -17,11 +17,11 @@ from datetime import datetime
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from service.db import IMMEDIATE
-from service.policy import PENDING, REJECTED
+from service.storage.db import IMMEDIATE
+from service.decisions.policy import PENDING, REJECTED
 from service.readers.problems import Problem, Refused, unstorable
-from service.submission import clean_text, shows_anything
-from service.tables import Appeal, AuditEntry, Comment, utcnow
+from service.intake.submission import clean_text, shows_anything
+from service.storage.tables import Appeal, AuditEntry, Comment, utcnow
 
 APPEAL = "appeal"
 COMMENTER = "(commenter)"  # who put an appealed comment back in the queue, in the audit log

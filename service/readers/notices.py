@@ -30,10 +30,10 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Engine, Row, func, insert, select
 from sqlalchemy.orm import Session
 
-from service.db import IMMEDIATE, lock_names
-from service.policy import PENDING, PUBLISHED, REJECTED
+from service.storage.db import IMMEDIATE, lock_names
+from service.decisions.policy import PENDING, PUBLISHED, REJECTED
 from service.readers.reports import REPORTED
-from service.tables import AlertDelivery, Appeal, AuditEntry, Comment, utcnow
+from service.storage.tables import AlertDelivery, Appeal, AuditEntry, Comment, utcnow
 
 NOTICE = "notice"
 STATUS_PAGE, EMAIL = "(status page)", "(e-mail)"  # who gave the notice, in the audit log

@@ -8,7 +8,7 @@ to MODERATION_REPORT_RATE_LIMIT reports, never the address itself.
 When MODERATION_REPORTS_TO_QUEUE readers' reports are open on a comment, it goes back to the
 review queue marked "reported" (`comments.returned_for`), staying published meanwhile or hidden
 (MODERATION_HIDE_REPORTED), and the audit log gets a row by READERS. The moderator's decision
-resolves the open reports (`resolve`, called by service/moderation.py in the decision's
+resolves the open reports (`resolve`, called by service/review/queue.py in the decision's
 transaction): a reject upholds them, and is a label for retraining like any rejection, with the
 reason the moderator chose; an approve dismisses them. Undoing the decision reopens them.
 
@@ -26,13 +26,13 @@ from typing import Iterable, Mapping
 from sqlalchemy import Engine, and_, func, literal_column, not_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from service import spot_checks
+from service.decisions import spot_checks
 from service.config import RateLimit
-from service.db import IMMEDIATE, lock_names
-from service.policy import PENDING, PUBLISHED
+from service.storage.db import IMMEDIATE, lock_names
+from service.decisions.policy import PENDING, PUBLISHED
 from service.readers.problems import Problem, Refused, unstorable
-from service.submission import clean_text
-from service.tables import DECISION_REASONS, AuditEntry, Comment, Report, utcnow
+from service.intake.submission import clean_text
+from service.storage.tables import DECISION_REASONS, AuditEntry, Comment, Report, utcnow
 
 REPORTED = "reported"
 READERS = "(readers)"  # who put a reported comment back in the queue, in the audit log

@@ -20,12 +20,12 @@ from collections.abc import Iterable
 from flask import (Blueprint, Flask, Response, current_app, jsonify, redirect, render_template,
                    request, url_for)
 
-from service import cors
+from service.web import cors
 from service.readers import appeals, notices
 from service.readers.problems import Problem, Refused
 from service.readers.views import article_url, json_fields, problems_json
-from service.security_headers import no_store
-from service.tables import Comment
+from service.web.security_headers import no_store
+from service.storage.tables import Comment
 
 log = logging.getLogger(__name__)
 bp = Blueprint("status", __name__)

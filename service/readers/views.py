@@ -20,13 +20,16 @@ from flask import (Blueprint, Flask, Response, current_app, jsonify, redirect, r
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
-from service import cors, intake, metrics, privacy
-from service.feed import DEMO_POST_ID
+from service.web import cors
+from service.intake import views as intake
+from service.ops import metrics
+from service.privacy import keys as privacy
+from service.feed.views import DEMO_POST_ID
 from service.readers import reports
 from service.readers.problems import Problem, Refused
 from service.readers.reports import ALREADY, THANKS, ReportInput, problem
-from service.security_headers import no_store
-from service.tables import Comment
+from service.web.security_headers import no_store
+from service.storage.tables import Comment
 
 log = logging.getLogger(__name__)
 bp = Blueprint("readers", __name__)

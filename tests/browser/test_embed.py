@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from comment_helpers import HOLD_ALL, PUBLISH_ALL, good_form
-from service.articles import Actor
+from service.articles.records import Actor
 
 pytestmark = pytest.mark.browser
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from service.db import make_engine
-from service.tables import AuditEntry, Comment, Moderator
+from service.storage.db import make_engine
+from service.storage.tables import AuditEntry, Comment, Moderator
 
 TABLES = ", ".join(table.__tablename__ for table in (AuditEntry, Comment, Moderator))
 

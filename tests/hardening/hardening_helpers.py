@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from serving import free_port
-from service.tables import Comment
+from service.storage.tables import Comment
 
 ROOT = Path(__file__).resolve().parents[2]
 

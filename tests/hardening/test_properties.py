@@ -8,7 +8,7 @@ What each function promises, and so what is checked:
   token boundaries on purpose (spaced-out letters "f u c k", numbers, split links "site dot com"),
   so its own output can contain a new match. On output without single letters, digits or "dot"
   it must be a fixed point: nothing else it does may change text it already produced.
-- `service.submission.clean_text`: idempotent. `validate`: never raises; a valid submission
+- `service.intake.submission.clean_text`: idempotent. `validate`: never raises; a valid submission
   validates again to itself (a fixed point), within the documented limits.
 - intake: every answer below 500; 4xx answers carry an error code and a message; a comment it
   accepts is stored exactly as the reader wrote it (after trimming and CRLF -> LF).
@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from model.text import normalize
 from service import MAX_BODY_BYTES
-from service.submission import (MAX_AUTHOR, MAX_COMMENT, MAX_EMAIL, MAX_URL, MESSAGES,
+from service.intake.submission import (MAX_AUTHOR, MAX_COMMENT, MAX_EMAIL, MAX_URL, MESSAGES,
                                 clean_text, shows_anything, validate)
 
 from comment_helpers import good_form

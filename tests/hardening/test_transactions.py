@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, func, select
 
-from service.db import make_engine
-from service.moderation import Moderation
-from service.policy import Decision
-from service.store import Candidate, Store
-from service.tables import AuditEntry, Comment
+from service.storage.db import make_engine
+from service.review.queue import Moderation
+from service.decisions.policy import Decision
+from service.storage.store import Candidate, Store
+from service.storage.tables import AuditEntry, Comment
 
 ROOT = Path(__file__).resolve().parents[2]
 # (mapper, event) right after each of the decision's two statements.
@@ -125,8 +125,8 @@ def test_a_failed_undo_keeps_the_decision_and_its_single_audit_row(db_url, targe
 # The same crash for real: a moderator's process killed with SIGKILL mid-transaction.
 _KILLED_MID_DECISION = """
 import os, signal, sys
-from service.db import make_engine
-from service.moderation import Moderation
+from service.storage.db import make_engine
+from service.review.queue import Moderation
 sys.path.insert(0, {tests!r})
 from test_transactions import CRASH_POINTS, _crash_after
 target, name = CRASH_POINTS[int(sys.argv[2])]

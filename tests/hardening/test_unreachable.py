@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from service.availability import DatabaseUnavailable, with_retries
+from service.storage.availability import DatabaseUnavailable, with_retries
 
 from comment_helpers import PUBLISH_ALL, good_form
 from hardening_helpers import stored_comments

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from integration_helpers import BLOG, ToLoopback, new_api_key
 from serving import serving
-from service.db import make_engine
+from service.storage.db import make_engine
 
 
 @pytest.fixture

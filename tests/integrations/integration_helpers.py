@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.integrations.apikeys import add_key
-from service.tables import Comment, IntegrationCheck
+from service.storage.tables import Comment, IntegrationCheck
 
 BLOG = "https://news.example/"
 

@@ -9,7 +9,7 @@ import pytest
 from integration_helpers import (BLOG, HAM_TEXT, NEVER_REJECT, RUDE_TEXT, SPAM_TEXT, TOXIC_TEXT,
                                  checks, comments, new_api_key)
 from model.decisions import load_decisions
-from service import privacy
+from service.privacy import keys as privacy
 from service.integrations.apikeys import revoke
 
 READER_IP = "203.0.113.7"

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from integration_helpers import BLOG
 from service.integrations.apikeys import active_key, key_hash
-from service.tables import ApiKey
+from service.storage.tables import ApiKey
 
 
 def _add(runner, name: str) -> str:

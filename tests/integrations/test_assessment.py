@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from service.integrations.assessment import Assessment, akismet_verdict, coral_answer
-from service.policy import Decision
+from service.decisions.policy import Decision
 
 TOXIC = {"actionType": "FLAG", "reason": "COMMENT_DETECTED_TOXIC"}
 SPAM = {"actionType": "FLAG", "reason": "COMMENT_DETECTED_SPAM"}

@@ -8,7 +8,7 @@ import pytest
 
 from integration_helpers import HAM_TEXT, SPAM_TEXT, TOXIC_TEXT, checks, comments
 from service.integrations.perspective import MAX_TEXT_BYTES, Refused, read_request
-from service.scoring import ScorerHolder
+from service.classifier.scoring import ScorerHolder
 
 ANALYZE = "/v1alpha1/comments:analyze"
 

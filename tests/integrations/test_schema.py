@@ -7,8 +7,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from service.db import alembic_config, current_revision, make_engine, upgrade
-from service.tables import Base
+from service.storage.db import alembic_config, current_revision, make_engine, upgrade
+from service.storage.tables import Base
 
 OURS = {"api_keys", "integration_checks"}
 

@@ -89,9 +89,9 @@ class Site:
     Every step advances a clock by a minute, so decisions have a clear order."""
 
     def __init__(self, url):
-        from service.db import make_engine
-        from service.moderation import Moderation
-        from service.store import Store
+        from service.storage.db import make_engine
+        from service.review.queue import Moderation
+        from service.storage.store import Store
 
         self.url = url
         self.engine = make_engine(url)
@@ -103,8 +103,8 @@ class Site:
         return self.clock
 
     def post(self, text, commenter="reader", post_id="article-1"):
-        from service.policy import Decision
-        from service.store import Candidate
+        from service.decisions.policy import Decision
+        from service.storage.store import Candidate
 
         digest = hashlib.sha256(commenter.encode()).hexdigest()
         candidate = Candidate(post_id=post_id, author=commenter, email=f"{commenter}@example.org",
@@ -115,7 +115,7 @@ class Site:
         return outcome.comment.id
 
     def decide(self, comment_id, action, reason=None, moderator="ann", overturn=False):
-        from service.moderation import state_token
+        from service.review.queue import state_token
 
         seen = state_token(self.store.get(comment_id)) if overturn else None
         self.moderation.decide(comment_id, moderator, action, reason, seen=seen, now=self._tick())

@@ -14,8 +14,8 @@ from model import train
 from model.artifact import current_stem
 from model import decisions as site_store
 from model.decisions import hide_password, labels_for, load_decisions
-from service.db import make_engine, upgrade
-from service.tables import Comment
+from service.storage.db import make_engine, upgrade
+from service.storage.tables import Comment
 
 T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
 

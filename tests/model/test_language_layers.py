@@ -12,8 +12,8 @@ import pytest
 from model import site_store
 from model.decisions import decided_languages, read_decisions
 from model.site_update import MIN_LANGUAGE_DECISIONS, describe, languages_to_learn, update_all
-from service.db import make_engine
-from service.site_layers import SiteLayers
+from service.storage.db import make_engine
+from service.classifier.site_layers import SiteLayers
 from site_decisions import GUARD, T0, decide, indonesian_site_comments, site_comments
 
 

@@ -15,8 +15,8 @@ from sqlalchemy import text
 
 from model import site_gate, site_layer, site_store
 from model.site_update import describe, update
-from service.db import make_engine
-from service.site_layers import SiteLayers
+from service.storage.db import make_engine
+from service.classifier.site_layers import SiteLayers
 from site_decisions import ADS, GUARD, SUBJECTS, T0, BlindToSpam, decide, site_comments
 
 @pytest.fixture

@@ -10,9 +10,9 @@ from serving import free_port
 from sqlalchemy import delete
 
 from service.config import from_env
-from service.db import make_engine
-from service.store import Store
-from service.tables import AlertDelivery, AlertState
+from service.storage.db import make_engine
+from service.storage.store import Store
+from service.storage.tables import AlertDelivery, AlertState
 
 # Settings that switch every alert off and send nowhere, for tests to build on.
 QUIET = {"MODERATION_ALERT_QUEUE_SIZE": 0, "MODERATION_ALERT_QUEUE_AGE_MINUTES": 0,

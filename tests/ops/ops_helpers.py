@@ -8,8 +8,8 @@ import threading
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from service.policy import Decision
-from service.store import Candidate, Store
+from service.decisions.policy import Decision
+from service.storage.store import Candidate, Store
 
 
 

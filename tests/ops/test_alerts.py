@@ -12,12 +12,12 @@ from pathlib import Path
 
 from ops_helpers import put
 
-from service import alerts
+from service.ops import alerts
 from service.config import RateLimit
-from service.db import make_engine
-from service.moderation import Moderation
-from service.store import Store
-from service.tables import utcnow
+from service.storage.db import make_engine
+from service.review.queue import Moderation
+from service.storage.store import Store
+from service.storage.tables import utcnow
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,9 +8,9 @@ import threading
 import pytest
 from ops_helpers import put
 
-from service.backup import backup_sqlite
-from service.db import make_engine
-from service.store import Store
+from service.ops.backup import backup_sqlite
+from service.storage.db import make_engine
+from service.storage.store import Store
 
 
 def test_backup_command_copies_the_store(app, tmp_path):

@@ -11,8 +11,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from comment_helpers import PUBLISH_ALL, good_form
-from service import alerts
-from service.tables import AlertDelivery, AuditEntry, Comment
+from service.ops import alerts
+from service.storage.tables import AlertDelivery, AuditEntry, Comment
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from datetime import date, datetime, timedelta, timezone
 
 from ops_helpers import put
 
-from service import digest
-from service.moderation import Moderation
+from service.ops import digest
+from service.review.queue import Moderation
 
 DAY = date(2026, 11, 20)
 MORNING = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)

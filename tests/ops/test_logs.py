@@ -9,8 +9,8 @@ import logging
 import pytest
 from ops_helpers import put
 
-from service import logs
-from service.moderation import Moderation
+from service.ops import logs
+from service.review.queue import Moderation
 
 READER_IP = "203.0.113.77"
 READER_EMAIL = "ann.reader@example.org"

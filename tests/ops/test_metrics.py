@@ -19,7 +19,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
 from serving import free_port, gunicorn_conf
-from service.moderation import Moderation
+from service.review.queue import Moderation
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -97,7 +97,7 @@ def test_counters_add_up_to_the_traffic_sent(make_app, db_url):
 def test_queue_age_is_the_oldest_pending_comment(make_app, db_url):
     from datetime import timedelta
 
-    from service.tables import utcnow
+    from service.storage.tables import utcnow
 
     app = make_app(MODERATION_DATABASE_URL=db_url)
     store = app.extensions["store"]

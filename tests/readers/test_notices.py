@@ -13,8 +13,8 @@ import pytest
 from service.config import from_env
 from service.readers import appeals, notices, reports
 from service.readers.notices import Statement
-from service.submission import VISIBLE_PATTERN
-from service.tables import DECISION_REASONS, Appeal, Comment
+from service.intake.submission import VISIBLE_PATTERN
+from service.storage.tables import DECISION_REASONS, Appeal, Comment
 
 SECRET = "a secret"
 TEXTS = notices.reason_texts(from_env({}))

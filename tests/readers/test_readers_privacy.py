@@ -15,8 +15,8 @@ from sqlalchemy import inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from comment_helpers import PUBLISH_ALL, good_form
-from service.db import alembic_config, make_engine, upgrade
-from service.tables import Appeal, Report, utcnow
+from service.storage.db import alembic_config, make_engine, upgrade
+from service.storage.tables import Appeal, Report, utcnow
 
 
 @pytest.fixture

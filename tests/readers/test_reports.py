@@ -13,12 +13,12 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from comment_helpers import HOLD_ALL, PUBLISH_ALL, good_form
-from service import privacy
+from service.privacy import keys as privacy
 from service.config import RateLimit
-from service.moderation import QueueQuery
+from service.review.queue import QueueQuery
 from service.readers import reports
 from service.readers.reports import ReportInput
-from service.tables import AuditEntry, Comment, Report
+from service.storage.tables import AuditEntry, Comment, Report
 
 
 def post(client, text: str = "Glad the bridge is open again.", **fields) -> dict:

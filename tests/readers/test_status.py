@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from comment_helpers import HOLD_ALL, PUBLISH_ALL, good_form
-from service.moderation import QueueQuery
+from service.review.queue import QueueQuery
 from service.readers import notices
-from service.tables import Appeal, AuditEntry, Comment
+from service.storage.tables import Appeal, AuditEntry, Comment
 
 WATCHED = {**PUBLISH_ALL, "MODERATION_WATCHED_TERMS": "council",
            "MODERATION_BLOCKED_TERMS": "casino"}

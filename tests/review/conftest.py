@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 
 from review_helpers import PASSWORD, FakeScorer, Moderator, add_moderators
-from service.auth import hash_password
+from service.review.auth import hash_password
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from service.tables import Comment, Moderator as ModeratorRow, utcnow
+from service.storage.tables import Comment, Moderator as ModeratorRow, utcnow
 
 PASSWORD = "correct horse battery"
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
@@ -110,7 +110,7 @@ class Moderator:
 
     def decide(self, comment: Comment, action: str, reason: str | None = None, *,
                seen: str | None = None, json: bool = False):
-        from service.moderation import state_token
+        from service.review.queue import state_token
 
         data = {"action": action, "seen": seen or state_token(comment)}
         if reason:

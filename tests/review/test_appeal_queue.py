@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from model.decisions import load_decisions
 from review_helpers import add_comment, reload
 from service.readers import notices
-from service.tables import Report
+from service.storage.tables import Report
 
 
 def appeal(app, comment, note="I was quoting the advert to complain about it."):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from review_helpers import PASSWORD, add_comment, add_moderators
 from serving import serving
-from service.articles import Actor
+from service.articles.records import Actor
 
 pytestmark = pytest.mark.browser
 

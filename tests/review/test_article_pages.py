@@ -8,7 +8,7 @@ import re
 from datetime import datetime, timezone
 
 from review_helpers import add_comment
-from service.articles import Actor
+from service.articles.records import Actor
 
 
 def _article(app, post_id, **values):

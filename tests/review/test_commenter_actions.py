@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from review_helpers import add_comment, reload
-from service.privacy import email_hash
-from service.tables import AuditEntry, CommenterAction, CommenterStanding, EmailDomainRule
+from service.privacy.keys import email_hash
+from service.storage.tables import AuditEntry, CommenterAction, CommenterStanding, EmailDomainRule
 
 RITA = email_hash("test-email-key", "rita@example.org")
 BANNED = "Sorry, our moderators no longer accept comments from this email address."

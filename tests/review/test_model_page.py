@@ -15,12 +15,12 @@ from model.artifact import current_stem, history as artifact_history, set_curren
 from model.model_store import DirectoryStore
 from model_versions import add_version, two_versions
 from review_helpers import add_comment
-from service.bar_chart import bar_chart
-from service.model_admin import model_rows, overturn_chart
-from service.model_registry import card_metrics, read_registry
-from service.overturns import Overturns, overturns_by_version
-from service.scoring import ScorerHolder
-from service.tables import Comment
+from service.classifier.bar_chart import bar_chart
+from service.classifier.views import model_rows, overturn_chart
+from service.classifier.model_registry import card_metrics, read_registry
+from service.classifier.overturns import Overturns, overturns_by_version
+from service.classifier.scoring import ScorerHolder
+from service.storage.tables import Comment
 
 OLD, NEW = "moderation-20261101-000000", "moderation-20261120-000000"
 
@@ -65,7 +65,7 @@ def scored_by(app, version, text, status, **fields):
 
 
 def decide(moderation, comment, action, reason=None):
-    from service.moderation import state_token
+    from service.review.queue import state_token
 
     return moderation.decide(comment.id, "ann", action, reason, seen=state_token(comment))
 
@@ -155,7 +155,7 @@ def test_bar_heights_are_proportional_and_clipped():
 
 def test_bar_labels_are_level_and_their_slots_fit_the_longest_line():
     """The labels used to be rotated and the first was cut off at the chart's left edge."""
-    from service.bar_chart import text_width
+    from service.classifier.bar_chart import text_width
 
     labels = [("2026-11-24\n17:17", 0.5, "67% of 3"), ("fake-version-with-a-long-name", 0.2, "")]
     chart = bar_chart(labels)
@@ -262,8 +262,8 @@ def test_reload_needs_a_login_and_a_csrf_token(review_app, ann):
 
 
 def test_on_this_site_counts_holds_and_rejections_at_the_lines_in_force():
-    from service.model_admin import on_this_site
-    from service.policy import Thresholds
+    from service.classifier.views import on_this_site
+    from service.decisions.policy import Thresholds
 
     lines = {"spam": Thresholds(0.5, 0.9), "abuse": Thresholds(0.4, 0.95)}
     scores = [(0.1, 0.1)] * 90 + [(0.6, 0.1)] * 4 + [(0.1, 0.5)] * 4 + [(0.95, 0.1)] * 2

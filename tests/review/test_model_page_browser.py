@@ -14,10 +14,10 @@ from model.artifact import DEFAULT_DIR, current_stem, set_current
 from model_versions import add_version, two_versions
 from review_helpers import add_comment, log_in_browser as log_in
 from serving import serving
-from service.model_registry import stem_time
-from service.moderation import state_token
-from service.scoring import ScorerHolder
-from service.tables import Comment, Moderator as ModeratorRow, utcnow
+from service.classifier.model_registry import stem_time
+from service.review.queue import state_token
+from service.classifier.scoring import ScorerHolder
+from service.storage.tables import Comment, Moderator as ModeratorRow, utcnow
 
 pytestmark = pytest.mark.browser
 

@@ -15,8 +15,8 @@ from model import Scorer, rollback
 from model.database_store import DatabaseStore
 from model_versions import two_versions
 from review_helpers import Moderator
-from service.scoring import ScorerHolder
-from service.tables import Moderator as ModeratorRow, utcnow
+from service.classifier.scoring import ScorerHolder
+from service.storage.tables import Moderator as ModeratorRow, utcnow
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from model.decisions import load_decisions
 from review_helpers import add_comment, reload
-from service.moderation import QueueQuery
-from service.tables import AuditEntry, Report
+from service.review.queue import QueueQuery
+from service.storage.tables import AuditEntry, Report
 
 
 def report(app, comment, reason="spam", ip="203.0.113.1", note=""):
@@ -140,7 +140,7 @@ def test_a_hidden_reported_comment_is_published_again_when_dismissed(make_app, d
     from review_helpers import Moderator
     from sqlalchemy import insert
 
-    from service.tables import Moderator as ModeratorRow, utcnow
+    from service.storage.tables import Moderator as ModeratorRow, utcnow
 
     app = make_app(MODERATION_DATABASE_URL=db_url, MODERATION_HIDE_REPORTED="true")
     with app.extensions["store"].engine.begin() as connection:

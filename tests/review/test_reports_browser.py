@@ -13,7 +13,7 @@ from sqlalchemy import insert
 
 from review_helpers import add_comment, log_in_browser, reload
 from serving import serving
-from service.tables import Moderator as ModeratorRow, utcnow
+from service.storage.tables import Moderator as ModeratorRow, utcnow
 
 pytestmark = pytest.mark.browser
 

@@ -12,8 +12,8 @@ import pytest
 
 from comment_helpers import good_form
 from review_helpers import PASSWORD, T0, Moderator
-from service.accounts import list_moderators, set_active
-from service.auth import session_alive, wait_seconds
+from service.review.accounts import list_moderators, set_active
+from service.review.auth import session_alive, wait_seconds
 
 MODERATION_URLS = [("get", "/review/"), ("get", "/review/audit"), ("get", "/review/comments/1"),
                    ("post", "/review/comments/1/decide"), ("post", "/review/bulk"),
@@ -114,8 +114,8 @@ def test_session_idle_timeout_and_absolute_lifetime(login_hours_ago, seen_hours_
 
 
 def test_sessions_end_after_the_configured_idle_time_and_lifetime(make_app, monkeypatch):
-    from service import auth
-    from service.accounts import add_moderator
+    from service.review import auth
+    from service.review.accounts import add_moderator
 
     app = make_app(MODERATION_SESSION_IDLE_HOURS="1", MODERATION_SESSION_LIFETIME_HOURS="3")
     add_moderator(app.extensions["store"].engine, "ann", PASSWORD)
@@ -136,7 +136,7 @@ def test_sessions_end_after_the_configured_idle_time_and_lifetime(make_app, monk
 
 def test_readers_get_no_session_and_a_forged_session_cookie_logs_nobody_in(review_app):
     # Readers carry no session cookie, so intake skips building a cookie signer for them
-    # (service.auth.CookieSessions); a cookie that is present is still verified.
+    # (service.review.auth.CookieSessions); a cookie that is present is still verified.
     reader = review_app.test_client()
     response = reader.post("/comments", data=good_form())
     assert response.status_code == 303 and "Set-Cookie" not in response.headers
@@ -145,7 +145,7 @@ def test_readers_get_no_session_and_a_forged_session_cookie_logs_nobody_in(revie
 
 
 def test_secure_cookie_when_configured(make_app, sqlite_url):
-    from service.accounts import add_moderator
+    from service.review.accounts import add_moderator
 
     app = make_app(MODERATION_SECURE_COOKIES="true")
     add_moderator(app.extensions["store"].engine, "ann", PASSWORD)
@@ -286,7 +286,7 @@ def test_first_moderator_must_change_the_one_time_password(review_app):
 
     from sqlalchemy import delete
 
-    from service.tables import Moderator as ModeratorRow
+    from service.storage.tables import Moderator as ModeratorRow
 
     with review_app.extensions["store"].engine.begin() as connection:
         connection.execute(delete(ModeratorRow))

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import event
 
 from review_helpers import T0, add_comment, reload
-from service.moderation import QueueQuery, Refused, state_token, suggested_reason
-from service.tables import Comment
+from service.review.queue import QueueQuery, Refused, state_token, suggested_reason
+from service.storage.tables import Comment
 
 NOW = T0 + timedelta(hours=1)
 

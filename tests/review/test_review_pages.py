@@ -11,10 +11,10 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from review_helpers import add_comment, reload
-from service.moderation import state_token
-from service.db import IMMEDIATE
-from service.tables import Comment, utcnow
-from service.review import highlight
+from service.review.queue import state_token
+from service.storage.db import IMMEDIATE
+from service.storage.tables import Comment, utcnow
+from service.review.views import highlight
 
 
 def test_highlight_marks_exactly_the_character_ranges_the_explanation_gives():
@@ -128,7 +128,7 @@ def test_json_answer_carries_the_new_counts_of_the_page_it_came_from(review_app,
     add_comment(review_app, "also on a1", post_id="a1")
     add_comment(review_app, "elsewhere", post_id="a2")
     ann.get("/review/?post=a1")
-    from service.moderation import state_token
+    from service.review.queue import state_token
 
     response = ann.post(f"/review/comments/{comment.id}/decide",
                         {"action": "approve", "seen": state_token(comment),
@@ -187,7 +187,7 @@ def test_a_lease_committed_while_the_page_is_drawn_is_shown(review_app, ann):
 def test_bulk_reject_then_undo_through_the_forms(review_app, ann):
     comments = [add_comment(review_app, f"spam {n}") for n in range(3)]
     ann.get("/review/")
-    from service.moderation import state_token
+    from service.review.queue import state_token
 
     data = {"action": "reject", "reason": "spam", "ids": [str(c.id) for c in comments],
             **{f"seen-{c.id}": state_token(c) for c in comments}}

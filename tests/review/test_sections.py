@@ -11,9 +11,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from review_helpers import T0, add_comment
-from service import sections
-from service.articles import Actor
-from service.moderation import QueueQuery
+from service.articles import sections
+from service.articles.records import Actor
+from service.review.queue import QueueQuery
 
 NOW = T0 + timedelta(hours=2)
 

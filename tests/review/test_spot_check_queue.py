@@ -13,10 +13,10 @@ from sqlalchemy import JSON, column, insert, inspect, select, table
 
 from model.decisions import load_decisions
 from review_helpers import T0, add_comment, reload
-from service.db import alembic_config, make_engine, upgrade
-from service.moderation import QueueQuery
-from service.spot_checks import Picker, Tally, tally
-from service.tables import UTCDateTime
+from service.storage.db import alembic_config, make_engine, upgrade
+from service.review.queue import QueueQuery
+from service.decisions.spot_checks import Picker, Tally, tally
+from service.storage.tables import UTCDateTime
 
 
 @pytest.fixture

@@ -60,7 +60,7 @@ PASSWORD = "correct horse battery"
 def add_moderator(app, name: str, password_hash: str) -> None:
     from sqlalchemy import insert
 
-    from service.tables import Moderator, utcnow
+    from service.storage.tables import Moderator, utcnow
 
     with app.extensions["store"].engine.begin() as connection:
         connection.execute(insert(Moderator), {

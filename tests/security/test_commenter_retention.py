@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from comment_helpers import PUBLISH_ALL, good_form
-from service.privacy import email_hash
-from service.tables import CommenterAction, CommenterStanding, EmailDomainRule
+from service.privacy.keys import email_hash
+from service.storage.tables import CommenterAction, CommenterStanding, EmailDomainRule
 
 ANN = email_hash("test-email-key", "ann@example.org")
 

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from comment_helpers import PUBLISH_ALL
 from security_helpers import PASSWORD, add_moderator, csrf_token, login
-from service.auth import hash_password
-from service.submission import clean_text
-from service.tables import AuditEntry, Comment, Moderator
+from service.review.auth import hash_password
+from service.intake.submission import clean_text
+from service.storage.tables import AuditEntry, Comment, Moderator
 
 CORPUS = json.loads((Path(__file__).with_name("injection_payloads.json")).read_text())
 PAYLOADS = CORPUS["xss"] + CORPUS["sql"] + CORPUS["other"]

@@ -11,7 +11,7 @@ import pytest
 
 from comment_helpers import PUBLISH_ALL
 from serving import serving
-from service.submission import clean_text
+from service.intake.submission import clean_text
 
 pytestmark = pytest.mark.browser
 

@@ -59,7 +59,7 @@ def test_the_guard_catches_an_outbound_attempt(no_network):
 
 
 def test_intake_scoring_and_review_make_no_outbound_connection(no_network, make_app, db_url):
-    from service.auth import hash_password
+    from service.review.auth import hash_password
 
     # SCORER=None: this app loads the shipped classifier itself, under the guard.
     app = make_app(SCORER=None, MODERATION_DATABASE_URL=db_url, **PUBLISH_ALL)

@@ -11,7 +11,7 @@ from sqlalchemy import MetaData, select
 
 from comment_helpers import good_form
 from security_helpers import add_moderator, login
-from service.auth import hash_password
+from service.review.auth import hash_password
 
 IPS = ("198.51.100.23", "2001:db8::23", "203.0.113.5")
 

@@ -12,7 +12,7 @@ from flask_limiter import Limiter
 from comment_helpers import PUBLISH_ALL, flood_with_form_posts, good_form
 from security_helpers import (REDIS_URL, CountingScorer, add_moderator, delete_keys, login,
                               redis_or_fail, unique_prefix)
-from service.auth import hash_password
+from service.review.auth import hash_password
 from service.config import from_env
 
 BURST = {"MODERATION_RATE_LIMIT": "2/minute", **PUBLISH_ALL}

@@ -13,9 +13,9 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from comment_helpers import PUBLISH_ALL, good_form
-from service.privacy import account_hash, email_hash
-from service.retention import parse_period
-from service.tables import AuditEntry, Comment, LoginFailure, utcnow
+from service.privacy.keys import account_hash, email_hash
+from service.privacy.retention import parse_period
+from service.storage.tables import AuditEntry, Comment, LoginFailure, utcnow
 
 NOW = utcnow()
 EMAIL_KEY = "test-email-key"  # tests/conftest.py TEST_KEYS

@@ -10,8 +10,8 @@ import pytest
 
 from comment_helpers import good_form
 from security_helpers import PASSWORD, add_moderator, csrf_token, login
-from service.auth import hash_password
-from service.privacy import email_hash
+from service.review.auth import hash_password
+from service.privacy.keys import email_hash
 from service.readers import notices
 
 SERVICE = Path(__file__).resolve().parents[2] / "service"

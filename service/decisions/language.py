@@ -1,0 +1,172 @@
+"""Which language a comment is written in, offline: py3langid's model (BSD, shipped inside its
+wheel; nothing is downloaded), restricted to the languages this site's readers write in.
+
+`Identifier.identify(text)` answers an ISO 639-1 code, or "unknown" when the comment is too short
+to tell ("Mantap!", "lol") or the model is not sure of any one language (a comment that mixes
+Indonesian and English, a language outside the candidates). Guessing there would be worse than
+abstaining: a short Indonesian comment guessed as English gets the English heads' verdict.
+
+Speed. Identification runs for every comment in intake, so it must cost little next to scoring
+(bench/language_id.py: target 50 µs at the median). py3langid's own `classify` spends most of
+its time in a dozen NumPy calls on tiny arrays, with the model's float16 table gathered across
+its 140 columns. We keep its tokenizer (the byte DFA), its model and its arithmetic, and only
+do the glue in fewer, cheaper steps: the candidates' columns as one contiguous float32 table,
+counts weighted through a lookup, and the softmax over the few candidates in plain Python.
+`tests/decisions/test_language.py` checks that the answers equal the package's own.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+UNKNOWN = "unknown"
+
+# Fewer letters than this and the language is not told: a few characters carry too few of the
+# model's features, and whole-word interjections ("Sip", "Ok", "wkwk") are shared across languages.
+MIN_LETTERS = 20
+# The softmax probability the best language must reach. Measured in bench/language_id.py: below
+# it are most of the wrong answers on short comments and the comments that mix two languages.
+MIN_CONFIDENCE = 0.75
+# Only the start of a long comment is read: a few hundred bytes settle the language, and the
+# cost stays flat however long the comment (the model's n-grams are at most four bytes).
+MAX_BYTES = 400
+
+# What the review page calls the languages a Jakarta news site is likely to see.
+NAMES = {
+    "en": "English", "id": "Indonesian", "ms": "Malay", "jv": "Javanese", "zh": "Chinese",
+    "ja": "Japanese", "ko": "Korean", "ar": "Arabic", "tl": "Tagalog", "nl": "Dutch",
+    "de": "German", "fr": "French", "es": "Spanish", "pt": "Portuguese", "vi": "Vietnamese",
+    "th": "Thai", "hi": "Hindi", "ru": "Russian", "it": "Italian", "tr": "Turkish",
+    UNKNOWN: "not identified",
+}
+
+_LETTER = re.compile(r"[^\W\d_]")
+# Each half of a comment must be this long for the halves to be compared: shorter halves disagree
+# by chance.
+_HALF_BYTES = 30
+_SHARE = [0.0] + [math.log1p(n) / n for n in range(1, MAX_BYTES + 1)]
+
+
+def name(code: str | None) -> str:
+    """A language code as a moderator reads it: "Indonesian (id)"; None for comments stored before
+    languages were identified."""
+    if code is None:
+        return "not identified (stored before languages were)"
+    if code == UNKNOWN:
+        return NAMES[UNKNOWN]
+    return f"{NAMES[code]} ({code})" if code in NAMES else code
+
+
+def model_languages() -> tuple[str, ...]:
+    """Every language py3langid's model knows."""
+    return tuple(_model().labels)
+
+
+@lru_cache(maxsize=1)
+def _model():
+    # Imported and read here, once per process: the model takes about 1.5 s and 100 MB to load,
+    # and every app built in this process (tests build hundreds) shares it.
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+@dataclass(frozen=True)
+class Guess:
+    language: str          # an ISO 639-1 code, or UNKNOWN
+    confidence: float      # the model's probability for its best language (0 when too short)
+    best: str | None       # the model's best language, even when not confident enough to say it
+
+
+class Identifier:
+    """The model restricted to `candidates` (ISO 639-1 codes it knows; empty: all of them)."""
+
+    def __init__(self, candidates: tuple[str, ...] = (), *, min_letters: int = MIN_LETTERS,
+                 min_confidence: float = MIN_CONFIDENCE) -> None:
+        model = _model()
+        known = model.labels
+        unknown = sorted(set(candidates) - set(known))
+        if unknown:
+            raise ValueError(f"py3langid does not know the language code(s) {', '.join(unknown)}")
+        columns = [i for i, code in enumerate(model.nb_classes)
+                   if not candidates or code in candidates]
+        # One column per language (the model lists a few twice under two scripts: keep the first).
+        seen: dict[str, int] = {}
+        for i in columns:
+            seen.setdefault(model.nb_classes[i], i)
+        columns = list(seen.values())
+        self.languages = tuple(model.nb_classes[i] for i in columns)
+        # The shared model is never restricted itself (`set_languages`): each identifier takes
+        # its own copy of its candidates' columns.
+        self._table = np.ascontiguousarray(model.nb_ptc[:, columns], dtype=np.float32)
+        self._prior = np.ascontiguousarray(model.nb_pc[columns], dtype=np.float32)
+        self._nextmove, self._output = model.tk_nextmove, model.tk_output
+        self._rowbase = [row << 8 for row in model.tk_row]  # each state's row of 256 bytes
+        self.min_letters, self.min_confidence = min_letters, min_confidence
+
+    def guess(self, text: str) -> Guess:
+        letters = len(_LETTER.findall(text, 0, 4 * self.min_letters))
+        if letters < self.min_letters:
+            return Guess(UNKNOWN, 0.0, None)
+        best, confidence, halves = self._classify(text)
+        if best is None or confidence < self.min_confidence or len(set(halves)) > 1:
+            return Guess(UNKNOWN, confidence, best)
+        return Guess(best, confidence, best)
+
+    def identify(self, text: str) -> str:
+        return self.guess(text).language
+
+    def _classify(self, text: str) -> tuple[str | None, float, tuple[str, ...]]:
+        """py3langid's `classify` with norm_probs (same features, weights and temperature): the
+        best language and its probability; and the best language of each half of the comment,
+        when both halves are long enough to tell (the mixed-language check)."""
+        if text.isupper():
+            text = text.lower()
+        data = unicodedata.normalize("NFC", text).encode("utf-8", "surrogatepass")[:MAX_BYTES]
+        nextmove, rowbase, output = self._nextmove, self._rowbase, self._output
+        features: list[int] = []
+        append = features.append
+        state = 0
+        middle = _middle(data)
+        for byte in data[:middle]:
+            state = nextmove[rowbase[state] + byte]
+            feature = output[state]
+            if feature >= 0:
+                append(feature)
+        split = len(features)
+        for byte in data[middle:]:
+            state = nextmove[rowbase[state] + byte]
+            feature = output[state]
+            if feature >= 0:
+                append(feature)
+        if not features:
+            return None, 0.0, ()
+        # The model weighs a feature seen n times by log(1 + n); spread over its n occurrences
+        # that is log(1 + n) / n each, so each half's sum is its share of the whole.
+        counts = Counter(features)
+        weights = np.array([_SHARE[counts[f]] for f in features], dtype=np.float32)
+        rows = self._table.take(np.array(features, dtype=np.intp), axis=0)
+        first = weights[:split] @ rows[:split]
+        second = weights[split:] @ rows[split:]
+        scores = ((first + second + self._prior) * (1.0 / math.sqrt(len(data)))).tolist()
+        top = max(scores)
+        best = scores.index(top)
+        halves = ()
+        if min(middle, len(data) - middle) >= _HALF_BYTES:
+            halves = (self.languages[int((first + self._prior).argmax())],
+                      self.languages[int((second + self._prior).argmax())])
+        return self.languages[best], 1.0 / sum(math.exp(s - top) for s in scores), halves
+
+
+def _middle(data: bytes) -> int:
+    """A word boundary near the middle of `data` (the middle itself when there is none)."""
+    middle = len(data) // 2
+    space = data.find(b" ", middle)
+    return space if 0 <= space < len(data) - 1 else middle
