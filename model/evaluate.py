@@ -21,11 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from model import artifact, metrics
+from model import metrics
 from model.dataset import default_data_dir, examples_of, load_corpora
-from model.pipeline import LABELS
 from model.scoring import Scorer
-from model.train import fit, source_kind
+from model.train import fit
 
 VIDEOS = ("Psy", "KatyPerry", "LMFAO", "Eminem")
 ABUSE_SOURCES = ("olid", "davidson", "fox")

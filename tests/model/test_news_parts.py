@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model import Scorer, identity
+from model import identity
 from model.dataset import load_corpora, sparing_group_names, span_ranges, without_spans
 from model.profanity_prior import ProfanityPrior
 from model.span_lexicon import SpanLexicon

@@ -17,7 +17,7 @@ from model import site_gate, site_layer, site_store
 from model.site_update import describe, update
 from service.storage.db import make_engine
 from service.classifier.site_layers import SiteLayers
-from site_decisions import ADS, GUARD, SUBJECTS, T0, BlindToSpam, decide, site_comments
+from site_decisions import ADS, GUARD, T0, BlindToSpam, decide, site_comments
 
 @pytest.fixture
 def engine(db_url):

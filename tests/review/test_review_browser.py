@@ -316,7 +316,7 @@ def test_xss_payloads_render_inert(site, page):
     page.keyboard.press("s")
     page.wait_for_selector("#queue .item[data-status=rejected]")
     page.goto(base + "/review/audit")
-    page.goto(base + f"/review/comments/1")
+    page.goto(base + "/review/comments/1")
     assert page.events == {"dialogs": [], "errors": []}
     assert page.locator("#injected").count() == 0
 
