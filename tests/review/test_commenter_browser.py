@@ -93,6 +93,8 @@ def test_a_moderator_bans_a_commenter_whose_next_comment_is_refused(site, browse
         assert "ann" in row and "ban" in row and "abuse" in row and f"#{held.id}" in row
         moderator.screenshot(path=str(ARTIFACTS / "review-commenter.png"), full_page=True)
         moderator.click("text=Audit log")
+        moderator.wait_for_url("**/review/audit")  # the click only starts the navigation
+        moderator.wait_for_selector("#commenter-actions + table tr.commenter-action")
         assert moderator.locator("#commenter-actions + table tr.commenter-action").count() == 1
         assert reader.problems == moderator.problems == []
     finally:
