@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from model import metrics
-from model.dataset import default_data_dir, examples_of, load_corpora
+from model.dataset import default_data_dir, default_found_dir, examples_of, load_corpora
 from model.scoring import Scorer
 from model.train import fit
 
@@ -159,10 +159,12 @@ HEADER = ("| rows | n | ROC AUC | AP | threshold | precision | recall | F1 | tn/
           "|---|---|---|---|---|---|---|---|---|")
 
 
-def render(card, lovo, abuse, false_pos, trans, timing, images, command) -> str:
+def render(card, lovo, abuse, false_pos, trans, timing, images, command, corpora=()) -> str:
     lines = [f"# Evaluation of `{card['version']}`", "",
              f"Made by `{command}` ({time.strftime('%Y-%m-%d')}). Thresholds are the card's "
              "suggested `hold` thresholds; alt-profanity-check is scored at its own 0.5.", "",
+             *([f"Corpora read (the refits train on their training rows only): {', '.join(sorted(set(corpora)))}.", ""]
+               if corpora else []),
              "News comments (ucc-dev beside alt-profanity-check, the toxic-spans span F1, "
              "the identity-term metrics, day one end to end) are in "
              "[news-comments.md](news-comments.md), written by `bench/news_comments.py`.", "",
@@ -205,6 +207,11 @@ def render(card, lovo, abuse, false_pos, trans, timing, images, command) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m model.evaluate", description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=None)
+    # The same corpora as the shipped model's recipe (`make model`): the found ones when present.
+    parser.add_argument("--found-data", type=Path, default=default_found_dir(),
+                        help="folder of the found corpora (default: ../extra-data; used when present)")
+    parser.add_argument("--no-found-data", action="store_true",
+                        help="evaluate on --data alone even where the found corpora are present")
     parser.add_argument("--model", default=None, help="artifact to evaluate (default: current)")
     parser.add_argument("--out", type=Path, default=Path("model/report"))
     args = parser.parse_args(argv)
@@ -212,7 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     say = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
 
     scorer = Scorer.load(args.model)
-    corpora = load_corpora(args.data or default_data_dir())
+    corpora = load_corpora(args.data or default_data_dir(),
+                           None if args.no_found_data else args.found_data)
     examples = examples_of(corpora)
     train_rows = [e for e in examples if e.split == "train"]
     held_out = [e for e in examples if e.split == "test"]
@@ -237,7 +245,8 @@ def main(argv: list[str] | None = None) -> int:
                "spam_false_positives": false_pos, "transfer": trans, "speed": timing}
     (args.out / "figures.json").write_text(json.dumps(figures, indent=2) + "\n")
     (args.out / "report.md").write_text(
-        render(scorer.card, lovo, abuse, false_pos, trans, timing, images, command.strip()))
+        render(scorer.card, lovo, abuse, false_pos, trans, timing, images, command.strip(),
+               [c.name for c in corpora]))
     say(f"wrote {args.out / 'report.md'}")
     return 0
 
