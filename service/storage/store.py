@@ -308,10 +308,10 @@ class Store:
                 else FeedVersionRow(0, 0)
             if not seen:
                 return version, None
-            for at in (3, 4, 5):
-                if rules[at] is not None:
-                    rules[at] = datetime.fromisoformat(rules[at]).replace(tzinfo=timezone.utc)
-            return version, CommentingRow(*rules)
+            values = dict(zip(_COMMENTING_COLUMNS, rules))
+            for name in _ARTICLE_TIMES:
+                values[name] = _from_sqlite_time(values[name])
+            return version, CommentingRow(**values)
         with self.engine.connect() as connection:
             row = connection.execute(_FEED_VERSION, {"post_id": post_id}).first()
             rules = connection.execute(_COMMENTING, {"post_id": post_id}).first()
@@ -330,8 +330,7 @@ class Store:
             return None
         values = dict(zip(_ARTICLE_COLUMNS, rows[0]))
         for name in _ARTICLE_TIMES:
-            if values[name] is not None:
-                values[name] = datetime.fromisoformat(values[name]).replace(tzinfo=timezone.utc)
+            values[name] = _from_sqlite_time(values[name])
         values["premoderated"] = bool(values["premoderated"])
         return Article(**values)
 
@@ -514,9 +513,7 @@ class _SqliteIntake:
             row = self.connection.execute(_SQLITE_LOOKUP_NO_FLOOD, (
                 fingerprint, _sqlite_time(dup_since), *set_by_moderators)).fetchone()
         first_id, nth_recent, approved, standing, domain_rule = row
-        if nth_recent is not None:
-            nth_recent = datetime.fromisoformat(nth_recent).replace(tzinfo=timezone.utc)
-        return first_id, nth_recent, approved, standing, domain_rule
+        return first_id, _from_sqlite_time(nth_recent), approved, standing, domain_rule
 
     def receipt(self, comment_id: int) -> Receipt:
         id_, status, reasons, spam, abuse, permalink, language = self.connection.execute(
@@ -550,6 +547,11 @@ class _ThreadReader:
 
 def _sqlite_time(value: datetime) -> str:
     return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _from_sqlite_time(value: str | None) -> datetime | None:
+    """A time as _sqlite_time (or UTCDateTime) stored it, read back as an aware UTC datetime."""
+    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
 
 
 def _sqlite_value(value):
