@@ -77,7 +77,7 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 # The Docker image keeps its worker heartbeat files in memory instead of on the container's disk.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
-# -- Prometheus metrics across workers (service/ops/metrics.py) ---------------------------------------
+# -- Prometheus metrics across workers (service/ops/metrics.py) ---------------------------------
 # Every worker writes its counters to files in PROMETHEUS_MULTIPROC_DIR and `GET /metrics` adds
 # them up, whichever worker answers. The directory is set here, in the master, before any worker
 # imports prometheus_client (which reads it once), and emptied at each start so figures from an

@@ -2,10 +2,11 @@
 service, what changed from the version before, whether it is better on this site, and how often
 moderators overturned it.
 
-Plain functions over what `service.classifier.model_registry` read (the cards and the promotion history)
-and `service.classifier.overturns` counted; no Flask. ROC AUC is said as what it means to a moderator: the
-chance that the model scores a randomly chosen abusive (or spam) comment above an acceptable one
-(50% is a coin toss, 100% never wrong). The figures themselves stay on the page, folded away.
+Plain functions over what `service.classifier.model_registry` read (the cards and the promotion
+history) and `service.classifier.overturns` counted; no Flask. ROC AUC is said as what it means to a
+moderator: the chance that the model scores a randomly chosen abusive (or spam) comment above an
+acceptable one (50% is a coin toss, 100% never wrong). The figures themselves stay on the page,
+folded away.
 """
 
 from __future__ import annotations

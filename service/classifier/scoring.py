@@ -125,8 +125,8 @@ class ScorerHolder:
 
     def score_many(self, texts: list[str], language: str = "en") -> list[Scored]:
         """Scores for several comments by the same model (several times cheaper per comment
-        than one at a time: see service/intake/batching.py), all in `language`, one of `languages()`:
-        a comment is never scored by a model for another language."""
+        than one at a time: see service/intake/batching.py), all in `language`, one of
+        `languages()`: a comment is never scored by a model for another language."""
         if language not in self.languages():
             raise ValueError(f"no model scores comments in {language!r}")
         scorer = self._scorer  # one reference for the whole call: a swap meanwhile is harmless

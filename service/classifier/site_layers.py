@@ -114,8 +114,8 @@ class SiteLayers:
         return [{"spam": float(a[0]), "abuse": float(a[1])} for a in adjusted]
 
     def adjust_scored(self, texts: list[str], scored: list, language: str = "en") -> list:
-        """``service.classifier.scoring.Scored`` results, adjusted where the general model gave scores.
-        Only English has a general model for a layer to adjust."""
+        """``service.classifier.scoring.Scored`` results, adjusted where the general model gave
+        scores. Only English has a general model for a layer to adjust."""
         if language != "en" or self._layers.get("en") is None:
             return scored
         at = [i for i, s in enumerate(scored) if s.scores is not None]

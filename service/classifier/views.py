@@ -3,11 +3,12 @@
 
 The page lists the versions the model store holds (their cards and the promotion
 history, `service.classifier.model_registry`) beside how often moderators overturned each version's
-decisions (`service.classifier.overturns`), told per version in a newsroom's words (`service.classifier.model_story`)
-and drawn as an inline SVG bar chart (`service.classifier.bar_chart`); and, from the decided spot checks
-(`service.decisions.spot_checks`), how much of what the policy publishes moderators would have removed.
-The reload makes *this* worker read the model store's pointer at once; the other workers follow
-at their next check (`MODERATION_MODEL_CHECK_SECONDS`). Promote and roll back
+decisions (`service.classifier.overturns`), told per version in a newsroom's words
+(`service.classifier.model_story`) and drawn as an inline SVG bar chart
+(`service.classifier.bar_chart`); and, from the decided spot checks
+(`service.decisions.spot_checks`), how much of what the policy publishes moderators would have
+removed. The reload makes *this* worker read the model store's pointer at once; the other workers
+follow at their next check (`MODERATION_MODEL_CHECK_SECONDS`). Promote and roll back
 (`POST /admin/model/promote`, `/admin/model/rollback`) move the pointer of the configured store
 (`model.model_store`), as `python -m model.promote` and `model.rollback` do: with the database
 store, every host follows.
@@ -28,7 +29,8 @@ from service.decisions import spot_checks
 from service.review.auth import login_required
 from service.web.security_headers import no_store
 from service.classifier.bar_chart import BarChart, bar_chart
-from service.classifier.model_registry import HistoryEntry, Registry, Version, registry_of, stem_time
+from service.classifier.model_registry import (HistoryEntry, Registry, Version, registry_of,
+                                               stem_time)
 from service.classifier.model_story import missed, story, when
 from service.classifier.overturns import Overturns, overturns_by_version
 

@@ -35,7 +35,7 @@ from service.privacy import keys as privacy
 from service.storage.db import IMMEDIATE, lock_names
 from service.review.queue import Refused, _audit, settle_returns
 from service.storage.tables import (DECISION_REASONS, Comment, CommenterAction, CommenterStanding,
-                            EmailDomainRule, utcnow)
+                                    EmailDomainRule, utcnow)
 
 # Action -> the standing it sets (None: removes it).
 STANDING_OF = {"ban": "banned", "hold": "hold", "trust": "trusted", "clear": None}

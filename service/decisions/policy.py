@@ -42,15 +42,15 @@ class Rules:
     trusted_after: int = 3  # earlier approved comments; 0 disables trust
     trusted_hold_boost: float = 0.15
     log_only: bool = False
-    # Per language (service.decisions.language_policy): False when the comment's language has no model, so
-    # its scores (None) are not asked for and the rules alone decide; a reason here holds every
-    # comment these rules decide (the operator chose "hold" for the language); and reasons
+    # Per language (service.decisions.language_policy): False when the comment's language has no
+    # model, so its scores (None) are not asked for and the rules alone decide; a reason here holds
+    # every comment these rules decide (the operator chose "hold" for the language); and reasons
     # recorded on every comment, to say why it was or was not scored.
     scored: bool = True
     hold_reason: str | None = None
     notes: tuple[str, ...] = ()
-    # The comment's article is pre-moderated (service.articles.records): a moderator chose to see every
-    # comment on it first, so it is held whatever else says, log-only mode included.
+    # The comment's article is pre-moderated (service.articles.records): a moderator chose to see
+    # every comment on it first, so it is held whatever else says, log-only mode included.
     premoderated: bool = False
 
 
@@ -78,7 +78,8 @@ class Decision:
     reasons: tuple[str, ...]
     policy_status: str  # what the policy alone chose; differs from status only in log-only mode
     trusted: bool = False
-    spot_check: bool = False  # published, and picked for a moderator too (service.decisions.spot_checks)
+    # Published, and picked for a moderator too (service.decisions.spot_checks).
+    spot_check: bool = False
     refused: str | None = None  # REFUSED_BANNED or REFUSED_DOMAIN: not stored at all
 
 

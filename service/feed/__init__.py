@@ -7,5 +7,6 @@
 - `embed`: `/embed.js` and `/embed.css` for sites without WordPress.
 
 May import `storage`, `articles`, `intake` (the form's fields and bot traps on the article page),
-`readers`, `ops` (the early answers' log line and metrics) and `web`. Never imports `review`: readers' pages know nothing of the moderators'.
+`readers`, `ops` (the early answers' log line and metrics) and `web`. Never imports `review`:
+readers' pages know nothing of the moderators'.
 """

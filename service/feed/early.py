@@ -1,8 +1,8 @@
 """Readers' cheap answers, given before Flask: a 304 to a reader whose copy is current, and a
 feed or article page already in the page cache.
 
-Both need only the article's version (one read, service/feed/views.py `validators`) and, for the 200,
-one page-cache lookup; what costs more than that on a news site's busiest requests is Flask's
+Both need only the article's version (one read, service/feed/views.py `validators`) and, for the
+200, one page-cache lookup; what costs more than that on a news site's busiest requests is Flask's
 request handling and the app's hooks, which a bare endpoint does not run. So this WSGI layer
 answers those cases itself, with what the hooks would have added (the request id and its log
 line, the metrics, CORS, the security headers and the validators), and passes everything else to

@@ -14,8 +14,8 @@ with in-memory counters here.
 
 Login: `MODERATION_LOGIN_RATE_LIMIT` POSTs per account to the `auth` pages (login, password
 change), counted atomically at each request, on top of the slow-down after failed logins in
-`service.review.auth` (which checks and records each attempt in one step in the shared database, so it
-holds across workers and hosts even with in-memory counters here).
+`service.review.auth` (which checks and records each attempt in one step in the shared database, so
+it holds across workers and hosts even with in-memory counters here).
 """
 
 from __future__ import annotations

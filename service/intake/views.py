@@ -39,8 +39,8 @@ from service.decisions.policy import Rules, Thresholds
 from service.readers.notices import STATUS_TOKEN, status_token
 from service.review.redirects import safe_target
 from service.storage.store import Candidate, Outcome, ParentError, Store
-from service.intake.submission import (MAX_PARENT_NUMBER, MAX_POST_ID_NUMBER, FieldError, Submission,
-                                validate)
+from service.intake.submission import (MAX_PARENT_NUMBER, MAX_POST_ID_NUMBER, FieldError,
+                                       Submission, validate)
 from service.storage.tables import Article, utcnow
 
 log = logging.getLogger(__name__)

@@ -34,8 +34,8 @@ class Assessment:
 
 def assess(text: str) -> Assessment:
     """Score `text` and decide it as intake would for a first-time commenter, by the policy for
-    its language (service.decisions.language_policy): the caller's system keeps its own commenter history
-    and trust rules, so ours are not applied."""
+    its language (service.decisions.language_policy): the caller's system keeps its own commenter
+    history and trust rules, so ours are not applied."""
     scoring.current()
     app = current_app._get_current_object()
     judged = language_policy.judge(app, [text], partial(policy_rules, app.config),

@@ -43,7 +43,7 @@ from service.privacy import keys as privacy
 from service.review.auth import WINDOW as LOGIN_FAILURE_WINDOW
 from service.storage.db import clear_wal
 from service.storage.tables import (Appeal, AuditEntry, Comment, CommenterAction, CommenterStanding,
-                            LoginFailure, Report, utcnow)
+                                    LoginFailure, Report, utcnow)
 
 DECIDED = ("published", "rejected")
 _PERIOD = re.compile(r"^\s*(\d+)\s*([dw]?)\s*$", re.IGNORECASE)

@@ -3,7 +3,8 @@ decide (one or many), undo, and read the audit log.
 
 Plain functions over a `Moderation` object holding the engine; the review blueprint only parses
 requests and renders what these return. Every decision and its audit row are written in one
-transaction. The retraining contract (docs/service.md, "Labels for retraining"; `model/decisions.py`):
+transaction. The retraining contract (docs/service.md, "Labels for retraining";
+`model/decisions.py`):
 
 | action            | status      | decided_by | decided_at | decision_reason                  |
 |-------------------|-------------|------------|------------|----------------------------------|
@@ -13,10 +14,10 @@ transaction. The retraining contract (docs/service.md, "Labels for retraining"; 
 
 So an undone decision leaves no label behind; "auto-rejected" is `rejected` with decided_by NULL.
 
-The pending tab also shows open spot checks (`service/decisions/spot_checks.py`): comments the policy
-published and picked at random. They stay `published` until a moderator rejects them, so approve
-keeps them as they are and reject unpublishes them; both set decided_by, which closes the check.
-So does a comment readers reported back into the queue while it stays published
+The pending tab also shows open spot checks (`service/decisions/spot_checks.py`): comments the
+policy published and picked at random. They stay `published` until a moderator rejects them, so
+approve keeps them as they are and reject unpublishes them; both set decided_by, which closes the
+check. So does a comment readers reported back into the queue while it stays published
 (`service/readers/reports.py`). A decision on a comment clears its mark (`returned_for`) and
 resolves its open reports (reject upholds them, approve dismisses them) and settles its appeal
 (approve grants it, reject refuses it); an undo puts all of it back.

@@ -25,13 +25,13 @@ from service.articles import sections
 from service.review.auth import login_required, wants_json
 from service.decisions.language import UNKNOWN
 from service.review.queue import (LABELS, ORDERS, STATUS_FILTERS, BulkResult, Moderation,
-                                QueueQuery, Refused, awaits_moderator, describe, state_token,
-                                suggested_reason)
+                                  QueueQuery, Refused, awaits_moderator, describe, state_token,
+                                  suggested_reason)
 from service.readers import reports as reader_reports
 from service.review.redirects import safe_target
 from service.web.security_headers import no_store
 from service.storage.tables import (DECISION_REASONS, RETURN_MARKS, Appeal, Article, Comment,
-                            CommenterStanding, Report, utcnow)
+                                    CommenterStanding, Report, utcnow)
 
 log = logging.getLogger(__name__)
 bp = Blueprint("review", __name__, url_prefix="/review")

@@ -25,7 +25,8 @@ T = TypeVar("T")
 
 # Connection refused or cut, server shutting down, "database is locked", pool exhausted. Not
 # IntegrityError or ProgrammingError: retrying a statement the database refused cannot help.
-# sqlite3's own error too: intake's SQLite statements run on the driver directly (service.storage.store).
+# sqlite3's own error too: intake's SQLite statements run on the driver directly
+# (service.storage.store).
 TRANSIENT = (OperationalError, PoolTimeout, sqlite3.OperationalError)
 FIRST_DELAY = 0.05
 MAX_DELAY = 1.0

@@ -27,8 +27,8 @@ from service.config import RateLimit
 from service.storage.db import IMMEDIATE, lock_names
 from service.decisions.language import UNKNOWN
 from service.decisions.policy import Decision, History
-from service.storage.tables import (Article, AuditEntry, Comment, CommenterStanding, EmailDomainRule,
-                            FeedVersion, Moderator, risk_of, utcnow)
+from service.storage.tables import (Article, AuditEntry, Comment, CommenterStanding,
+                                    EmailDomainRule, FeedVersion, Moderator, risk_of, utcnow)
 
 
 @dataclass(frozen=True)
@@ -99,8 +99,8 @@ class FeedVersionRow:
 
 @dataclass(frozen=True)
 class CommentingRow:
-    """An article's commenting rules: the columns of its row that service.articles.records reads to tell
-    whether comments are closed, without the rest of the row or an ORM object."""
+    """An article's commenting rules: the columns of its row that service.articles.records reads to
+    tell whether comments are closed, without the rest of the row or an ORM object."""
 
     commenting: str
     close_after_days: int | None
@@ -319,8 +319,8 @@ class Store:
                 CommentingRow(*rules) if rules else None)
 
     def article(self, post_id: str) -> Article | None:
-        """What the service knows of an article (service.articles.records), read for every comment and
-        every reader's page: one primary-key read, on SQLite through the same per-thread
+        """What the service knows of an article (service.articles.records), read for every comment
+        and every reader's page: one primary-key read, on SQLite through the same per-thread
         connection as `feed_version`."""
         if self._sqlite_reader is None:
             with self._session() as session:
@@ -350,7 +350,8 @@ class Store:
 
     def recent_scores(self, model_version: str, limit: int) -> list[tuple[float, float]]:
         """(spam, abuse) of the newest ``limit`` comments ``model_version`` scored: the site's
-        own score distribution, which the hold budget learns from (service/decisions/hold_budget.py)."""
+        own score distribution, which the hold budget learns from
+        (service/decisions/hold_budget.py)."""
         with self.engine.connect() as connection:
             rows = connection.execute(
                 select(Comment.spam_score, Comment.abuse_score, Comment.language)

@@ -1,8 +1,8 @@
 """The database tables as SQLAlchemy 2 mapped classes.
 
 Named `tables.py` because "model" means the classifier here. The schema itself is created and
-upgraded by the Alembic migrations in `service/storage/migrations/`; a test compares these classes with
-the migrated database so the two cannot drift apart. Column names are a contract with the
+upgraded by the Alembic migrations in `service/storage/migrations/`; a test compares these classes
+with the migrated database so the two cannot drift apart. Column names are a contract with the
 retraining script (see docs/service.md, "Labels for retraining").
 """
 
@@ -164,8 +164,9 @@ Index("ix_comments_status_decided_by", Comment.status, Comment.decided_by)
 # The review queue filtered by language (migration 0008).
 Index("ix_comments_status_language", Comment.status, Comment.language)
 # Spot checks, partial indexes on both backends, so each is as small as the set it serves: the
-# open ones (service.decisions.spot_checks.OPEN, written the same way) in each of the queue's orders, found
-# without reading the other published comments; and all of them by outcome, for the estimate.
+# open ones (service.decisions.spot_checks.OPEN, written the same way) in each of the queue's
+# orders, found without reading the other published comments; and all of them by outcome, for the
+# estimate.
 _OPEN = "spot_check {} AND status = 'published' AND decided_by IS NULL"
 _OPEN_ONLY = dict(sqlite_where=sql_text(_OPEN.format("= 1")),
                   postgresql_where=sql_text(_OPEN.format("= true")))

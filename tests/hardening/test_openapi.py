@@ -186,7 +186,8 @@ def test_the_served_description_is_the_checked_in_file(client):
     assert response.get_json() == json.loads(DESCRIPTION.read_text())
 
 
-# The rules service.intake.submission and service.intake.bots apply, as the description must state them.
+# The rules service.intake.submission and service.intake.bots apply, as the description must state
+# them.
 FIELD_PATTERNS = {"comment": submission.VISIBLE_PATTERN, "author": submission.VISIBLE_PATTERN,
                   "email": submission.EMAIL_PATTERN, "comment_post_ID": submission.POST_ID_PATTERN,
                   "comment_parent": submission.PARENT_PATTERN,
@@ -202,8 +203,8 @@ def _string_option(field: dict, pattern: str | None = None) -> dict:
 
 @pytest.mark.parametrize("schema", ["CommentFields", "FormFields"])
 def test_the_description_states_the_validators_own_rules(schema):
-    # One source of truth: the patterns and limits are service.intake.submission's, for JSON and form
-    # bodies alike.
+    # One source of truth: the patterns and limits are service.intake.submission's, for JSON and
+    # form bodies alike.
     fields = json.loads(DESCRIPTION.read_text())["components"]["schemas"][schema]["properties"]
     for name, pattern in FIELD_PATTERNS.items():
         assert _string_option(fields[name])["pattern"] == pattern, (schema, name)
@@ -237,8 +238,8 @@ def test_the_descriptions_space_is_what_python_trims():
 
 
 def test_what_the_description_calls_invisible_the_validator_refuses():
-    # The description's INVISIBLE class is a part of service.intake.submission's rule: a text it calls
-    # empty is always refused (the rule also refuses rarer marks the description leaves out).
+    # The description's INVISIBLE class is a part of service.intake.submission's rule: a text it
+    # calls empty is always refused (the rule also refuses rarer marks the description leaves out).
     invisible = re.compile(f"[{submission.INVISIBLE}]")
     assert not any(submission.shows_anything(chr(c)) for c in range(0x10000)
                    if invisible.fullmatch(chr(c)))

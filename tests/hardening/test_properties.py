@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from model.text import normalize
 from service import MAX_BODY_BYTES
 from service.intake.submission import (MAX_AUTHOR, MAX_COMMENT, MAX_EMAIL, MAX_URL, MESSAGES,
-                                clean_text, shows_anything, validate)
+                                       clean_text, shows_anything, validate)
 
 from comment_helpers import good_form
 from hardening_helpers import stored_comments

@@ -1,5 +1,6 @@
-"""Alembic environment. Driven from `service.storage.db.upgrade()` (the `flask init-db` command), which
-hands over an open connection, so the URL and search path come from the service's own config."""
+"""Alembic environment. Driven from `service.storage.db.upgrade()` (the `flask init-db` command),
+which hands over an open connection, so the URL and search path come from the service's own
+config."""
 
 from alembic import context
 

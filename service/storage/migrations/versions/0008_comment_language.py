@@ -1,5 +1,5 @@
-"""Each comment records the language it was identified in (service.decisions.language), indexed with the
-status so the review queue filters by language without reading every pending comment.
+"""Each comment records the language it was identified in (service.decisions.language), indexed with
+the status so the review queue filters by language without reading every pending comment.
 
 Comments stored before keep NULL: nobody identified them, and guessing now, with text that may
 since have been erased, would record a guess as a fact.

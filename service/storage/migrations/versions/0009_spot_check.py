@@ -1,6 +1,6 @@
 """Spot checks: a comment the policy published can also be picked, at random, for a moderator to
-look at (service/decisions/spot_checks.py). The flag never changes once set; whether the check is still
-open is read from status and decided_by, so an undo reopens it with no extra bookkeeping.
+look at (service/decisions/spot_checks.py). The flag never changes once set; whether the check is
+still open is read from status and decided_by, so an undo reopens it with no extra bookkeeping.
 
 Partial indexes hold only the open spot checks, one per order the queue reads them in, so they
 are found without walking every published comment; a third holds every spot check by outcome,
@@ -18,8 +18,8 @@ down_revision = "0008"
 branch_labels = None
 depends_on = None
 
-# An open spot check, as service.decisions.spot_checks.OPEN writes it (the planners match a partial index
-# to a query by the terms of its WHERE).
+# An open spot check, as service.decisions.spot_checks.OPEN writes it (the planners match a partial
+# index to a query by the terms of its WHERE).
 OPEN = "spot_check {} AND status = 'published' AND decided_by IS NULL"
 
 

@@ -5,7 +5,8 @@ Every statement that changes any of that (a comment published at intake or by a 
 unpublished, edited, erased, deleted, moved) adds 1 to the article's `feed_versions.version`,
 in the same transaction. Triggers, not application code, so that no writer can forget it:
 not the raw SQLite intake path, not retention's bulk UPDATE, not a feature added later or an
-operator's SQL. The feed's ETag and page cache are keyed by this number (service/feed/page_cache.py).
+operator's SQL. The feed's ETag and page cache are keyed by this number
+(service/feed/page_cache.py).
 
 On PostgreSQL the trigger is a deferred constraint trigger: it runs at commit, so the version
 row is locked only for the last moments of a transaction, and two transactions touching the
