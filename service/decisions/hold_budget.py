@@ -16,9 +16,11 @@ Learnt from the most recent ``WINDOW`` comments the current model version scored
 version's scores are on another scale), once at least ``MIN_COMMENTS`` are there; until then
 only confident scores hold (``cautious``), so a new site never holds readers at random by lines
 fitted to other sites' comments (run it in log-only mode for its first comments to learn them
-before it decides anything). Refreshed
-every ``REFRESH_COMMENTS`` comments a worker scores or ``REFRESH_SECONDS``, whichever comes
-first, so every worker and every host converges on the same thresholds from the shared store.
+before it decides anything). Refreshed every ``REFRESH_COMMENTS`` comments a worker scores, or
+every tenth of the scores it last learnt from if that is more, or every ``REFRESH_SECONDS``,
+whichever comes first, so every worker and every host converges on the same thresholds from the
+shared store. The tenth keeps a busy site's reading to about ten stored scores per comment: a
+full window re-read every 50 comments cost a comment more than its own identification.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ SHARE = {"spam": 0.05, "abuse": 0.95}
 WINDOW = 5000
 MIN_COMMENTS = 100
 REFRESH_COMMENTS = 50
+REFRESH_SHARE = 0.1
 REFRESH_SECONDS = 60.0
 
 
@@ -119,12 +122,17 @@ class HoldBudget:
         learnt = self._current(version, card, scored)
         return learnt.thresholds or card
 
+    def refresh_after(self) -> int:
+        """How many scored comments the learnt lines serve before they are learnt again."""
+        learnt = self._learnt
+        return max(REFRESH_COMMENTS, int(REFRESH_SHARE * learnt.comments) if learnt else 0)
+
     def _current(self, version: str, card: dict, scored: int) -> Learnt:
         with self._lock:
             self._since += scored
             learnt = self._learnt
             stale = (learnt is None or learnt.version != version
-                     or self._since >= REFRESH_COMMENTS
+                     or self._since >= self.refresh_after()
                      or self._clock() - learnt.at >= REFRESH_SECONDS)
             if not stale:
                 return learnt

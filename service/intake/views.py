@@ -397,12 +397,14 @@ def _answer(outcome: Outcome, permalink: str, fields: dict[str, str]) -> Respons
     notices = current_app.extensions["commenter_notices"]
     if comment.status == "rejected":
         notices.after_decisions([comment])
-    token = status_token(current_app.config["SECRET_KEY"], comment.id)
     if wants_json():
         response = jsonify({**comment_json(comment), "status_url": notices.status_url(comment.id)})
         response.status_code = 201
         response.headers["Location"] = comment_url(permalink, comment)
         return response
+    # A published comment's address is its anchor: only a held or rejected one carries the link.
+    token = None if comment.status == "published" else status_token(
+        current_app.config["SECRET_KEY"], comment.id)
     return redirect(comment_url(permalink, comment, token), 303)
 
 

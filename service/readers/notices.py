@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
 from typing import Any
 
@@ -58,7 +59,14 @@ MAX_ID = 2**31 - 1
 # -- the link -------------------------------------------------------------------------------------
 
 def status_token(secret_key: str, comment_id: int) -> str:
-    return URLSafeSerializer(secret_key, salt=_TOKEN_SALT).dumps(comment_id)
+    return _serializer(secret_key).dumps(comment_id)
+
+
+@lru_cache(maxsize=4)
+def _serializer(secret_key: str) -> URLSafeSerializer:
+    # One per key, kept: building it (and its signer) per comment cost intake as much as the
+    # signature itself. The serializer holds no state between calls, so threads share it.
+    return URLSafeSerializer(secret_key, salt=_TOKEN_SALT)
 
 
 def comment_for(secret_key: str, token: str | None) -> int | None:
@@ -66,7 +74,7 @@ def comment_for(secret_key: str, token: str | None) -> int | None:
     if not token or not _TOKEN_FORM.fullmatch(token):
         return None
     try:
-        comment_id = URLSafeSerializer(secret_key, salt=_TOKEN_SALT).loads(token)
+        comment_id = _serializer(secret_key).loads(token)
     except BadSignature:
         return None
     if type(comment_id) is not int or not 0 < comment_id <= MAX_ID:

@@ -110,6 +110,18 @@ class CommentingRow:
     created_at: datetime | None
 
 
+@dataclass(frozen=True)
+class ArticleRow(CommentingRow):
+    """An article's whole row as intake and the article page read it: plain values, no ORM
+    object (building a mapped instance cost intake as much as the read itself)."""
+
+    post_id: str = ""
+    title: str | None = None
+    permalink: str | None = None
+    section: str | None = None
+    premoderated: bool = False
+
+
 class ParentError(LookupError):
     """The reply's parent does not exist on this article or is not published."""
 
@@ -318,13 +330,14 @@ class Store:
         return (FeedVersionRow(*row) if row else FeedVersionRow(0, 0),
                 CommentingRow(*rules) if rules else None)
 
-    def article(self, post_id: str) -> Article | None:
+    def article(self, post_id: str) -> ArticleRow | None:
         """What the service knows of an article (service.articles.records), read for every comment
         and every reader's page: one primary-key read, on SQLite through the same per-thread
         connection as `feed_version`."""
         if self._sqlite_reader is None:
-            with self._session() as session:
-                return session.get(Article, post_id)
+            with self.engine.connect() as connection:
+                row = connection.execute(_ARTICLE_ROW, {"post_id": post_id}).first()
+            return None if row is None else ArticleRow(**row._asdict())
         rows = self._sqlite_reader.connection().execute(_SQLITE_ARTICLE, (post_id,)).fetchall()
         if not rows:
             return None
@@ -332,7 +345,7 @@ class Store:
         for name in _ARTICLE_TIMES:
             values[name] = _from_sqlite_time(values[name])
         values["premoderated"] = bool(values["premoderated"])
-        return Article(**values)
+        return ArticleRow(**values)
 
     def pending(self, order: Literal["oldest", "risk"] = "oldest",
                 limit: int = 50) -> list[Comment]:
@@ -590,6 +603,8 @@ _SQLITE_READER_STATE = (
     "LEFT JOIN articles AS a ON a.post_id = k.post_id")
 _ARTICLE_COLUMNS = tuple(column.name for column in Article.__table__.columns)
 _ARTICLE_TIMES = ("published_at", "first_comment_at", "created_at")
+_ARTICLE_ROW = select(*Article.__table__.columns).where(
+    Article.post_id == bindparam("post_id"))
 _SQLITE_ARTICLE = f"SELECT {', '.join(_ARTICLE_COLUMNS)} FROM articles WHERE post_id = ?"
 _SQLITE_RECEIPT = ("SELECT id, status, reasons, spam_score, abuse_score, permalink, language "
                    "FROM comments WHERE id = ?")

@@ -71,15 +71,23 @@ def test_learns_only_from_the_version_that_scored_and_refreshes_as_traffic_comes
     budget = HoldBudget(0.05, recent, clock=lambda: now[0])
     first = budget.thresholds("v1", CARD)
     assert calls == ["v1"] and first["abuse"]["hold"] > CARD["abuse"]["hold"]
-    budget.thresholds("v1", CARD, scored=hold_budget.REFRESH_COMMENTS - 1)
+    # Learnt from 2,000 scores: read again once a tenth of that has been scored since.
+    assert budget.refresh_after() == 200
+    budget.thresholds("v1", CARD, scored=199)
     assert calls == ["v1"]                         # cached between refreshes
     budget.thresholds("v1", CARD, scored=1)
-    assert calls == ["v1", "v1"]                   # a hundred comments later
+    assert calls == ["v1", "v1"]                   # two hundred comments later
     now[0] += hold_budget.REFRESH_SECONDS
     budget.thresholds("v1", CARD)
     assert calls == ["v1", "v1", "v1"]             # or a minute later
     budget.thresholds("v2", CARD)
     assert calls[-1] == "v2"                       # a new model: its own scale
+
+
+def test_a_small_window_is_read_again_every_fifty_comments():
+    budget = HoldBudget(0.05, lambda version, limit: site_scores(n=300))
+    budget.thresholds("v1", CARD)
+    assert budget.refresh_after() == hold_budget.REFRESH_COMMENTS
 
 
 def test_a_zero_budget_or_no_card_leaves_the_thresholds_alone():
