@@ -110,6 +110,15 @@ def parse_rate(raw: str) -> RateLimit | None:
     return RateLimit(int(count), seconds)
 
 
+def parse_repeat_limit(raw: str) -> RateLimit | None:
+    """`3/day`: the third copy of one text in a day is held; `off` disables. At least 2: the
+    first copy is the reader's own comment."""
+    limit = parse_rate(raw)
+    if limit is not None and limit.count < 2:
+        raise ValueError("a repeat limit needs a count of at least 2; use off to disable")
+    return limit
+
+
 def parse_limit_storage(raw: str) -> str:
     """`memory://` (in each worker) or a Redis URL: where rate limits count, or pages are kept."""
     value = raw.strip() or "memory://"
@@ -356,6 +365,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MODERATION_LOGIN_RATE_LIMIT", "10/minute", parse_rate,
             "Login (and password change) attempts per moderator account, e.g. `10/minute`; "
             "`off` disables. On top of the slow-down after failed logins."),
+    Setting("MODERATION_REPEAT_LIMIT", "3/day", parse_repeat_limit,
+            "Hold the n-th copy of one text inside the window, whoever posts it under whichever "
+            "article, e.g. `3/day` (the third copy in 24 hours is held, and every copy after "
+            "it); `off` disables. Texts of fewer than six words never count: readers write "
+            "\"Well said\" in the same words."),
     Setting("MODERATION_DUPLICATE_WINDOW_SECONDS", "600", int,
             "The same author posting the same text on the same article within this many seconds "
             "gets the first comment back instead of a second copy."),

@@ -52,6 +52,10 @@ class Rules:
     # The comment's article is pre-moderated (service.articles.records): a moderator chose to see
     # every comment on it first, so it is held whatever else says, log-only mode included.
     premoderated: bool = False
+    # The n-th copy of one text (from anyone, under any article, inside the site's window:
+    # MODERATION_REPEAT_LIMIT) is held; 0: never. Readers write their own words; a text pasted
+    # by several commenters or under several articles is a campaign or a spam template.
+    repeat_limit: int = 0
 
 
 # What moderators set (service.commenters): a commenter's standing, an e-mail domain's rule.
@@ -65,11 +69,13 @@ REFUSED_BANNED, REFUSED_DOMAIN = "banned", "domain_rejected"
 class History:
     """What the store knows about the commenter (matched on the keyed e-mail hash): their
     approved comments, the standing a moderator set for them (banned, hold or trusted; None:
-    none), and the rule for their e-mail domain (hold or reject; None: none)."""
+    none), and the rule for their e-mail domain (hold or reject; None: none); and what it knows
+    of the text: its earlier copies from anyone inside the repeat window."""
 
     approved_count: int = 0
     standing: str | None = None
     domain_rule: str | None = None
+    copies: int = 0
 
 
 @dataclass(frozen=True)
@@ -145,6 +151,8 @@ def decide(scores: Mapping[str, float] | None, text: str, history: History,
         found.add(PENDING, PREMODERATED)
     if policy.scored:
         _score_findings(found, scores, policy, trusted)
+    if policy.repeat_limit and history.copies + 1 >= policy.repeat_limit:
+        found.add(PENDING, f"repeated>={policy.repeat_limit}")
     links = rules.count_links(text)
     if links > policy.max_links and not trusted:
         found.add(PENDING, f"links>{policy.max_links}")

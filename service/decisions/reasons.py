@@ -53,6 +53,9 @@ def sentence(code: str, scores: dict | None = None, status: str | None = None) -
         return f"No model for {language.name(rest)} yet: only the rules decide"
     if kind == "language_hold":
         return f"Comments in {language.name(rest)} are held for a person (the site's setting)"
+    if code.startswith("repeated>="):
+        return (f"The same text came in {code[len('repeated>='):]} times or more recently, "
+                "from several commenters or under several articles")
     if code.startswith("links>"):
         return f"More than {code[len('links>'):]} links"
     return code

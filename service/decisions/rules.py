@@ -5,8 +5,12 @@ No Flask, no database: `policy.decide` composes these, and tests call them direc
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import lru_cache
+
+from model.duplicates import text_key
+from model.text import PLACEHOLDERS
 
 # A link is anything a reader could click or paste: a scheme URL, a bare www. host, or an HTML
 # anchor. Counting `<a href` separately would count the same link twice when its text is a URL,
@@ -48,3 +52,22 @@ def matched_terms(text: str, terms: tuple[str, ...]) -> list[str]:
         if canonical not in found:
             found.append(canonical)
     return found
+
+
+# Fewer words than this and equal texts say nothing of a campaign: many readers write "Thanks for
+# the article" or "Well said" in the same words.
+REPEAT_MIN_WORDS = 6
+_WORD = re.compile(r"\w\w")
+
+
+def repeat_key(text: str) -> str | None:
+    """What finds copies of a comment (`comments.text_key`): the SHA-256 of its normalised text,
+    in which case, look-alike letters, links and numbers are folded, so "Win at www.a.biz" and
+    "WIN at www.b.biz" are one text pasted twice. None for a text of fewer than REPEAT_MIN_WORDS
+    words of its own (placeholders and symbols do not count)."""
+    key = text_key(text)
+    if key is None:
+        return None
+    words = sum(1 for token in key.split(" ")
+                if token not in PLACEHOLDERS and _WORD.search(token))
+    return hashlib.sha256(key.encode()).hexdigest() if words >= REPEAT_MIN_WORDS else None

@@ -29,6 +29,7 @@ from service.intake import limits
 from service.ops import logs
 from service.ops import metrics
 from service.decisions import policy
+from service.decisions.rules import repeat_key
 from service.privacy import keys as privacy
 from service.classifier import scoring
 from service.decisions import spot_checks
@@ -163,6 +164,8 @@ def policy_rules(config: dict, card_thresholds: dict | None) -> Rules:
         trusted_after=config["MODERATION_TRUSTED_AFTER"],
         trusted_hold_boost=config["MODERATION_TRUSTED_HOLD_BOOST"],
         log_only=config["MODERATION_LOG_ONLY"],
+        repeat_limit=config["MODERATION_REPEAT_LIMIT"].count
+        if config["MODERATION_REPEAT_LIMIT"] else 0,
     )
 
 
@@ -180,6 +183,7 @@ def _submit(sub: Submission, permalink: str, article: Article | None) -> Outcome
         ip_hash=privacy.ip_hash(config["MODERATION_IP_HASH_KEY"], request.remote_addr or ""),
         user_agent=request.user_agent.string[:500],
         premoderated=bool(article and article.premoderated),
+        text_key=repeat_key(sub.text) if config["MODERATION_REPEAT_LIMIT"] else None,
     )
     return current_app.extensions["intake_batcher"].submit(candidate)
 
@@ -200,7 +204,8 @@ def decide_and_store(app: Flask, candidates: list[Candidate]) -> list[Outcome | 
              for candidate, j in zip(candidates, judged)]
     checks = dict(duplicate_window=config["MODERATION_DUPLICATE_WINDOW_SECONDS"],
                   rate=config["MODERATION_RATE_LIMIT"],
-                  trust_cap=config["MODERATION_TRUSTED_AFTER"])
+                  trust_cap=config["MODERATION_TRUSTED_AFTER"],
+                  repeats=config["MODERATION_REPEAT_LIMIT"])
     store_ = app.extensions["store"]
     wait = config["MODERATION_DB_WAIT_SECONDS"]
     # Scored once; only the group's transaction is retried while the database is unavailable

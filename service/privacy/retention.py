@@ -13,8 +13,8 @@ Operator commands (`flask --app service ...`):
   note, which are the reader's), as JSON on standard output; with the standing moderators set
   for them (ban, hold, trust) and every action taken on them (service/commenters).
 - `erase --email X`: blank the commenter's name, e-mail and its hash, website, text, IP hash, user
-  agent and duplicate fingerprint, their appeals' notes, and the notes of reports about those
-  comments (they may quote them). Kept, because moderation statistics need them and they say
+  agent, duplicate fingerprint and text key, their appeals' notes, and the notes of reports about
+  those comments (they may quote them). Kept, because moderation statistics need them and they say
   nothing about the person: article, status, the policy's reasons, scores, model version, times,
   who decided and why, and the audit log. Their standing goes (a ban with it, unless
   `--keep-ban`), and their hash is blanked in the actions taken on them, which stay.
@@ -189,7 +189,7 @@ def erase(engine: Engine, email: str, email_hash_key: str, wait_seconds: float =
         result = session.execute(
             update(Comment).where(_commenter(email, email_hash_key))
             .values(author="", email="", email_hash="", url="", text="", ip_hash="",
-                    user_agent="", fingerprint="", updated_at=utcnow())
+                    user_agent="", fingerprint="", text_key=None, updated_at=utcnow())
             .execution_options(synchronize_session=False))
         standing = CommenterStanding.__table__.delete().where(
             CommenterStanding.email_hash == hashed)

@@ -50,6 +50,7 @@ class Candidate:
     model_version: str | None = None
     language: str | None = None  # service.decisions.language: a code, or "unknown"
     premoderated: bool = False  # its article holds every comment (service.articles.records)
+    text_key: str | None = None  # service.decisions.rules.repeat_key: finds copies of the text
 
 
 @dataclass(frozen=True)
@@ -154,24 +155,28 @@ class Store:
 
     def enqueue(self, candidate: Candidate, decide: Callable[[History], Decision], *,
                 duplicate_window: int, rate: RateLimit | None, trust_cap: int = 100,
-                now: datetime | None = None) -> Outcome:
+                repeats: RateLimit | None = None, now: datetime | None = None) -> Outcome:
         """Store `candidate` with the status `decide(history)` returns, unless the decision refuses
         it (Outcome "refused": a moderator banned the commenter or refused their e-mail domain),
         it repeats a recent comment ("duplicate") or the commenter is over `rate` ("flooded");
         those store nothing. The history's approved count stops at `trust_cap` (the policy only
         asks "at least K?"); its standing and domain rule are what moderators set
-        (service.commenters).
+        (service.commenters); its copies are the earlier comments with the same text key from
+        anyone inside `repeats`' window, counted up to one less than its count (the copy that
+        holds: service.decisions.policy).
 
         The checks and the insert happen under one lock per commenter, so two workers (or two
         hosts on PostgreSQL) receiving a double-click cannot both store it. This is the hot path
         of intake, so it runs three prepared statements on one connection, not an ORM session:
-        one lookup (the first copy, the flood count, the approved count, and the commenter's
-        standing and domain rule by primary key), the insert, and a receipt for a duplicate."""
+        one lookup (the first copy, the flood count, the approved count, the commenter's
+        standing and domain rule by primary key, and the text's copies), the insert, and a
+        receipt for a duplicate."""
         return self.enqueue_many([(candidate, decide)], duplicate_window=duplicate_window,
-                                 rate=rate, trust_cap=trust_cap, now=now)[0]
+                                 rate=rate, trust_cap=trust_cap, repeats=repeats, now=now)[0]
 
     def enqueue_many(self, items: list[tuple[Candidate, Callable[[History], Decision]]], *,
                      duplicate_window: int, rate: RateLimit | None, trust_cap: int = 100,
+                     repeats: RateLimit | None = None,
                      now: datetime | None = None) -> list[Outcome]:
         """`enqueue` for several comments in one transaction (group commit), in order: a later
         item sees the earlier ones, so a copy within the group is still a duplicate.
@@ -184,22 +189,25 @@ class Store:
         with self._intake_transaction([candidate for candidate, _ in items]) as intake:
             for (candidate, decide), root_id in zip(items, roots):
                 outcomes.append(self._enqueue_one(intake, candidate, decide, root_id, now,
-                                                  duplicate_window, rate, trust_cap))
+                                                  duplicate_window, rate, trust_cap, repeats))
         return outcomes
 
     @staticmethod
     def _enqueue_one(intake, candidate: Candidate, decide: Callable[[History], Decision],
                      root_id: int | None, now: datetime, duplicate_window: int,
-                     rate: RateLimit | None, trust_cap: int) -> Outcome:
+                     rate: RateLimit | None, trust_cap: int,
+                     repeats: RateLimit | None = None) -> Outcome:
         print_ = fingerprint(candidate)
-        first_id, nth_recent, approved, standing, domain_rule = intake.lookup(
+        copies_since = (now - timedelta(seconds=repeats.seconds), repeats.count - 1) \
+            if repeats and candidate.text_key else None
+        first_id, nth_recent, approved, standing, domain_rule, copies = intake.lookup(
             fingerprint=print_, email_hash=candidate.email_hash,
             email_domain=candidate.email_domain, ip_hash=candidate.ip_hash,
             dup_since=now - timedelta(seconds=duplicate_window),
             flood=rate and (now - timedelta(seconds=rate.seconds), rate.count - 1),
-            cap=trust_cap)
+            cap=trust_cap, text_key=candidate.text_key, repeats=copies_since)
         decision = decide(History(approved_count=approved or 0, standing=standing,
-                                  domain_rule=domain_rule))
+                                  domain_rule=domain_rule, copies=copies or 0))
         # Before the duplicate and flood answers here: a banned commenter is told so every time.
         if decision.refused:
             return Outcome("refused", refusal=decision.refused)
@@ -460,10 +468,17 @@ _STANDING = select(CommenterStanding.standing).where(
     CommenterStanding.email_hash == bindparam("email_hash"))
 _DOMAIN_RULE = select(EmailDomainRule.rule).where(
     EmailDomainRule.domain == bindparam("email_domain"))
-_SET_BY_MODERATORS = (_APPROVED.scalar_subquery(), _STANDING.scalar_subquery(),
-                      _DOMAIN_RULE.scalar_subquery())
-_LOOKUP = select(_FIRST_COPY.scalar_subquery(), _NTH_RECENT.scalar_subquery(), *_SET_BY_MODERATORS)
-_LOOKUP_NO_FLOOD = select(_FIRST_COPY.scalar_subquery(), null(), *_SET_BY_MODERATORS)
+# Earlier copies of the same text from anyone, under any article, inside the window; counted only
+# up to the number that holds (a wave's thousandth copy must not count the other 999).
+_REPEATS = select(func.count()).select_from(
+    select(Comment.id)
+    .where(Comment.text_key == bindparam("text_key"),
+           Comment.created_at >= bindparam("repeat_since"))
+    .limit(bindparam("repeat_cap")).subquery())
+_HISTORY = (_APPROVED.scalar_subquery(), _STANDING.scalar_subquery(),
+                      _DOMAIN_RULE.scalar_subquery(), _REPEATS.scalar_subquery())
+_LOOKUP = select(_FIRST_COPY.scalar_subquery(), _NTH_RECENT.scalar_subquery(), *_HISTORY)
+_LOOKUP_NO_FLOOD = select(_FIRST_COPY.scalar_subquery(), null(), *_HISTORY)
 _RECEIPT = select(Comment.id, Comment.status, Comment.reasons, Comment.spam_score,
                   Comment.abuse_score, Comment.permalink, Comment.language
                   ).where(Comment.id == bindparam("id"))
@@ -488,15 +503,20 @@ class _CoreIntake:
         self.connection = connection
 
     def lookup(self, *, fingerprint: str, email_hash: str, email_domain: str, ip_hash: str,
-               dup_since: datetime, flood: tuple[datetime, int] | None, cap: int) -> tuple:
+               dup_since: datetime, flood: tuple[datetime, int] | None, cap: int,
+               text_key: str | None = None, repeats: tuple[datetime, int] | None = None
+               ) -> tuple:
         """(first copy's id, the commenter's nth most recent time, approved count, standing,
-        domain rule), in one round trip; the second is None when flood control is off (`flood`
-        is None), the last two when moderators set none."""
+        domain rule, earlier copies of the text), in one round trip; the second is None when
+        flood control is off (`flood` is None), the standing and rule when moderators set none;
+        the copies are counted since `repeats`' time and up to its count (0 when it is None)."""
         flood_since, nth = flood or (dup_since, 0)
+        repeat_since, repeat_cap = repeats or (dup_since, 0)
         return tuple(self.connection.execute(_LOOKUP if flood else _LOOKUP_NO_FLOOD, {
             "fingerprint": fingerprint, "email_hash": email_hash, "email_domain": email_domain,
             "ip_hash": ip_hash, "dup_since": dup_since, "flood_since": flood_since, "nth": nth,
-            "cap": cap}).one())
+            "cap": cap, "text_key": text_key, "repeat_since": repeat_since,
+            "repeat_cap": repeat_cap}).one())
 
     def receipt(self, comment_id: int) -> Receipt:
         return _receipt(self.connection.execute(_RECEIPT, {"id": comment_id}).one())
@@ -516,18 +536,22 @@ class _SqliteIntake:
         self.connection = connection
 
     def lookup(self, *, fingerprint: str, email_hash: str, email_domain: str, ip_hash: str,
-               dup_since: datetime, flood: tuple[datetime, int] | None, cap: int) -> tuple:
-        set_by_moderators = (email_hash, cap, email_hash, email_domain)
+               dup_since: datetime, flood: tuple[datetime, int] | None, cap: int,
+               text_key: str | None = None, repeats: tuple[datetime, int] | None = None
+               ) -> tuple:
+        repeat_since, repeat_cap = repeats or (dup_since, 0)
+        history = (email_hash, cap, email_hash, email_domain, text_key,
+                             _sqlite_time(repeat_since), repeat_cap)
         if flood:
             flood_since, nth = flood
             row = self.connection.execute(_SQLITE_LOOKUP, (
                 fingerprint, _sqlite_time(dup_since), ip_hash, email_hash,
-                _sqlite_time(flood_since), nth, *set_by_moderators)).fetchone()
+                _sqlite_time(flood_since), nth, *history)).fetchone()
         else:
             row = self.connection.execute(_SQLITE_LOOKUP_NO_FLOOD, (
-                fingerprint, _sqlite_time(dup_since), *set_by_moderators)).fetchone()
-        first_id, nth_recent, approved, standing, domain_rule = row
-        return first_id, _from_sqlite_time(nth_recent), approved, standing, domain_rule
+                fingerprint, _sqlite_time(dup_since), *history)).fetchone()
+        first_id, nth_recent, approved, standing, domain_rule, copies = row
+        return first_id, _from_sqlite_time(nth_recent), approved, standing, domain_rule, copies
 
     def receipt(self, comment_id: int) -> Receipt:
         id_, status, reasons, spam, abuse, permalink, language = self.connection.execute(
@@ -587,13 +611,15 @@ _SQLITE_APPROVED = ("SELECT count(*) FROM (SELECT id FROM comments "
                     "INDEXED BY ix_comments_email_hash_created WHERE email_hash = ? "
                     "AND status = 'published' "
                     "AND (decided_by IS NOT NULL OR policy_status = 'published') LIMIT ?)")
-_SQLITE_SET_BY_MODERATORS = (
+_SQLITE_HISTORY = (
     f"({_SQLITE_APPROVED}), "
     "(SELECT standing FROM commenter_standings WHERE email_hash = ?), "
-    "(SELECT rule FROM email_domain_rules WHERE domain = ?)")
+    "(SELECT rule FROM email_domain_rules WHERE domain = ?), "
+    "(SELECT count(*) FROM (SELECT id FROM comments INDEXED BY ix_comments_text_key_created "
+    "WHERE text_key = ? AND created_at >= ? LIMIT ?))")
 _SQLITE_LOOKUP = (f"SELECT ({_SQLITE_FIRST_COPY}), ({_SQLITE_NTH_RECENT}), "
-                  f"{_SQLITE_SET_BY_MODERATORS}")
-_SQLITE_LOOKUP_NO_FLOOD = f"SELECT ({_SQLITE_FIRST_COPY}), NULL, {_SQLITE_SET_BY_MODERATORS}"
+                  f"{_SQLITE_HISTORY}")
+_SQLITE_LOOKUP_NO_FLOOD = f"SELECT ({_SQLITE_FIRST_COPY}), NULL, {_SQLITE_HISTORY}"
 _SQLITE_FEED_VERSION = "SELECT version, changed_us FROM feed_versions WHERE post_id = ?"
 _SQLITE_READER_STATE = (
     "SELECT v.version, v.changed_us, a.post_id IS NOT NULL, "
@@ -620,7 +646,7 @@ def _row(candidate: Candidate, decision: Decision, root_id: int | None, now: dat
     return dict(
         post_id=candidate.post_id, parent_id=candidate.parent_id, root_id=root_id,
         author=candidate.author, email=candidate.email, email_hash=candidate.email_hash,
-        url=candidate.url, text=candidate.text, fingerprint=print_,
+        url=candidate.url, text=candidate.text, fingerprint=print_, text_key=candidate.text_key,
         permalink=candidate.permalink, status=decision.status,
         policy_status=decision.policy_status, reasons=list(decision.reasons),
         spam_score=scores.get("spam"), abuse_score=scores.get("abuse"),

@@ -94,6 +94,8 @@ class Comment(Base):
         Index("ix_comments_email_hash_created", "email_hash", "created_at"),
         # Duplicate detection: one probe instead of comparing the text of every comment.
         Index("ix_comments_fingerprint_created", "fingerprint", "created_at"),
+        # Copies of one text from several commenters or articles (migration 0016).
+        Index("ix_comments_text_key_created", "text_key", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -148,6 +150,12 @@ class Comment(Base):
         String(16), nullable=True,
         comment="Why it is back in the review queue: 'reported' (readers reported it) or "
                 "'appeal' (its commenter appealed the rejection); NULL otherwise")
+
+    # Added by migration 0016 (service/decisions/rules.py, `repeat_key`).
+    text_key: Mapped[str | None] = mapped_column(
+        String(64), nullable=True,
+        comment="SHA-256 of the normalised text (links and numbers folded): finds the same text "
+                "pasted by several commenters or under several articles; NULL for short texts")
 
     @property
     def scores(self) -> dict[str, float | None]:

@@ -140,3 +140,16 @@ def test_policy_is_total_and_rejects_above_reject_thresholds(scores, approved, t
         assert decision.status == "rejected"
     if decision.status != "published":
         assert decision.reasons  # a hold or rejection always says why
+
+
+def test_the_third_copy_of_a_text_is_held_and_the_first_two_are_not():
+    rules = Rules(thresholds=RULES.thresholds, repeat_limit=3)
+    text = "Earn $500 a day from home, details at www.a.biz"
+    assert decide(CLEAN, text, History(copies=0), rules).status == "published"
+    assert decide(CLEAN, text, History(copies=1), rules).status == "published"
+    third = decide(CLEAN, text, History(copies=2), rules)
+    assert (third.status, third.reasons) == ("pending", ("repeated>=3",))
+    # Trusted or not: a reader's own comment is not pasted under three articles.
+    assert decide(CLEAN, text, History(approved_count=3, copies=2), rules).status == "pending"
+    # Off (the limit 0) holds nothing.
+    assert decide(CLEAN, text, History(copies=50), RULES).status == "published"

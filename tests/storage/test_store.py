@@ -55,7 +55,7 @@ def test_schema_matches_tables_module(store):
     with store.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
-    assert current_revision(store.engine) == "0015"  # 0015: readers' reports
+    assert current_revision(store.engine) == "0016"  # 0016: comments' text keys
 
 
 def test_enqueue_keeps_everything_a_comment_needs(store):
@@ -388,3 +388,26 @@ def test_migration_0014_gives_every_commented_article_a_row_and_downgrades(unmig
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     engine.dispose()
+
+
+def test_copies_of_a_text_are_counted_from_anyone_under_any_article_inside_the_window(store):
+    now = utcnow()
+    day = RateLimit(count=3, seconds=86400)
+
+    def copies(text_key, repeats=day, at=now, **fields) -> int:
+        seen = []
+        store.enqueue(candidate(text_key=text_key, **fields),
+                      lambda history: seen.append(history.copies) or Decision(
+                          "published", (), "published"),
+                      duplicate_window=600, rate=None, repeats=repeats, now=at)
+        return seen[0]
+
+    wave = [copies("k-wave", post_id=f"p{i}", author=f"A{i}", email_hash=f"e-{i}",
+                   text=f"Earn ${i}00 a day at www.{i}.biz") for i in range(4)]
+    # Counted up to the copy that holds (count - 1), not every copy of a wave.
+    assert wave == [0, 1, 2, 2]
+    # Another text, a text without a key, no repeat rule, or copies older than the window: none.
+    assert copies("k-other", text="x") == 0
+    assert copies(None, text="y") == 0
+    assert copies("k-wave", repeats=None, text="z") == 0
+    assert copies("k-wave", at=now + timedelta(days=1, seconds=1), text="w") == 0
