@@ -59,6 +59,7 @@ class Example:
     decided_at: datetime | None = None   # moderators' decisions: when, for train-on-older splits
     comment_id: int | None = None
     spans: tuple[tuple[int, int], ...] | None = None  # toxic character ranges, where annotated
+    website: str = ""           # moderators' decisions: the author's website field (model.context)
 
 
 @dataclass

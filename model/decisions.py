@@ -28,8 +28,8 @@ from sqlalchemy import create_engine, text
 from model.dataset import Example
 
 _DECIDED = "decided_by IS NOT NULL AND status IN ('published', 'rejected')"
-_QUERY = ("SELECT id, text, status, decision_reason, email_hash, ip_hash, decided_at FROM comments "
-          f"WHERE {_DECIDED}")
+_QUERY = ("SELECT id, text, url, status, decision_reason, email_hash, ip_hash, decided_at "
+          f"FROM comments WHERE {_DECIDED}")
 # The English heads score English and the comments whose language was not told (or was stored
 # before languages were identified): their decisions are English's. Every other language's
 # decisions are its own (service/decisions/language_policy.py).
@@ -87,7 +87,8 @@ def _aware(value):
 
 
 def load_decisions(url: str, language: str | None = None) -> list[Example]:
-    """The labelled decisions, oldest first; ``group`` names the commenter (keyed e-mail hash)."""
+    """The labelled decisions, oldest first; ``group`` names the commenter (keyed e-mail hash),
+    ``website`` is what the author gave in the form's website field (``""`` for none)."""
     engine = create_engine(engine_url(url))
     try:
         return read_decisions(engine, language)
@@ -112,7 +113,8 @@ def read_decisions(engine, language: str | None = None) -> list[Example]:
             continue
         out.append(Example(text=row.text, spam=labels[0], abuse=labels[1], source="moderators",
                            group=f"commenter:{row.email_hash or row.ip_hash}",
-                           decided_at=_aware(row.decided_at), comment_id=row.id))
+                           decided_at=_aware(row.decided_at), comment_id=row.id,
+                           website=row.url or ""))
     return out
 
 

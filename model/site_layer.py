@@ -14,6 +14,10 @@ comments unlike the site's; with the score as an offset and C = 0.5, the gain on
 close and the Fox loss stays inside the gate's 0.03. Re-learning the abuse head's stacking
 weights (prior, lexicon) from the decisions overfitted and lost to the general model.
 
+Beside the words, the layer sees a few context tokens (``model.context``): whether the author
+filled the form's website field, that website's domain and the domains the comment links to. The
+normaliser hides all three from the general model; a site's spam gives itself away by them.
+
 For a language the general model has not learnt there is no general score: the layer is then
 the site's own model of that language, from the same n-grams alone (they work across
 languages).
@@ -33,6 +37,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 from scipy.optimize import minimize
 
+from model.context import context_tokens
 from model.pipeline import LABELS
 from model.text import normalize
 
@@ -56,13 +61,22 @@ MIN_EACH = 5
 # when the site's moderators would more likely remove it than keep it, and rejects nothing by
 # itself: a model learnt from a few hundred decisions sends comments to a person, not away.
 HOLD_ALONE = 0.5
-FORMAT = 1
+# Format 2 added the context tokens' block of columns after the words' and characters'. A
+# format-1 layer has no weight there and its columns mean what they did, so it still loads and
+# scores as it did; a host still on format 1 refuses a format-2 layer when loading it (logged, and
+# the layer serving before goes on serving) instead of failing on every comment.
+FORMAT = 2
+READABLE_FORMATS = (1, 2)
 
 _WORDS = HashingVectorizer(analyzer="word", ngram_range=(1, 2), n_features=N_FEATURES,
                            alternate_sign=False, norm="l2", token_pattern=r"(?u)\b\w+\b",
                            lowercase=False)
 _CHARS = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), n_features=N_FEATURES,
                            alternate_sign=False, norm="l2", lowercase=False)
+# Context tokens are present or not, whatever the text's length: counted 0/1 and not normalised,
+# so a filled website field weighs the same under a long comment as under a short one.
+_CONTEXT = HashingVectorizer(analyzer="word", token_pattern=r"\S+", n_features=N_FEATURES,
+                             alternate_sign=False, binary=True, norm=None, lowercase=False)
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -70,11 +84,20 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-def text_features(texts: list[str]) -> sp.csr_matrix:
-    """Hashed words (1-2) and character n-grams (2-5) of the normalised text: the same code for
-    training and scoring."""
+def text_features(texts: list[str], websites: list[str] | None = None) -> sp.csr_matrix:
+    """Hashed words (1-2) and character n-grams (2-5) of the normalised text, then the context
+    tokens of the raw text and the author's website (``websites``: one per text, ``""`` for
+    none; None: none given): the same code for training and scoring. The context tokens have a
+    block of their own, last, rather than joining the words: no bigram spans a comment's last
+    word and its website, and a format-1 layer's columns keep their meaning."""
     norm = [normalize(t) for t in texts]
-    return sp.hstack([_WORDS.transform(norm), _CHARS.transform(norm)], format="csr")
+    if websites is None:
+        websites = [""] * len(texts)
+    elif len(websites) != len(texts):
+        raise ValueError(f"{len(websites)} websites for {len(texts)} texts")
+    context = [" ".join(context_tokens(t, w)) for t, w in zip(texts, websites)]
+    return sp.hstack([_WORDS.transform(norm), _CHARS.transform(norm), _CONTEXT.transform(context)],
+                     format="csr")
 
 
 def _fit_with_offset(X: sp.csr_matrix, y: np.ndarray, offset: np.ndarray,
@@ -150,15 +173,17 @@ class SiteLayer:
         return self.language == "en"
 
     def adjust(self, texts: list[str], base: np.ndarray | None,
-               X: sp.csr_matrix | None = None) -> np.ndarray:
+               X: sp.csr_matrix | None = None,
+               websites: list[str] | None = None) -> np.ndarray:
         """Probabilities (n, 2), spam then abuse: the layer's where it has a label, the general
         model's (``base``) elsewhere, and 0 where neither has one. ``X``: the texts'
-        ``text_features``, when the caller already has them."""
+        ``text_features``, when the caller already has them; else ``websites``, the authors'
+        website fields, go into them."""
         n = len(texts)
         out = np.array(base, dtype=float) if base is not None else np.zeros((n, len(LABELS)))
         if not self.labels or not n:
             return out
-        X = text_features(texts) if X is None else X
+        X = text_features(texts, websites) if X is None else X
         for k, label in enumerate(LABELS):
             layer = self.labels.get(label)
             if layer is None:
@@ -194,8 +219,9 @@ class SiteLayer:
     @classmethod
     def from_bytes(cls, data: bytes) -> "SiteLayer":
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            if int(npz["format"][0]) != FORMAT:
-                raise ValueError(f"site layer format {int(npz['format'][0])} is not {FORMAT}")
+            stored = int(npz["format"][0])
+            if stored not in READABLE_FORMATS:
+                raise ValueError(f"site layer format {stored} is not one of {READABLE_FORMATS}")
             meta = json.loads(npz["meta"].tobytes().decode("utf-8"))
             labels = {label: LabelLayer(npz[f"{label}_index"], npz[f"{label}_weight"],
                                         m["base_weight"], m["intercept"])
@@ -205,15 +231,16 @@ class SiteLayer:
 
 def fit(texts: list[str], labels: np.ndarray, base: np.ndarray | None, language: str = "en",
         weights: np.ndarray | None = None, X: sp.csr_matrix | None = None,
-        strength: float | str = C) -> SiteLayer:
+        strength: float | str = C, websites: list[str] | None = None) -> SiteLayer:
     """A layer for every label with at least ``MIN_EACH`` decisions of each class.
 
     labels : (n, 2) of 1/0, -1 where a decision says nothing about that label.
     base : (n, 2) general-model probabilities, or None (a language without a general model).
     strength : one of ``STRENGTHS``, for every label.
+    websites : the authors' website fields, one per text (with ``X``, already in it).
     """
     labels = np.asarray(labels)
-    X_text = text_features(texts) if X is None else X
+    X_text = text_features(texts, websites) if X is None else X
     out = SiteLayer(language)
     for k, label in enumerate(LABELS):
         rows = np.flatnonzero(labels[:, k] >= 0)

@@ -29,6 +29,7 @@ from model.decisions import (ENGLISH, decided_languages, engine_url, hide_passwo
                              read_decisions, store_url)
 from model.duplicates import text_key
 from model.pipeline import LABELS
+from model.text import url_host
 
 # The public held-out rows the guard scores: enough per corpus for a 0.03 AUC guard to mean
 # something, few enough to keep the update within seconds.
@@ -42,11 +43,13 @@ MIN_LANGUAGE_DECISIONS = 20
 
 
 def latest_per_text(decisions: list[Example]) -> list[Example]:
-    """The latest decision per normalised text; texts without words of their own each stand
-    alone (a bare link approved says nothing about another)."""
+    """The latest decision per normalised text and website domain; texts without words of their
+    own each stand alone (a bare link approved says nothing about another). The same "Great
+    article, thanks" approved from a reader and removed from a spammer's website are two
+    decisions, not one overturning the other."""
     by_key: dict = {}
     for e in decisions:                     # oldest first: a later decision replaces an earlier
-        key = text_key(e.text) or f"#{e.comment_id}"
+        key = (text_key(e.text) or f"#{e.comment_id}", url_host(e.website))
         by_key.pop(key, None)
         by_key[key] = e
     return list(by_key.values())
@@ -101,6 +104,7 @@ def update(engine, general, held_out: list[Example], *, language: str = ENGLISH,
     on_general = language == ENGLISH
     decisions = latest_per_text(read_decisions(engine, language))
     texts = [e.text for e in decisions]
+    websites = [e.website for e in decisions]
     labels = _label_matrix(decisions)
     base = None
     if on_general:
@@ -113,7 +117,7 @@ def update(engine, general, held_out: list[Example], *, language: str = ENGLISH,
         result["seconds"] = round(time.perf_counter() - started, 2)
         return result
     folds = site_gate.fold_of([text_key(t) or f"#{i}" for i, t in enumerate(texts)])
-    X = site_layer.text_features(texts)
+    X = site_layer.text_features(texts, websites)
     fitted = {strength: (site_gate.out_of_fold(texts, labels, base, folds, language, X=X,
                                                strength=strength),
                          site_layer.fit(texts, labels, base, language, X=X, strength=strength))
@@ -133,7 +137,7 @@ def update(engine, general, held_out: list[Example], *, language: str = ENGLISH,
         oof, layer = fitted[strength]
         if label in layer.labels:
             candidate.labels[label] = layer.labels[label]
-        recent = _recent(decisions, texts, rows, labels[:, k], oof[:, k], base, k, serving)
+        recent = _recent(decisions, X, rows, labels[:, k], oof[:, k], base, k, serving)
         verdict = site_gate.judge(label, labels[rows, k], oof[rows, k],
                                   None if base is None else base[rows, k], recent, corpora)
         verdict["strength"] = strength
@@ -225,7 +229,7 @@ def _language(code: str) -> str:
     return "English" if code == ENGLISH else f"'{code}'"
 
 
-def _recent(decisions, texts, rows, y, candidate, base, k, serving) -> dict | None:
+def _recent(decisions, X, rows, y, candidate, base, k, serving) -> dict | None:
     """The time-ordered check: the decisions the serving model never saw, with the candidate's
     out-of-fold scores and the serving model's. Those made since the serving layer was trained;
     without a layer (or too few of those), the newest ``RECENT_SHARE`` of all, against the
@@ -237,10 +241,12 @@ def _recent(decisions, texts, rows, y, candidate, base, k, serving) -> dict | No
     if serving is not None and serving[1].trained_through is not None:
         new = rows & np.array([e.decided_at > serving[1].trained_through for e in decisions])
         if both_classes(new):
-            recent_texts = [t for t, s in zip(texts, new) if s]
+            # The decisions' features (``X``) serve an older layer too: a format-1 layer has
+            # no weight on the context block that format 2 added.
+            recent = [e.text for e, s in zip(decisions, new) if s]
             return {"y": y[new], "candidate": candidate[new], "what": "since the serving layer",
-                    "current": serving[0].adjust(recent_texts,
-                                                 None if base is None else base[new])[:, k]}
+                    "current": serving[0].adjust(recent, None if base is None else base[new],
+                                                 X=X[new])[:, k]}
     newest = np.zeros(len(decisions), dtype=bool)
     newest[-max(1, int(RECENT_SHARE * len(decisions))):] = True      # oldest first
     newest &= rows

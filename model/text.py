@@ -174,6 +174,57 @@ def _digit_count(text: str) -> int:
     return len(text.encode("ascii", "ignore").translate(None, _NOT_DIGIT))
 
 
+def _folded(text: str) -> tuple[str, bool]:
+    """``normalize``'s first steps, which ``link_hosts`` shares: HTML entities decoded, NFKC,
+    invisible characters removed, mixed-script homoglyphs folded, case folded. Also whether the
+    text (entities decoded) was pure ASCII."""
+    if "&" in text:
+        text = html.unescape(text)
+    ascii_only = text.isascii()
+    if not ascii_only:
+        text = _INVISIBLE_RE.sub("", unicodedata.normalize("NFKC", text))
+        if _HOMOGLYPH_RE.search(text):
+            text = _MIXED_WORD_RE.sub(_fold_word, text)
+    return text.casefold(), ascii_only
+
+
+def _links_joined(text: str) -> str:
+    """Links split to dodge filters joined again, and e-mail addresses replaced (their domain is
+    no link): what the link pattern then runs on, in ``normalize`` and ``link_hosts`` alike."""
+    if " ." in text or "dot" in text:
+        text = _SPLIT_DOMAIN_RE.sub(r"\1.\2", text)
+    if "@" in text and _has_email_shape(text):
+        text = _EMAIL_RE.sub(f" {EMAIL} ", text)
+    return text
+
+
+def _may_have_link(text: str) -> bool:
+    return "://" in text or "www." in text or bool(_TLD_HINT_RE.search(text))
+
+
+_SCHEME_RE = re.compile(r"^[a-z][a-z0-9+.-]*://")
+_HOST_END_RE = re.compile(r"[/?#\\\s]")
+
+
+def url_host(url: str) -> str:
+    """The lower-case host of a link or of a typed web address, without scheme, user name,
+    port, path, ``www.`` or the punctuation a sentence put after it:
+    ``"https://www.Example.com:8080/a?b"`` and ``"example.com)."`` give ``"example.com"``;
+    ``""`` when there is none."""
+    host = _HOST_END_RE.split(_SCHEME_RE.sub("", url.strip().casefold()), maxsplit=1)[0]
+    host = host.rsplit("@", 1)[-1].split(":", 1)[0].strip(".,;:!?()[]{}*")
+    return host[4:] if host.startswith("www.") else host
+
+
+def link_hosts(text: str) -> list[str]:
+    """The hosts (``url_host``) of the links in a raw comment, in order: the links ``normalize``
+    turns into ``_url_`` or ``_shorturl_``, found by the same steps and pattern."""
+    text = _links_joined(_folded(text)[0])
+    if not _may_have_link(text):
+        return []
+    return [host for host in map(url_host, _URL_RE.findall(text)) if host]
+
+
 def normalize(text: str) -> str:
     """Return the normalised token string of one comment.
 
@@ -188,20 +239,10 @@ def normalize(text: str) -> str:
     Each costly substitution sits behind a cheap test of whether it can apply at all: scoring
     runs inside the reader's form POST, and most comments have no link, digit or trick in them.
     """
-    if "&" in text:
-        text = html.unescape(text)
-    ascii_only = text.isascii()
-    if not ascii_only:
-        text = _INVISIBLE_RE.sub("", unicodedata.normalize("NFKC", text))
-        if _HOMOGLYPH_RE.search(text):
-            text = _MIXED_WORD_RE.sub(_fold_word, text)
-    text = text.casefold()
+    text, ascii_only = _folded(text)
     digits = _digit_count(text)
-    if " ." in text or "dot" in text:
-        text = _SPLIT_DOMAIN_RE.sub(r"\1.\2", text)
-    if "@" in text and _has_email_shape(text):
-        text = _EMAIL_RE.sub(f" {EMAIL} ", text)
-    if "://" in text or "www." in text or _TLD_HINT_RE.search(text):
+    text = _links_joined(text)
+    if _may_have_link(text):
         text = _URL_RE.sub(_replace_url, text)
     if digits >= 7:
         text = _PHONE_RE.sub(_replace_phone, text)

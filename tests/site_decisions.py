@@ -45,6 +45,18 @@ def site_comments(n: int, seed: int = 1, *, kept=KEPT, removed=REMOVED,
     return out
 
 
+def website_spam(n: int, seed: int = 21) -> tuple[list[tuple[str, bool]], list[str]]:
+    """``n`` ordinary comments as (text, removed), and their authors' website fields: every other
+    one posted by a spammer who filled the field with a shop of his own (removed as spam), the
+    others by readers who left it empty. The words say nothing; the website field says it all,
+    and no shop comes twice, so only the filled field can be learnt, not a domain."""
+    comments = [(text, i % 2 == 0) for i, (text, _) in
+                enumerate(site_comments(n, seed, removed=KEPT))]
+    websites = [f"https://www.shop-{i}.example.com/deals" if removed else ""
+                for i, (_, removed) in enumerate(comments)]
+    return comments, websites
+
+
 # A spammer's ads no public corpus has seen, for a general model blind to them.
 ADS = ["Best prices on {} tickets, message me for a discount code.",
        "Earn cash from home while reading about {}, ask me how.",
@@ -91,14 +103,16 @@ def indonesian_site_comments(n: int, seed: int = 1) -> list[tuple[str, bool]]:
 
 
 def decide(engine, comments, start: int = 0, *, wrong: bool = False,
-           language: str | None = None, reason: str = "abuse") -> None:
+           language: str | None = None, reason: str = "abuse",
+           websites: list[str] | None = None) -> None:
     """Enqueue and decide ``comments``, removing with ``reason``; ``language``: what intake
-    identified them as."""
+    identified them as; ``websites``: what each author gave in the form's website field."""
     store, moderation = Store(engine), Moderation(engine)
-    for i, (body, removed) in enumerate(comments, start):
+    websites = websites or [""] * len(comments)
+    for i, ((body, removed), website) in enumerate(zip(comments, websites), start):
         candidate = Candidate(post_id="article", author=f"reader {i}",
                               email=f"r{i}@example.org", email_hash=f"{i:064x}", text=body,
-                              ip_hash=f"{i:064x}", language=language)
+                              ip_hash=f"{i:064x}", language=language, url=website)
         outcome = store.enqueue(candidate, lambda _h: PENDING, duplicate_window=0, rate=None,
                                 now=T0 + timedelta(minutes=2 * i))
         if wrong:

@@ -84,9 +84,11 @@ class SiteLayers:
         return frozenset(language for language, (_id, layer) in self._layers.items()
                          if not layer.uses_general_model)
 
-    def score_alone(self, texts: list[str], language: str) -> list | None:
+    def score_alone(self, texts: list[str], language: str,
+                    websites: list[str] | None = None) -> list | None:
         """``service.classifier.scoring.Scored`` results by ``language``'s own layer, with its
-        thresholds; None when it has none or it failed (the caller falls back to the rules)."""
+        thresholds; None when it has none or it failed (the caller falls back to the rules).
+        ``websites``: the authors' website fields, one per text (the layer learnt from them)."""
         from service.classifier.scoring import Scored
 
         found = self._layers.get(language)
@@ -94,7 +96,7 @@ class SiteLayers:
             return None
         layer_id, layer = found
         try:
-            probabilities = layer.adjust(list(texts), None)
+            probabilities = layer.adjust(list(texts), None, websites=websites)
         except Exception:
             log.exception("site layer site-%s failed; %s comments go by the rules", layer_id,
                           language)
@@ -103,26 +105,31 @@ class SiteLayers:
         return [Scored({"spam": float(p[0]), "abuse": float(p[1])}, f"site-{layer_id}", card)
                 for p in probabilities]
 
-    def adjust(self, texts: list[str], scores: list[dict], language: str = "en") -> list[dict]:
+    def adjust(self, texts: list[str], scores: list[dict], language: str = "en",
+               websites: list[str] | None = None) -> list[dict]:
         """The general model's scores, adjusted by the language's current layer if there is
-        one (unchanged otherwise)."""
+        one (unchanged otherwise). ``websites``: as in ``score_alone``."""
         found = self._layers.get(language)
         if found is None or not texts:
             return scores
         base = np.array([[s["spam"], s["abuse"]] for s in scores])
-        adjusted = found[1].adjust(list(texts), base)
+        adjusted = found[1].adjust(list(texts), base, websites=websites)
         return [{"spam": float(a[0]), "abuse": float(a[1])} for a in adjusted]
 
-    def adjust_scored(self, texts: list[str], scored: list, language: str = "en") -> list:
+    def adjust_scored(self, texts: list[str], scored: list, language: str = "en",
+                      websites: list[str] | None = None) -> list:
         """``service.classifier.scoring.Scored`` results, adjusted where the general model gave
-        scores. Only English has a general model for a layer to adjust."""
+        scores. Only English has a general model for a layer to adjust. ``websites``: as in
+        ``score_alone``."""
         if language != "en" or self._layers.get("en") is None:
             return scored
         at = [i for i, s in enumerate(scored) if s.scores is not None]
         if not at:
             return scored
         try:
-            adjusted = self.adjust([texts[i] for i in at], [scored[i].scores for i in at])
+            adjusted = self.adjust([texts[i] for i in at], [scored[i].scores for i in at],
+                                   websites=None if websites is None else
+                                   [websites[i] for i in at])
         except Exception:  # a layer that fails leaves the general model's scores
             log.exception("site layer failed; the general model's scores stand")
             return scored

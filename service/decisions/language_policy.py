@@ -128,11 +128,12 @@ def rules_for(plan_: Plan, base: Rules, card: dict | None, config: Mapping) -> R
 
 
 def judge(app: Flask, texts: list[str], rules_for_card: Callable[[dict | None], Rules], *,
-          budget: bool = True) -> list[Judged]:
+          budget: bool = True, websites: list[str] | None = None) -> list[Judged]:
     """Identify, plan and score `texts` (comments that arrived together): one scoring call per
     language that has a model, and each comment's rules. `rules_for_card(card)`: the site's
     rules with a scorer card's thresholds (service.intake.views.policy_rules); `budget`: fit English
-    thresholds to the site's hold budget (intake does, the integrations do not)."""
+    thresholds to the site's hold budget (intake does, the integrations do not); `websites`: the
+    authors' website fields, one per text, which the site layer learns from (model.context)."""
     config = app.config
     holder = app.extensions["scorer"]
     site_layers = app.extensions["site_layers"]
@@ -152,13 +153,14 @@ def judge(app: Flask, texts: list[str], rules_for_card: Callable[[dict | None], 
     cards: dict[str | None, dict | None] = {None: None}
     for language, indexes in groups.items():
         some = [texts[i] for i in indexes]
+        sites = None if websites is None else [websites[i] for i in indexes]
         with metrics.scoring_time():  # one call per language of the group
             if language in general:
                 # The site layer learnt from this site's moderators adjusts the general scores.
                 results = site_layers.adjust_scored(some, holder.score_many(some, language),
-                                                    language)
+                                                    language, sites)
             else:
-                results = site_layers.score_alone(some, language)
+                results = site_layers.score_alone(some, language, sites)
         if results is None:            # its own layer failed or was switched off meanwhile
             for i in indexes:
                 plans[i] = replace(plans[i], scorer=None)

@@ -195,7 +195,8 @@ def decide_and_store(app: Flask, candidates: list[Candidate]) -> list[Outcome | 
     # Each comment's language decides whether and by which model it is scored, and its rules
     # (service.decisions.language_policy).
     judged = language_policy.judge(app, [candidate.text for candidate in candidates],
-                                   partial(policy_rules, config))
+                                   partial(policy_rules, config),
+                                   websites=[candidate.url for candidate in candidates])
     picker = app.extensions["spot_checks"]
     items = [(replace(candidate, scores=j.scored.scores, model_version=j.scored.model_version,
                       language=j.plan.language),

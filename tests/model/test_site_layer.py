@@ -6,6 +6,7 @@ SQLite and PostgreSQL; the general model is the shipped one.
 
 from __future__ import annotations
 
+import io
 import random
 from datetime import timedelta
 
@@ -17,7 +18,8 @@ from model import site_gate, site_layer, site_store
 from model.site_update import describe, update
 from service.storage.db import make_engine
 from service.classifier.site_layers import SiteLayers
-from site_decisions import ADS, GUARD, T0, BlindToSpam, decide, site_comments
+from comment_helpers import all_comments, good_form
+from site_decisions import ADS, GUARD, T0, BlindToSpam, decide, site_comments, website_spam
 
 @pytest.fixture
 def engine(db_url):
@@ -68,6 +70,67 @@ def test_where_the_general_model_knows_nothing_the_decisions_speak(engine, score
     blind = BlindToSpam(scorer).predict_proba([fresh, ordinary])
     adjusted = layer.adjust([fresh, ordinary], blind)[:, 0]
     assert adjusted[0] > 0.5 > adjusted[1]
+
+
+def test_a_site_whose_spammers_fill_the_website_field_learns_it_from_100_decisions(engine,
+                                                                                   scorer):
+    comments, websites = website_spam(100)
+    decide(engine, comments, reason="spam", websites=websites)
+    result = update(engine, scorer, GUARD)
+
+    assert result["promoted_labels"] == ["spam"]
+    layer, _stored = site_store.current(engine)
+    # A shop the site has never seen, under words the site has seen from readers and spammers.
+    fresh = "Thanks for explaining the ferry timetable so clearly."
+    general = scorer.model.predict_proba([fresh, fresh])
+    with_site, without = layer.adjust([fresh, fresh], general,
+                                      websites=["cheap-watches.example.net", ""])[:, 0]
+    assert with_site > without + 0.4
+
+
+def test_a_layer_stored_before_the_context_tokens_loads_and_scores_as_it_did(scorer):
+    texts = [c for c, _ in site_comments(60)]
+    labels = np.array([[-1, int(r)] for _, r in site_comments(60)])
+    base = scorer.model.predict_proba(texts)
+    layer = site_layer.fit(texts, labels, base)
+    old = site_layer.SiteLayer.from_bytes(_with_format(layer.to_bytes(), 1))
+    # Links and a website give a format-1 layer nothing to weigh: its columns are the words'
+    # and the characters' only.
+    linked = [f"{t} https://www.example.com/page" for t in texts]
+    assert np.allclose(old.adjust(texts, base), layer.adjust(texts, base))
+    linked_base = scorer.model.predict_proba(linked)
+    assert np.allclose(old.adjust(linked, linked_base, websites=["shop.example"] * len(linked)),
+                       old.adjust(linked, linked_base))
+    with pytest.raises(ValueError, match="format 3"):
+        site_layer.SiteLayer.from_bytes(_with_format(layer.to_bytes(), 3))
+
+
+def _with_format(data: bytes, version: int) -> bytes:
+    """A stored layer's arrays as another format number would have stored them."""
+    with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    arrays["format"] = np.array([version])
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def test_intake_scores_a_comment_by_the_website_its_author_gave(make_app):
+    app = make_app()
+    comments, websites = website_spam(100)
+    decide(app.extensions["store"].engine, comments, reason="spam", websites=websites)
+    assert update(app.extensions["store"].engine, app.extensions["scorer"].scorer,
+                  GUARD)["promoted_labels"] == ["spam"]
+
+    client = app.test_client()
+    for n, website in enumerate(["https://cheap-watches.example.net/", ""]):
+        response = client.post("/comments", data=good_form(
+            comment="Thanks for explaining the ferry timetable so clearly.", url=website,
+            author=f"Newcomer {n}", email=f"newcomer{n}@example.org"))
+        assert response.status_code == 303
+    with_site, without = all_comments(app)[-2:]
+    assert with_site.url == "https://cheap-watches.example.net/" and without.url == ""
+    assert with_site.spam_score > without.spam_score + 0.4
 
 
 def test_deliberately_wrong_decisions_are_never_promoted(engine, scorer):

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.text import normalize, surface_signals
+from model.text import link_hosts, normalize, surface_signals, url_host
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -70,6 +70,37 @@ def test_surface_signals_measure_shouting_and_digits():
 ])
 def test_links_split_to_dodge_filters_are_still_links(raw, expected):
     assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize("url, host", [
+    ("https://www.Example.com:8080/a?b=1", "example.com"),
+    ("example.com).", "example.com"),                  # the sentence's punctuation
+    ("http://news.example.co.uk/story", "news.example.co.uk"),
+    ("www.shop.xyz?ref=1", "shop.xyz"),
+    ("  ", ""),
+])
+def test_url_host_keeps_the_host_alone(url, host):
+    assert url_host(url) == host
+
+
+@pytest.mark.parametrize("raw, hosts", [
+    ("see http://example.com/x?y=1 now", ["example.com"]),
+    ("marketglory . com/game earn", ["marketglory.com"]),
+    ("visit cheapstuff dot com now", ["cheapstuff.com"]),
+    ("go to bit.ly/abc or WWW.Reuters.com", ["bit.ly", "reuters.com"]),
+    ("write to editor@example.com", []),               # an address, not a link
+    ("I love it. Com is fine", []),
+])
+def test_link_hosts_are_the_links_normalize_sees(raw, hosts):
+    assert link_hosts(raw) == hosts
+    assert normalize(raw).count("url_") == len(hosts)  # _url_ or _shorturl_, one per link
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_link_hosts_never_fail_and_give_bare_hosts(raw):
+    for host in link_hosts(raw):
+        assert host and host == host.strip() and not set(host) & set("/?#")
 
 
 @settings(max_examples=300, deadline=None)
