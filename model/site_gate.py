@@ -88,9 +88,9 @@ def out_of_fold(texts: list[str], labels: np.ndarray, base: np.ndarray | None,
                 strength: float | str = site_layer.C) -> np.ndarray:
     """(n, 2) layer probabilities, each row from a layer fitted without its fold; the general
     model's score (or nan without one) where a fold had too few decisions to fit a label.
-    ``X``: the texts' ``site_layer.text_features``, computed once for all folds; ``strength``:
+    ``X``: the texts' ``site_layer.features``, computed once for all folds; ``strength``:
     as in ``site_layer.fit``."""
-    X = site_layer.text_features(texts) if X is None else X
+    X = site_layer.features(texts, language) if X is None else X
     out = np.array(base, dtype=float) if base is not None else np.full(labels.shape, np.nan)
     for f in range(int(folds.max()) + 1):
         test = folds == f

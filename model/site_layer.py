@@ -15,8 +15,10 @@ close and the Fox loss stays inside the gate's 0.03. Re-learning the abuse head'
 weights (prior, lexicon) from the decisions overfitted and lost to the general model.
 
 For a language the general model has not learnt there is no general score: the layer is then
-the site's own model of that language, from the same n-grams alone (they work across
-languages).
+the site's own model of that language, from the same n-grams (they work across languages) and,
+where a word list of the language ships, the list's columns (``features``,
+``model.language_lexicon``): 1,000 decisions see most abusive words once or never, the list
+knows them before the first.
 
 The layer is stored as plain arrays (``to_bytes``: ``numpy.savez``, read back with
 ``allow_pickle=False``), so loading one from the shared database executes nothing.
@@ -33,6 +35,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 from scipy.optimize import minimize
 
+from model import language_lexicon
 from model.pipeline import LABELS
 from model.text import normalize
 
@@ -75,6 +78,15 @@ def text_features(texts: list[str]) -> sp.csr_matrix:
     training and scoring."""
     norm = [normalize(t) for t in texts]
     return sp.hstack([_WORDS.transform(norm), _CHARS.transform(norm)], format="csr")
+
+
+def features(texts: list[str], language: str) -> sp.csr_matrix:
+    """``text_features``, and after them a language's abuse-list columns when one ships
+    (``model.language_lexicon``; English has none: its layer sits on the general model). A layer
+    stored before the columns existed has no weight on them and scores as it did."""
+    X = text_features(texts)
+    extra = language_lexicon.columns(texts, language)
+    return X if extra is None else sp.hstack([X, extra], format="csr")
 
 
 def _fit_with_offset(X: sp.csr_matrix, y: np.ndarray, offset: np.ndarray,
@@ -153,12 +165,12 @@ class SiteLayer:
                X: sp.csr_matrix | None = None) -> np.ndarray:
         """Probabilities (n, 2), spam then abuse: the layer's where it has a label, the general
         model's (``base``) elsewhere, and 0 where neither has one. ``X``: the texts'
-        ``text_features``, when the caller already has them."""
+        ``features``, when the caller already has them."""
         n = len(texts)
         out = np.array(base, dtype=float) if base is not None else np.zeros((n, len(LABELS)))
         if not self.labels or not n:
             return out
-        X = text_features(texts) if X is None else X
+        X = features(texts, self.language) if X is None else X
         for k, label in enumerate(LABELS):
             layer = self.labels.get(label)
             if layer is None:
@@ -213,7 +225,7 @@ def fit(texts: list[str], labels: np.ndarray, base: np.ndarray | None, language:
     strength : one of ``STRENGTHS``, for every label.
     """
     labels = np.asarray(labels)
-    X_text = text_features(texts) if X is None else X
+    X_text = features(texts, language) if X is None else X
     out = SiteLayer(language)
     for k, label in enumerate(LABELS):
         rows = np.flatnonzero(labels[:, k] >= 0)
