@@ -89,9 +89,9 @@ def out_of_fold(texts: list[str], labels: np.ndarray, base: np.ndarray | None,
                 websites: list[str] | None = None) -> np.ndarray:
     """(n, 2) layer probabilities, each row from a layer fitted without its fold; the general
     model's score (or nan without one) where a fold had too few decisions to fit a label.
-    ``X``: the texts' ``site_layer.text_features``, computed once for all folds (else from
-    ``texts`` and the authors' ``websites``); ``strength``: as in ``site_layer.fit``."""
-    X = site_layer.text_features(texts, websites) if X is None else X
+    ``X``: the texts' ``site_layer.features``, computed once for all folds (else from ``texts``
+    and the authors' ``websites``); ``strength``: as in ``site_layer.fit``."""
+    X = site_layer.features(texts, language, websites) if X is None else X
     out = np.array(base, dtype=float) if base is not None else np.full(labels.shape, np.nan)
     for f in range(int(folds.max()) + 1):
         test = folds == f

@@ -19,8 +19,10 @@ filled the form's website field, that website's domain and the domains the comme
 normaliser hides all three from the general model; a site's spam gives itself away by them.
 
 For a language the general model has not learnt there is no general score: the layer is then
-the site's own model of that language, from the same n-grams alone (they work across
-languages).
+the site's own model of that language, from the same n-grams (they work across languages) and,
+where a word list of the language ships, the list's columns (``features``,
+``model.language_lexicon``): 1,000 decisions see most abusive words once or never, the list
+knows them before the first.
 
 The layer is stored as plain arrays (``to_bytes``: ``numpy.savez``, read back with
 ``allow_pickle=False``), so loading one from the shared database executes nothing.
@@ -38,6 +40,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from scipy.optimize import minimize
 
 from model.context import context_tokens
+from model import language_lexicon
 from model.pipeline import LABELS
 from model.text import normalize
 
@@ -61,10 +64,11 @@ MIN_EACH = 5
 # when the site's moderators would more likely remove it than keep it, and rejects nothing by
 # itself: a model learnt from a few hundred decisions sends comments to a person, not away.
 HOLD_ALONE = 0.5
-# Format 2 added the context tokens' block of columns after the words' and characters'. A
-# format-1 layer has no weight there and its columns mean what they did, so it still loads and
-# scores as it did; a host still on format 1 refuses a format-2 layer when loading it (logged, and
-# the layer serving before goes on serving) instead of failing on every comment.
+# Format 2 added the context tokens' block of columns after the words' and characters', and, for
+# a language whose word list ships, the list's columns after those. A format-1 layer has no
+# weight there and its columns mean what they did, so it still loads and scores as it did; a
+# host still on format 1 refuses a format-2 layer when loading it (logged, and the layer serving
+# before goes on serving) instead of failing on every comment.
 FORMAT = 2
 READABLE_FORMATS = (1, 2)
 
@@ -98,6 +102,17 @@ def text_features(texts: list[str], websites: list[str] | None = None) -> sp.csr
     context = [" ".join(context_tokens(t, w)) for t, w in zip(texts, websites)]
     return sp.hstack([_WORDS.transform(norm), _CHARS.transform(norm), _CONTEXT.transform(context)],
                      format="csr")
+
+
+def features(texts: list[str], language: str,
+             websites: list[str] | None = None) -> sp.csr_matrix:
+    """``text_features`` (with the authors' ``websites``), and after them a language's abuse-list
+    columns when one ships (``model.language_lexicon``; English has none: its layer sits on the
+    general model). A layer stored before the columns existed has no weight on them and scores
+    as it did."""
+    X = text_features(texts, websites)
+    extra = language_lexicon.columns(texts, language)
+    return X if extra is None else sp.hstack([X, extra], format="csr")
 
 
 def _fit_with_offset(X: sp.csr_matrix, y: np.ndarray, offset: np.ndarray,
@@ -177,13 +192,13 @@ class SiteLayer:
                websites: list[str] | None = None) -> np.ndarray:
         """Probabilities (n, 2), spam then abuse: the layer's where it has a label, the general
         model's (``base``) elsewhere, and 0 where neither has one. ``X``: the texts'
-        ``text_features``, when the caller already has them; else ``websites``, the authors'
+        ``features``, when the caller already has them; else ``websites``, the authors'
         website fields, go into them."""
         n = len(texts)
         out = np.array(base, dtype=float) if base is not None else np.zeros((n, len(LABELS)))
         if not self.labels or not n:
             return out
-        X = text_features(texts, websites) if X is None else X
+        X = features(texts, self.language, websites) if X is None else X
         for k, label in enumerate(LABELS):
             layer = self.labels.get(label)
             if layer is None:
@@ -240,7 +255,7 @@ def fit(texts: list[str], labels: np.ndarray, base: np.ndarray | None, language:
     websites : the authors' website fields, one per text (with ``X``, already in it).
     """
     labels = np.asarray(labels)
-    X_text = text_features(texts, websites) if X is None else X
+    X_text = features(texts, language, websites) if X is None else X
     out = SiteLayer(language)
     for k, label in enumerate(LABELS):
         rows = np.flatnonzero(labels[:, k] >= 0)

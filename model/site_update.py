@@ -117,7 +117,7 @@ def update(engine, general, held_out: list[Example], *, language: str = ENGLISH,
         result["seconds"] = round(time.perf_counter() - started, 2)
         return result
     folds = site_gate.fold_of([text_key(t) or f"#{i}" for i, t in enumerate(texts)])
-    X = site_layer.text_features(texts, websites)
+    X = site_layer.features(texts, language, websites)
     fitted = {strength: (site_gate.out_of_fold(texts, labels, base, folds, language, X=X,
                                                strength=strength),
                          site_layer.fit(texts, labels, base, language, X=X, strength=strength))
