@@ -73,7 +73,7 @@ def held_by_repeats(texts: list[str]) -> list[bool]:
 
 def main() -> None:
     results = {}
-    print(f"| corpus | rows | clean held | spam or abusive held |")
+    print("| corpus | rows | clean held | spam or abusive held |")
     print("|---|---:|---:|---:|")
     for name, rows in _corpora():
         held = held_by_repeats([text for text, _ in rows])

@@ -84,7 +84,8 @@ def comment_check() -> Response:
     if refusal is not None:
         return refusal
     form = request.form
-    assessment = assess(clean_text(form.get("comment_content", "")))
+    assessment = assess(clean_text(form.get("comment_content", "")),
+                        form.get("comment_author_url", ""))
     verdict = akismet_verdict(assessment)
     if form.get("comment_author", "") == TEST_SPAM_AUTHOR and verdict == HAM:
         verdict = SPAM
@@ -110,7 +111,8 @@ def _submit(label: str) -> Response:
         store = current_app.extensions["store"]
         records.record_label(
             store, label=label, decided_by=f"akismet:{key.name}"[:100],
-            candidate=_candidate(form, text), assessment=assess(text),
+            candidate=_candidate(form, text),
+            assessment=assess(text, form.get("comment_author_url", "")),
             check_fingerprint=_fingerprint(form), api_key_id=key.id)
     return _text(THANKS)
 

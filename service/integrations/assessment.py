@@ -32,14 +32,18 @@ class Assessment:
     blatant: tuple[str, ...] = ()  # labels whose score reached their reject threshold
 
 
-def assess(text: str) -> Assessment:
+def assess(text: str, website: str = "") -> Assessment:
     """Score `text` and decide it as intake would for a first-time commenter, by the policy for
     its language (service.decisions.language_policy): the caller's system keeps its own commenter
-    history and trust rules, so ours are not applied."""
+    history and trust rules, so ours are not applied. `website`: the author's website field,
+    which the site layer weighs as intake's does (model/context.py)."""
     scoring.current()
     app = current_app._get_current_object()
+    # As intake does: a site served only through these APIs gets no form posts to follow the
+    # newest site layer for it.
+    app.extensions["site_layers"].refresh_if_due()
     judged = language_policy.judge(app, [text], partial(policy_rules, app.config),
-                                   budget=False)[0]
+                                   budget=False, websites=[website])[0]
     scored, rules = judged.scored, judged.rules
     blatant = tuple(label for label in policy.LABELS if scored.scores is not None
                     and scored.scores[label] >= rules.thresholds[label].reject)

@@ -18,6 +18,7 @@ from model import site_gate, site_layer, site_store
 from model.site_update import describe, update
 from service.storage.db import make_engine
 from service.classifier.site_layers import SiteLayers
+from service.integrations.apikeys import add_key
 from comment_helpers import all_comments, good_form
 from site_decisions import ADS, GUARD, T0, BlindToSpam, decide, site_comments, website_spam
 
@@ -131,6 +132,24 @@ def test_intake_scores_a_comment_by_the_website_its_author_gave(make_app):
     with_site, without = all_comments(app)[-2:]
     assert with_site.url == "https://cheap-watches.example.net/" and without.url == ""
     assert with_site.spam_score > without.spam_score + 0.4
+
+
+def test_akismet_clients_get_the_same_weighing_of_the_website_field(make_app):
+    # A WordPress site pointed at our Akismet API sends the author's website as
+    # comment_author_url: the site layer weighs it as it does in our own intake.
+    app = make_app()
+    comments, websites = website_spam(100)
+    decide(app.extensions["store"].engine, comments, reason="spam", websites=websites)
+    update(app.extensions["store"].engine, app.extensions["scorer"].scorer, GUARD)
+    _, key = add_key(app.extensions["store"].engine, app.config["MODERATION_API_KEY_HASH_KEY"],
+                     "Daily Planet WordPress")
+    client = app.test_client()
+    answers = [client.post("/1.1/comment-check", data={
+        "api_key": key, "blog": "https://planet.example", "user_ip": "203.0.113.9",
+        "comment_content": "Thanks for explaining the ferry timetable so clearly.",
+        "comment_author_url": website}).get_data(as_text=True)
+        for website in ("https://cheap-watches.example.net/", "")]
+    assert answers == ["true", "false"]
 
 
 def test_deliberately_wrong_decisions_are_never_promoted(engine, scorer):
