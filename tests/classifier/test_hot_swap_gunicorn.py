@@ -173,9 +173,12 @@ def test_promoting_under_load_fails_no_request_and_switches_every_worker(tmp_pat
     old, new = two_versions(artifacts)
     workers: dict[int, str] = {}
 
-    def both_answered() -> bool:
+    def both_switched() -> bool:
+        # A worker answers with the old version while another of its threads is still loading
+        # the new one (the check does not wait for a load in progress): ask again until both say
+        # the new one, or the wait gives up.
         workers.update(_workers_report(port))
-        return len(workers) == 2
+        return len(workers) == 2 and set(workers.values()) == {new}
 
     with gunicorn(tmp_path, artifacts) as (server, port, database), \
             closing(sqlite3.connect(database)) as db:
@@ -190,7 +193,8 @@ def test_promoting_under_load_fails_no_request_and_switches_every_worker(tmp_pat
             switched_at = time.monotonic()
             set_current(artifacts, new)  # what `model.promote` does
             _wait_until(settled, "the newest comments to carry the new version", server)
-            _wait_until(both_answered, "both workers to answer /readyz", server)
+            _wait_until(both_switched, "both workers to answer /readyz with the new version",
+                        server)
         versions = dict(db.execute("SELECT id, model_version FROM comments").fetchall())
 
     failed = [a for a in load.answers if a.status != 303 or a.comment_id is None]
