@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, String, and_, cast, func, or_, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from service.articles import records as articles
 from service.ops import logs
@@ -88,6 +88,7 @@ class QueueQuery:
     order: str = "risk"
     language: str | None = None
     mark: str | None = None  # one of RETURN_MARKS: back in the queue for reports, or an appeal
+    copies_of: int | None = None  # the comments with this comment's text key (a pasted wave)
 
     def __post_init__(self) -> None:
         if self.language is not None and not _LANGUAGE.match(self.language):
@@ -200,6 +201,12 @@ class Moderation:
             conditions.append(Comment.language == query.language)
         if query.mark:
             conditions.append(Comment.returned_for == query.mark)
+        if query.copies_of is not None:
+            # The same text pasted by several commenters (service.decisions.rules.repeat_key):
+            # a moderator who rejects one copy of a wave finds the others here.
+            original = aliased(Comment)
+            conditions.append(Comment.text_key == select(original.text_key).where(
+                original.id == query.copies_of).scalar_subquery())
         if query.label:
             reasons = cast(Comment.reasons, String)
             conditions.append(or_(*(reasons.like(f"%{like_escape(marker)}%", escape="\\")

@@ -134,7 +134,8 @@ def _query_from(args) -> QueueQuery:
                           search=(args.get("q") or "").strip()[:200] or None,
                           order=args.get("order") or "risk",
                           language=(args.get("language") or "").strip().lower() or None,
-                          mark=args.get("mark") or None)
+                          mark=args.get("mark") or None,
+                          copies_of=args.get("copies", type=int))
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
 
@@ -206,7 +207,8 @@ def queue():
     filters = {"status": query.status, "post": query.post_id or "", "title": query.title or "",
                "section": query.section or "", "label": query.label or "",
                "q": query.search or "", "order": query.order, "language": query.language or "",
-               "mark": query.mark or ""}
+               "mark": query.mark or "",
+               "copies": query.copies_of if query.copies_of is not None else ""}
     kept = {k: v for k, v in filters.items() if v}
     return render_template(
         "review/queue.html", items=items_for(page.comments), query=query, filters=filters,

@@ -263,3 +263,24 @@ def test_a_language_filter_that_is_not_a_language_code_is_a_400(review_app, ann)
     response = ann.get("/review/?language=%27%3B--")
     assert response.status_code == 400
     assert "a code such as id, or unknown" in response.get_data(as_text=True)
+
+
+def test_a_held_copy_of_a_pasted_text_links_to_the_published_copies(review_app, ann):
+    client = review_app.test_client()
+    campaign = ("The residents association says the bridge repairs must come first this year, "
+                "write to the council before Friday")
+    for i in range(3):
+        client.post("/api/comments", json={
+            "comment": campaign, "author": f"Reader {i}", "email": f"r{i}@example.org",
+            "comment_post_ID": f"article-{i}"}, environ_base={"REMOTE_ADDR": f"10.0.0.{i}"})
+    client.post("/api/comments", json={
+        "comment": "An unrelated comment about the ferry timetable, published as usual.",
+        "author": "Someone", "email": "someone@example.org", "comment_post_ID": "article-9"})
+    held = ann.get("/review/?status=pending").get_data(as_text=True)
+    assert "The same text came in 3 times or more recently" in held
+    link = re.search(r'<a class="copies" href="([^"]+)"', held).group(1).replace("&amp;", "&")
+    copies = ann.get(link).get_data(as_text=True)
+    assert "Only copies of the text of comment" in copies
+    assert copies.count(campaign) == 2 and "ferry timetable" not in copies
+    everything = ann.get("/review/?status=approved").get_data(as_text=True)
+    assert "ferry timetable" in everything
