@@ -12,11 +12,13 @@ import sys
 import time
 import urllib.request
 
+from bench.readers_words import word
+
 
 def _post(base: str, post_id: str, n: int) -> tuple[int, str]:
     body = json.dumps({"comment_post_ID": post_id, "comment_parent": "0",
                        "author": f"Publisher {n % 7}", "email": f"pub{n % 7}@example.org",
-                       "comment": f"Published during the load, number {n} of this run."}).encode()
+                       "comment": f"Published during the load, number {n} ({word(n)}) of this run."}).encode()
     request = urllib.request.Request(base + "/api/comments", body,
                                      {"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=5) as response:

@@ -6,12 +6,13 @@ article `bench-feed` (every fifth a reply) and 120 on the demo article. Prints n
 
 from __future__ import annotations
 
+from bench.readers_words import word
 from service import create_app
 
 PUBLISH_ALL = {f"MODERATION_{label}_{kind}": "1" for label in ("SPAM", "ABUSE")
                for kind in ("HOLD", "REJECT")}
 TEXT = ("Comment {n} on the footbridge: the new lighting on the ramps is a real improvement, "
-        "and the non-slip surface is welcome after last winter.")
+        "and the non-slip surface is welcome after last winter, says {name}.")
 
 
 def seed(client, post_id: str, count: int) -> None:
@@ -21,7 +22,7 @@ def seed(client, post_id: str, count: int) -> None:
         response = client.post("/api/comments", json={
             "comment_post_ID": post_id, "comment_parent": str(parent),
             "author": f"Reader {n % 40}", "email": f"reader{n % 40}@example.org",
-            "url": "", "comment": TEXT.format(n=n)})
+            "url": "", "comment": TEXT.format(n=n, name=word(n))})
         assert response.status_code == 201 and response.get_json()["status"] == "published", \
             response.get_json()
         ids.append(response.get_json()["id"])

@@ -1,6 +1,6 @@
 -- wrk script: POST realistic, distinct comment-form bodies to /comments and count the answers.
--- Every request has a unique text (thread id + counter), so duplicate detection never fires and
--- every 303 is one stored comment.
+-- Every request has a unique text (thread id + counter, also spelt in letters), so neither
+-- duplicate detection nor the repeat rule fires and every 303 is one stored comment.
 
 local sentences = {
   "The new lighting on the ramps is a real improvement, my kids walk this way to school.",
@@ -45,10 +45,22 @@ function init(args)
   path = args[2] or "/comments"
 end
 
+-- A number spelt in syllables ("lomi" for 12): the repeat rule folds digits before comparing
+-- texts, so readers' distinct comments need distinct letters (bench/readers_words.py).
+local syllables = { "ka", "lo", "mi", "nu", "pe", "ra", "so", "ti", "vu", "ze" }
+local function word(n)
+  local s = ""
+  for d in tostring(n):gmatch("%d") do
+    s = s .. syllables[tonumber(d) + 1]
+  end
+  return s
+end
+
 function request()
   counter = counter + 1
   local i = counter
-  local text = sentences[(i % #sentences) + 1] .. " (" .. run .. "-" .. tid .. "-" .. i .. ")"
+  local text = sentences[(i % #sentences) + 1] .. " (" .. run .. "-" .. tid .. "-" .. i .. ", "
+    .. word(tid) .. " " .. word(i) .. ")"
   local body = "comment=" .. urlencode(text)
     .. "&author=" .. urlencode(authors[(i % #authors) + 1])
     .. "&email=" .. urlencode("reader" .. tid .. "-" .. (i % 50) .. "@example.org")
