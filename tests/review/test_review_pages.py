@@ -284,3 +284,5 @@ def test_a_held_copy_of_a_pasted_text_links_to_the_published_copies(review_app, 
     assert copies.count(campaign) == 2 and "ferry timetable" not in copies
     everything = ann.get("/review/?status=approved").get_data(as_text=True)
     assert "ferry timetable" in everything
+    # Held by a rule, not a score: the "rule" label finds it.
+    assert campaign in ann.get("/review/?status=pending&label=rule").get_data(as_text=True)
