@@ -127,6 +127,15 @@ def rules_for(plan_: Plan, base: Rules, card: dict | None, config: Mapping) -> R
     return rules
 
 
+def follow_models(app: Flask) -> None:
+    """Bring the general model and the site layers `judge` scores with to their newest versions.
+    Called in the request's own thread before `judge`, which intake runs in its batcher's: a
+    newly promoted model loaded there would hold up every comment of the worker meanwhile
+    (service.classifier.scoring). Each is a clock comparison until a check is due."""
+    app.extensions["scorer"].refresh_if_due()
+    app.extensions["site_layers"].refresh_if_due()
+
+
 def judge(app: Flask, texts: list[str], rules_for_card: Callable[[dict | None], Rules], *,
           budget: bool = True, websites: list[str] | None = None) -> list[Judged]:
     """Identify, plan and score `texts` (comments that arrived together): one scoring call per

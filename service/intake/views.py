@@ -31,7 +31,6 @@ from service.ops import metrics
 from service.decisions import policy
 from service.decisions.rules import repeat_key
 from service.privacy import keys as privacy
-from service.classifier import scoring
 from service.decisions import spot_checks
 from service.intake.batching import Batcher
 from service.decisions.hold_budget import HoldBudget
@@ -171,10 +170,7 @@ def policy_rules(config: dict, card_thresholds: dict | None) -> Rules:
 
 def _submit(sub: Submission, permalink: str, article: Article | None) -> Outcome:
     config = current_app.config
-    # In the request's thread, not the batcher's: loading a newly promoted model there would
-    # hold up every comment of this worker meanwhile (see service.classifier.scoring).
-    scoring.current()
-    current_app.extensions["site_layers"].refresh_if_due()
+    language_policy.follow_models(current_app._get_current_object())
     candidate = Candidate(
         post_id=sub.post_id, parent_id=sub.parent_id, author=sub.author, email=sub.email,
         email_hash=privacy.email_hash(config["MODERATION_EMAIL_HASH_KEY"], sub.email),

@@ -14,7 +14,6 @@ from flask import current_app
 
 from service.decisions import language_policy
 from service.decisions import policy
-from service.classifier import scoring
 from service.intake.views import policy_rules
 from service.decisions.policy import Decision, History
 
@@ -37,11 +36,10 @@ def assess(text: str, website: str = "") -> Assessment:
     its language (service.decisions.language_policy): the caller's system keeps its own commenter
     history and trust rules, so ours are not applied. `website`: the author's website field,
     which the site layer weighs as intake's does (model/context.py)."""
-    scoring.current()
     app = current_app._get_current_object()
     # As intake does: a site served only through these APIs gets no form posts to follow the
-    # newest site layer for it.
-    app.extensions["site_layers"].refresh_if_due()
+    # newest models for it.
+    language_policy.follow_models(app)
     judged = language_policy.judge(app, [text], partial(policy_rules, app.config),
                                    budget=False, websites=[website])[0]
     scored, rules = judged.scored, judged.rules
