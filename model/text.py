@@ -86,10 +86,13 @@ _SPLIT_DOMAIN_RE = re.compile(
 _EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 # Phone numbers as scam comments write them: +1 (888) 555-0199, 1-800-555-0199, 888.555.0199,
 # +44 7700 900123, 0800 123 4567. A match counts only with 7 to 15 digits (see _replace_phone).
+# Never the middle or the start of a longer number: with dots between thousands, as Indonesian
+# and most of Europe write them, "Rp 15.000.000.000" holds "000.000.000", which is shaped like a
+# phone number.
 _PHONE_RE = re.compile(
-    r"(?<![\w+])(?:\+\d[\d\s().-]{5,20}\d"
+    r"(?<![\w+])(?<!\d[.,])(?:\+\d[\d\s().-]{5,20}\d"
     r"|(?:\b1[\s.-]?)?\(?\b\d{3}\)?[\s.-]{0,2}\d{3}[\s.-]?\d{4}\b"
-    r"|\b0\d{2,4}[\s.-]?\d{3,4}[\s.-]?\d{3,4}\b)"
+    r"|\b0\d{2,4}[\s.-]?\d{3,4}[\s.-]?\d{3,4}\b)(?![.,]\d)"
 )
 # Starts with the literal "@" so the regex engine can jump from one "@" to the next; whether the
 # character before it allows a mention is checked in _replace_mention (a look-behind would be
@@ -263,6 +266,16 @@ def normalize(text: str) -> str:
     if digits:
         text = _NUMBER_RE.sub(f" {NUMBER} ", text)
     return " ".join(token.findall(text))
+
+
+def has_phone_number(text: str) -> bool:
+    """Whether `normalize` reads a phone number in `text`: 7 to 15 digits written as one number,
+    not inside a link or an e-mail address ("Rp 15.000.000" and "2024-2025" are not). The policy's
+    contact rule asks this of every comment, so a text with fewer than seven digits costs a
+    byte count and nothing more."""
+    if _digit_count(text if text.isascii() else unicodedata.normalize("NFKC", text)) < 7:
+        return False
+    return PHONE in normalize(text).split(" ")
 
 
 _UPPER = bytes(range(65, 91))

@@ -18,6 +18,14 @@ from typing import Any, Callable, Mapping
 from model.model_store import parse_store_kind
 
 
+# The phrases of online-gambling ("judi online") promotion, which fill the comment sections of
+# Indonesian news sites under every article. Only the promoters' own phrases: words a reader uses
+# to discuss the crackdown on gambling ("judi online", "situs judi", "bandar togel") are not here.
+GAMBLING_PROMOTION = ("slot gacor, gacor hari ini, pola gacor, situs gacor, maxwin, scatter hitam, "
+                      "rtp live, bonus new member, deposit pulsa, depo pulsa, link alternatif, "
+                      "anti rungkad")
+
+
 def parse_bool(raw: str) -> bool:
     value = raw.strip().lower()
     if value in {"1", "true", "yes", "on"}:
@@ -267,8 +275,15 @@ SETTINGS: tuple[Setting, ...] = (
             "A comment with more links than this is held."),
     Setting("MODERATION_BLOCKED_TERMS", "", parse_terms,
             "Comma-separated words or phrases that reject a comment (whole words, any case)."),
-    Setting("MODERATION_WATCHED_TERMS", "", parse_terms,
-            "Comma-separated words or phrases that hold a comment (whole words, any case)."),
+    Setting("MODERATION_WATCHED_TERMS", GAMBLING_PROMOTION, parse_terms,
+            "Comma-separated words or phrases that hold a comment (whole words, any case). The "
+            "default is the online-gambling promotion that floods Indonesian comment sections "
+            "(\"slot gacor\", \"maxwin\", \"bonus new member\"; phrases a reader discussing "
+            "gambling news does not write); set your own list to replace it, empty for none."),
+    Setting("MODERATION_HOLD_PHONE_NUMBERS", "true", parse_bool,
+            "Hold a comment that gives a phone number (7 to 15 digits), in every language: "
+            "scam, loan and gambling promotions give a number to call or message, and a reader "
+            "who posts someone's number exposes them. Trusted commenters are not held."),
     Setting("MODERATION_BLOCKED_TERMS_BY_LANGUAGE", "", parse_terms_by_language,
             "Blocked terms for comments in one language, on top of the ones above: "
             "`id: bangsat, anjing; ms: ...` (`;` between languages). A comment whose language "

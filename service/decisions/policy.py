@@ -18,6 +18,7 @@ STATUSES = (PUBLISHED, PENDING, REJECTED)
 _SEVERITY = {PUBLISHED: 0, PENDING: 1, REJECTED: 2}
 LABELS = ("spam", "abuse")
 PREMODERATED = "article_premoderated"
+PHONE_NUMBER = "phone_number"
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,9 @@ class Thresholds:
 class Rules:
     thresholds: Mapping[str, Thresholds]  # per label in LABELS
     max_links: int = 2
+    # A phone number holds a comment (service.decisions.rules): scam and gambling promotions
+    # give one to call or message, and a reader who posts someone's number exposes them.
+    hold_phone_numbers: bool = False
     blocked_terms: tuple[str, ...] = ()
     watched_terms: tuple[str, ...] = ()
     trusted_after: int = 3  # earlier approved comments; 0 disables trust
@@ -156,6 +160,8 @@ def decide(scores: Mapping[str, float] | None, text: str, history: History,
     links = rules.count_links(text)
     if links > policy.max_links and not trusted:
         found.add(PENDING, f"links>{policy.max_links}")
+    if policy.hold_phone_numbers and not trusted and rules.has_phone_number(text):
+        found.add(PENDING, PHONE_NUMBER)
     for term in rules.matched_terms(text, policy.watched_terms):
         found.add(PENDING, f"watched_term:{term}")
 

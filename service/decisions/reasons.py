@@ -20,6 +20,7 @@ _FIXED = {
     "commenter:hold": "A moderator holds every comment of this commenter",
     "domain:hold": "Every comment from this email domain is held (a domain rule)",
     "trusted:moderator": "Trusted by a moderator",
+    "phone_number": "Gives a phone number (promotions do, and so does exposing someone)",
 }
 
 

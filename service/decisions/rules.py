@@ -1,4 +1,4 @@
-"""Pure checks on a comment's text: link counting and whole-word term matching.
+"""Pure checks on a comment's text: link counting, phone numbers, whole-word term matching.
 
 No Flask, no database: `policy.decide` composes these, and tests call them directly.
 """
@@ -10,7 +10,11 @@ import re
 from functools import lru_cache
 
 from model.duplicates import text_key
-from model.text import PLACEHOLDERS
+from model.text import PLACEHOLDERS, has_phone_number
+
+# The model's own reading of a phone number (model.text), so that the rule and the spam head's
+# "a phone number" evidence never disagree on what one is.
+__all__ = ["REPEAT_MIN_WORDS", "count_links", "has_phone_number", "matched_terms", "repeat_key"]
 
 # A link is anything a reader could click or paste: a scheme URL, a bare www. host, or an HTML
 # anchor. Counting `<a href` separately would count the same link twice when its text is a URL,

@@ -64,7 +64,8 @@ _LANGUAGE = re.compile(r"^(?:[a-z]{2,3}|unknown)$")
 
 # What put a comment in the queue, read from the policy's reasons (service/decisions/policy.py).
 _LABEL_REASONS = {"spam": ("spam_score",), "abuse": ("abuse_score",),
-                  "rule": ("blocked_term:", "watched_term:", "links>", "repeated>=")}
+                  "rule": ("blocked_term:", "watched_term:", "links>", "repeated>=",
+                           "phone_number")}
 
 
 class Refused(Exception):

@@ -133,6 +133,34 @@ def test_the_rules_still_hold_an_indonesian_comment(site):
     assert answer["status"] == "pending" and "links>2" in answer["reasons"]
 
 
+GAMBLING_PROMOTION = [
+    "Slot gacor hari ini gampang maxwin, daftar sekarang di situs terpercaya https://gacor88.example",
+    "Mau menang besar? Main di situs resmi, deposit pulsa tanpa potongan, link alternatif di profil",
+    "Bosan kerja keras? Coba pola gacor kami, anti rungkad dan bonus new member 100% hari ini",
+]
+
+
+@pytest.mark.parametrize("text", GAMBLING_PROMOTION)
+def test_day_one_gambling_promotion_is_held_by_the_default_watched_phrases(site, text):
+    answer = post(site, text)
+    assert answer["language"] == "id"
+    assert answer["status"] == "pending"
+    assert any(reason.startswith("watched_term:") for reason in answer["reasons"])
+
+
+def test_day_one_a_comment_discussing_the_gambling_crackdown_is_published(site):
+    answer = post(site, "Bagus kalau situs judi online diblokir, tapi bandar judinya juga harus "
+                        "ditangkap, jangan cuma pemainnya.")
+    assert answer["status"] == "published", answer["reasons"]
+
+
+def test_day_one_a_whatsapp_number_holds_an_indonesian_promotion(site):
+    answer = post(site, "Butuh dana cepat tanpa jaminan? Pinjaman cair 5 menit, hubungi WA "
+                        "0812-3456-7890 sekarang juga.")
+    assert answer["language"] == "id"
+    assert answer["status"] == "pending" and "phone_number" in answer["reasons"]
+
+
 # -- terms per language -----------------------------------------------------------------------------
 
 TERMS = {"MODERATION_BLOCKED_TERMS_BY_LANGUAGE": "id: bangsat, anjing; en: scumbag",

@@ -153,3 +153,32 @@ def test_the_third_copy_of_a_text_is_held_and_the_first_two_are_not():
     assert decide(CLEAN, text, History(approved_count=3, copies=2), rules).status == "pending"
     # Off (the limit 0) holds nothing.
     assert decide(CLEAN, text, History(copies=50), RULES).status == "published"
+
+
+PHONE_RULES = Rules(thresholds=RULES.thresholds, hold_phone_numbers=True)
+
+
+@pytest.mark.parametrize("text", [
+    "Butuh dana cepat tanpa jaminan? Hubungi WA 0812-3456-7890 sekarang",
+    "Printer offline? Call support +1 (888) 555-0199, open 24/7",
+    "Her number is 416 555 0123, go tell her what you think",
+])
+def test_a_phone_number_holds_a_comment(text):
+    decision = decide(CLEAN, text, NEW, PHONE_RULES)
+    assert (decision.status, decision.reasons) == ("pending", ("phone_number",))
+
+
+@pytest.mark.parametrize("text", [
+    "Anggaran naik dari Rp 15.000.000.000 menjadi Rp 21.500.000.000 tahun ini.",
+    "The 2024-2025 budget was 1,250,000 dollars over 12 months.",
+    "The full report: https://www.example.gov/reports/2026/0812345678901.pdf",
+    "Call 112 if you see it happen.",
+])
+def test_sums_years_and_numbers_inside_links_are_not_phone_numbers(text):
+    assert decide(CLEAN, text, NEW, PHONE_RULES).status == "published"
+
+
+def test_the_phone_rule_spares_trusted_commenters_and_can_be_switched_off():
+    text = "Questions about the recall? The council line is 020 7946 0958."
+    assert decide(CLEAN, text, TRUSTED, PHONE_RULES).status == "published"
+    assert decide(CLEAN, text, NEW, RULES).status == "published"  # hold_phone_numbers=False

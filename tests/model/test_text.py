@@ -34,6 +34,9 @@ def test_deobfuscation(raw, expected):
     ("mail john.doe@example.com", "mail _email_"),
     ("call +1 (888) 555-0199 now", "call _phone_ now"),
     ("call 1-800-555-0199", "call _phone_"),
+    ("hubungi WA 0812-3456-7890.", "hubungi wa _phone_"),
+    # Thousands written with dots are a sum, not a phone number hidden in its last groups.
+    ("naik menjadi Rp 15.000.000.000 tahun ini", "naik menjadi rp _num_ tahun ini"),
     ("@editor thanks", "_mention_ thanks"),
     ("in 2016 they spent 3.5 million", "in _num_ they spent _num_ million"),
 ])
