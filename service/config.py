@@ -284,6 +284,11 @@ SETTINGS: tuple[Setting, ...] = (
             "Hold a comment that gives a phone number (7 to 15 digits), in every language: "
             "scam, loan and gambling promotions give a number to call or message, and a reader "
             "who posts someone's number exposes them. Trusted commenters are not held."),
+    Setting("MODERATION_HOLD_STYLED_LETTERS", "true", parse_bool,
+            "Hold a comment that writes three or more letters or digits in a styled typeface "
+            "(\"𝐏𝐒𝐓𝐎𝐓𝐎𝟗𝟗\", \"ᴅᴀꜰᴛᴀʀ\", \"9️⃣\"), in every language: promoters write a "
+            "site's name so to get past word filters and the classifier. Trusted commenters are "
+            "not held."),
     Setting("MODERATION_BLOCKED_TERMS_BY_LANGUAGE", "", parse_terms_by_language,
             "Blocked terms for comments in one language, on top of the ones above: "
             "`id: bangsat, anjing; ms: ...` (`;` between languages). A comment whose language "

@@ -18,7 +18,7 @@ STATUSES = (PUBLISHED, PENDING, REJECTED)
 _SEVERITY = {PUBLISHED: 0, PENDING: 1, REJECTED: 2}
 LABELS = ("spam", "abuse")
 PREMODERATED = "article_premoderated"
-PHONE_NUMBER = "phone_number"
+PHONE_NUMBER, STYLED_LETTERS = "phone_number", "styled_letters"
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,9 @@ class Rules:
     # A phone number holds a comment (service.decisions.rules): scam and gambling promotions
     # give one to call or message, and a reader who posts someone's number exposes them.
     hold_phone_numbers: bool = False
+    # So does a text written in styled letters ("𝐏𝐒𝐓𝐎𝐓𝐎𝟗𝟗"), the promoters' way past word
+    # filters and past the classifier, which reads them as plain letters.
+    hold_styled_letters: bool = False
     blocked_terms: tuple[str, ...] = ()
     watched_terms: tuple[str, ...] = ()
     trusted_after: int = 3  # earlier approved comments; 0 disables trust
@@ -162,6 +165,8 @@ def decide(scores: Mapping[str, float] | None, text: str, history: History,
         found.add(PENDING, f"links>{policy.max_links}")
     if policy.hold_phone_numbers and not trusted and rules.has_phone_number(text):
         found.add(PENDING, PHONE_NUMBER)
+    if policy.hold_styled_letters and not trusted and rules.has_styled_letters(text):
+        found.add(PENDING, STYLED_LETTERS)
     for term in rules.matched_terms(text, policy.watched_terms):
         found.add(PENDING, f"watched_term:{term}")
 

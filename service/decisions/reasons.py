@@ -21,6 +21,7 @@ _FIXED = {
     "domain:hold": "Every comment from this email domain is held (a domain rule)",
     "trusted:moderator": "Trusted by a moderator",
     "phone_number": "Gives a phone number (promotions do, and so does exposing someone)",
+    "styled_letters": "Written partly in styled letters, as promotions hide a site's name",
 }
 
 

@@ -159,6 +159,7 @@ def policy_rules(config: dict, card_thresholds: dict | None) -> Rules:
         thresholds=thresholds,
         max_links=config["MODERATION_MAX_LINKS"],
         hold_phone_numbers=config["MODERATION_HOLD_PHONE_NUMBERS"],
+        hold_styled_letters=config["MODERATION_HOLD_STYLED_LETTERS"],
         blocked_terms=config["MODERATION_BLOCKED_TERMS"],
         watched_terms=config["MODERATION_WATCHED_TERMS"],
         trusted_after=config["MODERATION_TRUSTED_AFTER"],

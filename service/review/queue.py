@@ -65,7 +65,7 @@ _LANGUAGE = re.compile(r"^(?:[a-z]{2,3}|unknown)$")
 # What put a comment in the queue, read from the policy's reasons (service/decisions/policy.py).
 _LABEL_REASONS = {"spam": ("spam_score",), "abuse": ("abuse_score",),
                   "rule": ("blocked_term:", "watched_term:", "links>", "repeated>=",
-                           "phone_number")}
+                           "phone_number", "styled_letters")}
 
 
 class Refused(Exception):

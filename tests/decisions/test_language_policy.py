@@ -154,6 +154,11 @@ def test_day_one_a_comment_discussing_the_gambling_crackdown_is_published(site):
     assert answer["status"] == "published", answer["reasons"]
 
 
+def test_day_one_a_betting_site_written_in_styled_letters_is_held(site):
+    answer = post(site, "Sambil nonton berita, main di 𝐏𝐒𝐓𝐎𝐓𝐎𝟗𝟗 dulu, lumayan hoki hari ini")
+    assert answer["status"] == "pending" and "styled_letters" in answer["reasons"]
+
+
 def test_day_one_a_whatsapp_number_holds_an_indonesian_promotion(site):
     answer = post(site, "Butuh dana cepat tanpa jaminan? Pinjaman cair 5 menit, hubungi WA "
                         "0812-3456-7890 sekarang juga.")

@@ -182,3 +182,32 @@ def test_the_phone_rule_spares_trusted_commenters_and_can_be_switched_off():
     text = "Questions about the recall? The council line is 020 7946 0958."
     assert decide(CLEAN, text, TRUSTED, PHONE_RULES).status == "published"
     assert decide(CLEAN, text, NEW, RULES).status == "published"  # hold_phone_numbers=False
+
+
+STYLED_RULES = Rules(thresholds=RULES.thresholds, hold_styled_letters=True)
+
+
+@pytest.mark.parametrize("text", [
+    "Main santai, hasil mantap! 𝐏𝐒𝐓𝐎𝐓𝐎𝟗𝟗 emang beda",
+    "Sambil nonton, coba ➡️ 9️⃣9️⃣9️⃣ deh, lumayan hoki",
+    "ᴅᴀꜰᴛᴀʀ sekarang, bonus tiap hari",
+])
+def test_a_site_name_in_styled_letters_holds_a_comment(text):
+    decision = decide(CLEAN, text, NEW, STYLED_RULES)
+    assert (decision.status, decision.reasons) == ("pending", ("styled_letters",))
+
+
+@pytest.mark.parametrize("text", [
+    "Café, déjà vu, naïve: accents are ordinary letters.",
+    "区议会的决定：①公开预算，②听取居民意见，③下月投票。",   # circled digits, as Chinese lists
+    "ＯＫ、来週の会議で決めましょう。",                       # fullwidth letters, as Japanese writes
+    "Mantap 👍👍👍 setuju banget!",
+])
+def test_accents_emoji_and_cjk_forms_are_not_styled_letters(text):
+    assert decide(CLEAN, text, NEW, STYLED_RULES).status == "published"
+
+
+def test_the_styled_letters_rule_spares_trusted_commenters_and_can_be_switched_off():
+    text = "Selamat pagi 𝓙𝓪𝓴𝓪𝓻𝓽𝓪!"
+    assert decide(CLEAN, text, TRUSTED, STYLED_RULES).status == "published"
+    assert decide(CLEAN, text, NEW, RULES).status == "published"

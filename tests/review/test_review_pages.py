@@ -286,3 +286,17 @@ def test_a_held_copy_of_a_pasted_text_links_to_the_published_copies(review_app, 
     assert "ferry timetable" in everything
     # Held by a rule, not a score: the "rule" label finds it.
     assert campaign in ann.get("/review/?status=pending&label=rule").get_data(as_text=True)
+
+
+def test_comments_held_for_a_phone_number_or_styled_letters_read_as_sentences_under_rule(
+        review_app, ann):
+    client = review_app.test_client()
+    promotions = ["Pinjaman cair lima menit tanpa jaminan, hubungi WA 0812-3456-7890 sekarang.",
+                  "Sambil baca berita, main di 𝐏𝐒𝐓𝐎𝐓𝐎𝟗𝟗 dulu, lumayan hoki hari ini."]
+    for i, text in enumerate(promotions):
+        client.post("/api/comments", json={
+            "comment": text, "author": f"Promo {i}", "email": f"p{i}@example.id",
+            "comment_post_ID": "article-1"}, environ_base={"REMOTE_ADDR": f"10.0.1.{i}"})
+    held = ann.get("/review/?status=pending&label=rule").get_data(as_text=True)
+    assert "Gives a phone number" in held and "0812-3456-7890" in held
+    assert "Written partly in styled letters" in held and "𝐏𝐒𝐓𝐎𝐓𝐎𝟗𝟗" in held
