@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from indonesian_comments import CLEAN, MIXED, SHORT  # noqa: E402
 from service import config  # noqa: E402
-from service.decisions.language import UNKNOWN, Identifier  # noqa: E402
+from service.decisions.language import UNKNOWN, Identifier, plainly_english  # noqa: E402
 
 DEFAULT = config.parse_languages(
     next(s.default for s in config.SETTINGS if s.name == "MODERATION_LANGUAGES"))
@@ -83,6 +83,8 @@ def identifiers() -> dict:
     package.set_languages(list(DEFAULT))
     out = {
         "service default (13 candidates, rules)": Identifier(DEFAULT).identify,
+        "service default without the plain-English shortcut":
+            Identifier(DEFAULT, shortcut=False).identify,
         "service, en+id only": Identifier(("en", "id")).identify,
         "service, all 140 languages": Identifier(()).identify,
         "service default, with ms": Identifier(DEFAULT + ("ms",)).identify,
@@ -137,8 +139,23 @@ class _English:
         return "en"
 
 
+class _Timed:
+    """An identifier that keeps how long each of its answers took, inside the requests."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.languages, self.ns = inner, DEFAULT, []
+
+    def identify(self, text: str) -> str:
+        start = time.perf_counter_ns()
+        answer = self.inner.identify(text)
+        self.ns.append(time.perf_counter_ns() - start)
+        return answer
+
+
 def intake_us(texts: list[str], rounds: int) -> dict:
-    """Median wall time of POST /api/comments, with identification and without, alternating."""
+    """Median wall time of POST /api/comments with the service's identification, with the model
+    alone (no plain-English shortcut), and without identification, taking turns; and the median
+    time of the identification call itself inside those requests."""
     from threadpoolctl import threadpool_limits
 
     from service import create_app
@@ -147,28 +164,37 @@ def intake_us(texts: list[str], rounds: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app({"MODERATION_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
                           "MODERATION_RATE_LIMIT": "off", "MODERATION_REQUEST_LOG": "false",
-                          "MODERATION_DUPLICATE_WINDOW_SECONDS": "0"}, instance_path=tmp)
+                          "MODERATION_DUPLICATE_WINDOW_SECONDS": "0",
+                          # each text is posted once per arm and round: not a campaign
+                          "MODERATION_REPEAT_LIMIT": "off"}, instance_path=tmp)
         from service.storage.db import upgrade
         upgrade(app.extensions["store"].engine)
         client = app.test_client()
-        real = app.extensions["language"]
-        times = {"with identification": [], "without (every comment English)": []}
+        arms = {"with identification": _Timed(app.extensions["language"]),
+                "with identification, model only": _Timed(Identifier(DEFAULT, shortcut=False)),
+                "without (every comment English)": _English()}
+        times = {label: [] for label in arms}
+        order = list(arms)
         for round_ in range(rounds):
             for n, text in enumerate(texts):
-                pair = [("with identification", real, "bench-with"),
-                        ("without (every comment English)", _English(), "bench-without")]
-                # Each goes first every other time: the first of a pair paid more than the
-                # second whichever it was (0.3-0.5 ms, measured when "with" always went first).
-                for label, identifier, post in pair[::-1] if n % 2 else pair:
-                    app.extensions["language"] = identifier
+                # Each goes first in turn: the first of a group paid more than the others
+                # whichever it was (0.3-0.5 ms, measured when "with" always went first).
+                order = order[1:] + order[:1]
+                for label in order:
+                    app.extensions["language"] = arms[label]
                     body = {"comment": text, "author": f"R{round_}-{n}",
-                            "email": f"r{round_}-{n}@example.org", "comment_post_ID": post}
+                            "email": f"r{round_}-{n}@example.org",
+                            "comment_post_ID": f"bench-{list(arms).index(label)}"}
                     start = time.perf_counter_ns()
                     response = client.post("/api/comments", json=body)
                     times[label].append(time.perf_counter_ns() - start)
                     assert response.status_code == 201, response.get_json()
         app.extensions["store"].engine.dispose()
-    return {label: round(statistics.median(values) / 1000, 1) for label, values in times.items()}
+    out = {label: round(statistics.median(values) / 1000, 1) for label, values in times.items()}
+    for label, arm in arms.items():
+        if isinstance(arm, _Timed):
+            out[f"{label}: the call itself"] = round(statistics.median(arm.ns) / 1000, 1)
+    return out
 
 
 def main() -> None:
@@ -201,9 +227,12 @@ def main() -> None:
         lambda text: [byte + 1 for byte in text.encode()[:100]], timed), 2)
     result["speed_us"] = speed
     result["intake_us"] = intake_us(timed[::4], args.rounds)
-    result["intake_us"]["identification adds"] = round(
-        result["intake_us"]["with identification"]
-        - result["intake_us"]["without (every comment English)"], 1)
+    for label in ("with identification", "with identification, model only"):
+        result["intake_us"][f"{label}: adds"] = round(
+            result["intake_us"][label] - result["intake_us"]["without (every comment English)"], 1)
+    result["plain_english_share"] = {
+        name: round(sum(plainly_english(text) for text, _ in rows) / len(rows), 3)
+        for name, rows in sets.items()}
     print(json.dumps(result["speed_us"], indent=1), json.dumps(result["intake_us"], indent=1))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n")

@@ -92,3 +92,47 @@ def test_language_names_for_moderators():
     assert name(UNKNOWN) == "not identified"
     assert name(None).startswith("not identified")
     assert name("sw") == "sw"
+
+
+# -- the plain-English shortcut ---------------------------------------------------------------------
+
+LATIN_SCRIPT_OTHERS = [
+    "Die Stadtverwaltung hat die Zahlen zum Haushalt immer noch nicht veroffentlicht, und das ist "
+    "ein Problem fur alle.",
+    "Le maire a promis un audit il y a deux ans et nous n'avons toujours rien, c'est une honte.",
+    "El alcalde prometio una auditoria hace dos anos y todavia no tenemos nada, es una verguenza.",
+    "De burgemeester beloofde twee jaar geleden een audit en we hebben nog steeds niets gezien.",
+    "O prefeito prometeu uma auditoria ha dois anos e ate agora nao temos nada, isso e uma vergonha.",
+    "Ang mayor ay nangako ng audit dalawang taon na ang nakalipas pero wala pa rin hanggang ngayon.",
+    # English first, Indonesian after: the model's halves decide, not the shortcut.
+    "The minister said the budget would be published this week, tapi sampai sekarang belum ada "
+    "juga dan warga masih menunggu.",
+]
+
+
+@pytest.mark.parametrize("text", [ENGLISH[0], ENGLISH[2], ENGLISH[3]])
+def test_plainly_english_comments_are_told_without_the_model_and_the_model_agrees(text):
+    from service.decisions.language import plainly_english
+
+    assert plainly_english(text)
+    assert Identifier(DEFAULT, shortcut=False).identify(text) == "en"
+
+
+@pytest.mark.parametrize("text", CLEAN[:10] + MIXED + SHORT + LATIN_SCRIPT_OTHERS)
+def test_the_shortcut_leaves_every_other_language_and_every_mix_to_the_model(text):
+    from service.decisions.language import plainly_english
+
+    assert not plainly_english(text)
+    assert Identifier(DEFAULT).identify(text) == Identifier(DEFAULT, shortcut=False).identify(text)
+
+
+def test_a_short_english_comment_with_few_function_words_is_left_to_the_model():
+    from service.decisions.language import plainly_english
+
+    # Three function words in fourteen: English, but not plainly enough to skip the model.
+    assert not plainly_english(ENGLISH[1])
+    assert Identifier(DEFAULT).identify(ENGLISH[1]) == "en"
+
+
+def test_without_english_among_the_candidates_there_is_no_shortcut():
+    assert Identifier(("id", "pt")).identify(ENGLISH[0]) != "en"
