@@ -19,8 +19,11 @@ from service.decisions.policy import Decision, History
 
 HAM, SPAM, DISCARD = "ham", "spam", "discard"
 TOXIC_FLAG, SPAM_FLAG = "COMMENT_DETECTED_TOXIC", "COMMENT_DETECTED_SPAM"
-# Which of our score reasons raises which of the two flags Coral accepts from a phase.
-_FLAGS = (("spam_score>=", SPAM_FLAG), ("abuse_score>=", TOXIC_FLAG))
+# Which of our reasons raises which of the two flags Coral accepts from a phase. Besides the
+# scores: styled letters, a phone number and a text pasted again and again are the marks of a
+# promotion, and Coral's moderators see a withheld comment's flags as its reason.
+_FLAGS = (("spam_score>=", SPAM_FLAG), ("styled_letters", SPAM_FLAG), ("phone_number", SPAM_FLAG),
+          ("repeated>=", SPAM_FLAG), ("abuse_score>=", TOXIC_FLAG))
 
 
 @dataclass(frozen=True)
@@ -50,9 +53,10 @@ def assess(text: str, website: str = "") -> Assessment:
 
 
 def flags(decision: Decision) -> list[str]:
-    """Coral's detection flags for the scores that held or rejected the comment."""
-    return [flag for prefix, flag in _FLAGS
-            if any(reason.startswith(prefix) for reason in decision.reasons)]
+    """Coral's detection flags for what held or rejected the comment, each once."""
+    raised = [flag for prefix, flag in _FLAGS
+              if any(reason.startswith(prefix) for reason in decision.reasons)]
+    return list(dict.fromkeys(raised))
 
 
 def akismet_verdict(assessment: Assessment) -> str:
