@@ -26,6 +26,7 @@ that answer never differs from the model's, and 70% of the English news comments
 
 from __future__ import annotations
 
+import array
 import math
 import re
 import unicodedata
@@ -141,8 +142,13 @@ class Identifier:
         # its own copy of its candidates' columns.
         self._table = np.ascontiguousarray(model.nb_ptc[:, columns], dtype=np.float32)
         self._prior = np.ascontiguousarray(model.nb_pc[columns], dtype=np.float32)
-        self._nextmove, self._output = model.tk_nextmove, model.tk_output
-        self._rowbase = [row << 8 for row in model.tk_row]  # each state's row of 256 bytes
+        # Machine-integer arrays, not the package's lists of Python ints: a list holds a pointer
+        # to an int object somewhere else in memory, so each byte of a comment cost two more
+        # cache misses, and inside a request the model's memory is cold (17-28% of the call
+        # there, bench/README.md "Language identification").
+        self._nextmove = model.tk_nextmove
+        self._output = array.array("i", model.tk_output)
+        self._rowbase = array.array("q", (row << 8 for row in model.tk_row))  # each state's row
         self.min_letters, self.min_confidence = min_letters, min_confidence
         self.shortcut = shortcut and "en" in self.languages
 
