@@ -20,10 +20,10 @@ from model.model_store import parse_store_kind
 
 # The phrases of online-gambling ("judi online") promotion, which fill the comment sections of
 # Indonesian news sites under every article. Only the promoters' own phrases: words a reader uses
-# to discuss the crackdown on gambling ("judi online", "situs judi", "bandar togel") are not here.
-GAMBLING_PROMOTION = ("slot gacor, gacor hari ini, pola gacor, situs gacor, maxwin, scatter hitam, "
-                      "rtp live, bonus new member, deposit pulsa, depo pulsa, link alternatif, "
-                      "anti rungkad")
+# to discuss the crackdown on gambling ("judi online", "situs judi", "bandar togel") are not here,
+# nor "gacor" alone, which football fans say of a team on form.
+GAMBLING_PROMOTION = ("slot gacor, pola gacor, situs gacor, maxwin, scatter hitam, rtp live, "
+                      "bonus new member, deposit pulsa, depo pulsa, link alternatif, anti rungkad")
 
 
 def parse_bool(raw: str) -> bool:
