@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from service.decisions import language
+from service.decisions import language, policy
 
 _SCORE_RE = re.compile(r"^(spam|abuse)_score>=([0-9.e-]+)$")
 _FIXED = {
@@ -20,8 +20,8 @@ _FIXED = {
     "commenter:hold": "A moderator holds every comment of this commenter",
     "domain:hold": "Every comment from this email domain is held (a domain rule)",
     "trusted:moderator": "Trusted by a moderator",
-    "phone_number": "Gives a phone number (promotions do, and so does exposing someone)",
-    "styled_letters": "Written partly in styled letters, as promotions hide a site's name",
+    policy.PHONE_NUMBER: "Gives a phone number (promotions do, and so does exposing someone)",
+    policy.STYLED_LETTERS: "Written partly in styled letters, as promotions hide a site's name",
 }
 
 

@@ -22,8 +22,9 @@ TOXIC_FLAG, SPAM_FLAG = "COMMENT_DETECTED_TOXIC", "COMMENT_DETECTED_SPAM"
 # Which of our reasons raises which of the two flags Coral accepts from a phase. Besides the
 # scores: styled letters, a phone number and a text pasted again and again are the marks of a
 # promotion, and Coral's moderators see a withheld comment's flags as its reason.
-_FLAGS = (("spam_score>=", SPAM_FLAG), ("styled_letters", SPAM_FLAG), ("phone_number", SPAM_FLAG),
-          ("repeated>=", SPAM_FLAG), ("abuse_score>=", TOXIC_FLAG))
+_FLAGS = (("spam_score>=", SPAM_FLAG), (policy.STYLED_LETTERS, SPAM_FLAG),
+          (policy.PHONE_NUMBER, SPAM_FLAG), ("repeated>=", SPAM_FLAG),
+          ("abuse_score>=", TOXIC_FLAG))
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ from service.articles import records as articles
 from service.ops import logs
 from service.ops import metrics
 from service.articles import sections
-from service.decisions import spot_checks
+from service.decisions import policy, spot_checks
 from service.articles.records import like_escape
 from service.storage.db import IMMEDIATE
 from service.readers import appeals, reports
@@ -65,7 +65,7 @@ _LANGUAGE = re.compile(r"^(?:[a-z]{2,3}|unknown)$")
 # What put a comment in the queue, read from the policy's reasons (service/decisions/policy.py).
 _LABEL_REASONS = {"spam": ("spam_score",), "abuse": ("abuse_score",),
                   "rule": ("blocked_term:", "watched_term:", "links>", "repeated>=",
-                           "phone_number", "styled_letters")}
+                           policy.PHONE_NUMBER, policy.STYLED_LETTERS)}
 
 
 class Refused(Exception):
